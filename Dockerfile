@@ -1,0 +1,23 @@
+# Tomps Identity: a slim image running gunicorn as a non-root user.
+# Migrations are explicit:   docker run --rm --env-file idp.env IMAGE idp db upgrade
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY idp ./idp
+RUN pip install --no-cache-dir --prefix=/install .
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --home /app idp
+WORKDIR /app
+COPY --from=build /install /usr/local
+COPY conf ./conf
+COPY templates ./templates
+COPY migrations ./migrations
+COPY alembic.ini ./
+RUN mkdir -p keys instance && chown idp:idp keys instance
+ENV IDP_ENV=production PYTHONUNBUFFERED=1
+USER idp
+EXPOSE 8000
+HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", \
+     "--threads", "4", "--access-logfile", "-", "idp.wsgi:app"]

@@ -1,0 +1,2 @@
+"""Accounts: people, their passwords (argon2id), login and the user service
+the CLI and the login page share."""

@@ -1,0 +1,97 @@
+"""The user service: create, find, change password, disable. Shared by the CLI and pages."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from ..storage.models import User
+from ..storage.transaction import transaction
+from .passwords import hash_password
+
+# A pragmatic check (RFC 5322 is far looser); the address is verified by mail later.
+EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+class UserError(ValueError):
+    """Bad input for a user operation; the message is safe to show."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_email(email: str) -> str:
+    email = (email or "").strip()
+    if len(email) > 320 or not EMAIL_RE.match(email):
+        raise UserError(f"not a valid email address: {email[:80]!r}")
+    return email
+
+
+def validate_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(f"password must be at most {MAX_PASSWORD_LENGTH} characters")
+    return password
+
+
+def find_by_email(email: str) -> User | None:
+    """Return the user with this email (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(User.email_key == normalise_email(email)))
+
+
+def get_user(email: str) -> User:
+    user = find_by_email(email)
+    if user is None:
+        raise UserError(f"no user with email {email[:80]!r}")
+    return user
+
+
+def create_user(email: str, password: str | None = None, given_name: str | None = None,
+                family_name: str | None = None, locale: str | None = None,
+                email_verified: bool = False) -> User:
+    """Create a person; refuse a duplicate email (case-insensitive)."""
+    email = validate_email(email)
+    if password is not None:
+        validate_password(password)
+    if find_by_email(email) is not None:
+        raise UserError(f"a user with email {email!r} already exists")
+    user = User(email=email, email_key=normalise_email(email), given_name=given_name,
+                family_name=family_name, locale=locale, email_verified=email_verified,
+                password_hash=hash_password(password) if password else None)
+    with transaction() as session:
+        session.add(user)
+    return user
+
+
+def set_password(email: str, password: str) -> User:
+    validate_password(password)
+    user = get_user(email)
+    with transaction():
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_disabled(email: str, disabled: bool = True) -> User:
+    user = get_user(email)
+    with transaction():
+        user.disabled = disabled
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def record_login(user: User, new_hash: str | None = None) -> None:
+    """Stamp the login time; store a rehashed password when parameters changed."""
+    with transaction():
+        user.last_login_at = clock.now()
+        if new_hash:
+            user.password_hash = new_hash

@@ -1,0 +1,106 @@
+"""create_app(): load settings → bind extensions → blueprints, errors, CLI. Nothing at import."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import load_settings
+from .config.settings import ROOT
+from .extensions import csrf, db, login_manager
+
+log = logging.getLogger("idp")
+
+
+def create_app(overrides: dict | None = None, announce=None) -> Flask:
+    """Build the IdP. ``overrides`` replace settings (tests); ``announce`` prints start-up lines."""
+    announce = announce or (lambda line: log.warning(line))
+    settings = load_settings(overrides)
+    app = Flask("idp", template_folder=str(ROOT / "templates"), static_folder=None,
+                instance_path=str(Path(settings.instance_path).resolve()))
+    app.config["IDP"] = settings
+    _configure(app, settings, announce)
+    _init_extensions(app, settings, announce)
+    _register_blueprints(app)
+    return app
+
+
+def _configure(app: Flask, settings, announce) -> None:
+    logging.basicConfig(level=settings.log_level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    secret = settings.secret_key or _development_secret(app, announce)
+    https = settings.issuer.startswith("https://")
+    app.config.update(
+        SECRET_KEY=secret,
+        SQLALCHEMY_DATABASE_URI=settings.database_url or _embedded_database(app),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        SESSION_COOKIE_NAME="idp_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=https,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=settings.session_absolute_timeout,
+        WTF_CSRF_TIME_LIMIT=settings.interaction_lifetime,
+        WTF_CSRF_SSL_STRICT=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        PREFERRED_URL_SCHEME="https" if https else "http",
+    )
+
+
+def _development_secret(app: Flask, announce) -> str:
+    """A per-instance secret kept under instance/ (development only; production refuses)."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+        announce(f"development: generated a session secret at {path}")
+    return path.read_text().strip()
+
+
+def _embedded_database(app: Flask) -> str:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'idp.sqlite3'}"
+
+
+def _engine_options(settings) -> dict:
+    if settings.database_url.startswith("postgresql"):
+        # pre_ping: a restarted Postgres costs one failed checkout, not a restart of the IdP.
+        return {"pool_size": settings.database_pool_size, "max_overflow": 10,
+                "pool_pre_ping": True, "pool_recycle": 1800}
+    return {}
+
+
+def _init_extensions(app: Flask, settings, announce) -> None:
+    from .storage import models  # noqa: F401  (registers every model)
+    from .keystore.kek import load_kek
+    from .keystore.signer import CHANNEL, _Cache
+    from .storage.store import create_store
+    from .web.auth import load_user
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    store = create_store(settings)
+    app.extensions["idp.store"] = store
+    app.extensions["idp.kek"] = load_kek(settings, announce)
+    cache = _Cache()
+    app.extensions["idp.signer_cache"] = cache
+    # Another instance rotated keys: drop ours (every instance agrees within seconds).
+    app.extensions["idp.unsubscribe"] = [store.subscribe(CHANNEL, lambda _m: setattr(cache, "loaded_at", 0.0))]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .ops.health import bp as ops_bp
+    from .web.auth import bp as auth_bp
+    from .web.errors import register_error_handlers
+    from .web.headers import register_security_headers
+
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(auth_bp)
+    register_error_handlers(app)
+    register_security_headers(app)

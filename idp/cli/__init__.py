@@ -1,0 +1,27 @@
+"""The ``idp`` command: a thin client of the same services the web uses.
+
+One click module per resource; each prints a table or ``--json`` and fails
+with one line and a non-zero exit, changing nothing.
+"""
+
+from __future__ import annotations
+
+import click
+
+from . import clients, db, serve, users
+
+COMMANDS = [serve.serve, db.db, users.users, clients.clients]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tomps-identity", prog_name="idp")
+def cli():
+    """Tomps Identity: the OpenID Connect provider of the Tomps suite."""
+
+
+for command in COMMANDS:
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="idp")

@@ -1,0 +1,80 @@
+"""idp serve: the IdP under gunicorn (embedded default: SQLite + in-process store)."""
+
+from __future__ import annotations
+
+import click
+
+from .output import fail, make_app
+
+
+def prepare(app) -> None:
+    """Schema and first key: automatic in the embedded default, checked otherwise."""
+    from ..keystore.envelope import EnvelopeError
+    from ..keystore.keys import check_keys_open, ensure_active_key
+    from ..storage import migrate
+
+    settings = app.config["IDP"]
+    with app.app_context():
+        if settings.embedded_database:
+            migrate.upgrade()
+        elif migrate.current_revision() != migrate.head_revision():
+            fail("the database schema is not current: run `idp db upgrade` first")
+        try:
+            check_keys_open()
+        except EnvelopeError as exc:
+            fail(str(exc))
+        created = ensure_active_key(settings.default_signing_alg)
+        if created is not None:
+            click.echo(f"created a first {created.alg} signing key {created.kid}", err=True)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (gunicorn gthread).")
+def serve(host, port, workers, threads):
+    """Run the IdP (prints the issuer URL)."""
+    from ..app import create_app  # noqa: F401  (import errors surface before gunicorn starts)
+
+    overrides = {}
+    from ..config import load_settings
+
+    try:
+        settings = load_settings()
+    except Exception as exc:  # noqa: BLE001 — ConfigError lists the problems
+        fail("configuration: " + "; ".join(getattr(exc, "problems", [str(exc)])))
+    if not settings.issuer:
+        overrides["issuer"] = f"http://{host}:{port}"
+    if workers > 1 and settings.embedded_store:
+        fail("--workers > 1 needs IDP_REDIS_URL: the in-process store is not shared between "
+             "worker processes (sessions, codes and rate limits would differ per worker)")
+    app = make_app(**overrides)
+    prepare(app)
+    issuer = app.config["IDP"].issuer
+    database = "SQLite (embedded)" if settings.embedded_database else "PostgreSQL"
+    store = "in-process store (embedded)" if settings.embedded_store else "Redis"
+    click.echo(f"Tomps Identity: issuer {issuer}  ({database}, {store})")
+    click.echo(f"listening on http://{host}:{port}  (workers {workers}, threads {threads})")
+    _run_gunicorn(overrides, host, port, workers, threads)
+
+
+def _run_gunicorn(overrides, host, port, workers, threads) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class IdPApplication(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("graceful_timeout", 10)
+
+        def load(self):
+            from ..app import create_app
+
+            return create_app(overrides or None)
+
+    IdPApplication().run()

@@ -1,0 +1,98 @@
+"""idp users: create, list, set-password, disable, enable."""
+
+import click
+
+from .output import emit, fail, json_option, read_secret_stdin, with_app
+
+
+def _describe(user) -> dict:
+    return {"id": user.id, "email": user.email, "given_name": user.given_name,
+            "family_name": user.family_name, "locale": user.locale,
+            "email_verified": user.email_verified, "disabled": user.disabled,
+            "created_at": user.created_at}
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return read_secret_stdin()
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.group()
+def users():
+    """People who sign in."""
+
+
+@users.command()
+@click.option("--email", required=True)
+@click.option("--name", help="Full name: given name, then family name.")
+@click.option("--given-name")
+@click.option("--family-name")
+@click.option("--locale")
+@click.option("--verified", is_flag=True, help="Mark the email as verified.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--no-password", is_flag=True, help="Create without a password (cannot sign in yet).")
+@json_option
+@with_app
+def create(email, name, given_name, family_name, locale, verified, password_stdin, no_password, as_json):
+    """Create a person (the password comes from a prompt or --password-stdin, never argv)."""
+    from ..accounts.users import create_user, find_by_email, validate_email
+
+    validate_email(email)
+    if find_by_email(email) is not None:
+        fail(f"a user with email {email!r} already exists")
+    if name and not (given_name or family_name):
+        given_name, _, family_name = name.strip().partition(" ")
+    password = None if no_password else _password(password_stdin)
+    user = create_user(email, password, given_name or None, family_name or None, locale, verified)
+    emit(_describe(user), as_json) if as_json else click.echo(f"created user {user.email} (id {user.id})")
+
+
+@users.command("list")
+@json_option
+@with_app
+def list_(as_json):
+    """List people."""
+    from ..accounts.users import list_users
+
+    rows = [_describe(u) for u in list_users()]
+    emit(rows, as_json, ["id", "email", "given_name", "family_name", "disabled", "email_verified"])
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True)
+@with_app
+def set_password(email, password_stdin):
+    """Set a person's password."""
+    from ..accounts.users import get_user, set_password as set_pw
+
+    get_user(email)
+    set_pw(email, _password(password_stdin))
+    click.echo(f"password changed for {email}")
+
+
+@users.command()
+@click.argument("email")
+@json_option
+@with_app
+def disable(email, as_json):
+    """Disable a person: no more sign-ins, sessions end."""
+    from ..accounts.users import set_disabled
+    from ..sessions import service
+
+    user = set_disabled(email, True)
+    ended = service.end_all_for_user(user.id)
+    emit({"email": user.email, "disabled": True, "sessions_ended": ended}, as_json) if as_json \
+        else click.echo(f"disabled {user.email}; ended {ended} session(s)")
+
+
+@users.command()
+@click.argument("email")
+@with_app
+def enable(email):
+    """Enable a disabled person."""
+    from ..accounts.users import set_disabled
+
+    set_disabled(email, False)
+    click.echo(f"enabled {email}")

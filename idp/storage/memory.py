@@ -1,0 +1,164 @@
+"""The in-process backend of the shared store, for the embedded default.
+
+Correct for one process (every operation holds one lock); ``idp serve``
+refuses more than one worker without Redis for that reason.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from .store import Store
+
+
+class MemoryStore(Store):
+    def __init__(self):
+        self._data: dict[str, object] = {}
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.RLock()
+        self._subscribers: dict[str, list[Callable[[str], None]]] = {}
+
+    def _alive(self, key):
+        deadline = self._expiry.get(key)
+        if deadline is not None and deadline <= time.monotonic():
+            self._data.pop(key, None)
+            self._expiry.pop(key, None)
+        return key in self._data
+
+    def _set_ttl(self, key, ttl):
+        if ttl:
+            self._expiry[key] = time.monotonic() + ttl
+        else:
+            self._expiry.pop(key, None)
+
+    def get(self, key):
+        with self._lock:
+            return self._data[key] if self._alive(key) else None
+
+    def set(self, key, value, ttl=None, nx=False):
+        with self._lock:
+            if nx and self._alive(key):
+                return False
+            self._data[key] = str(value)
+            self._set_ttl(key, ttl)
+            return True
+
+    def getdel(self, key):
+        with self._lock:
+            value = self._data.pop(key, None) if self._alive(key) else None
+            self._expiry.pop(key, None)
+            return value
+
+    def delete(self, *keys):
+        with self._lock:
+            count = 0
+            for key in keys:
+                if self._alive(key):
+                    count += 1
+                self._data.pop(key, None)
+                self._expiry.pop(key, None)
+            return count
+
+    def incr(self, key, ttl=None):
+        with self._lock:
+            created = not self._alive(key)
+            value = 1 if created else int(self._data[key]) + 1
+            self._data[key] = str(value)
+            if created:
+                self._set_ttl(key, ttl)
+            return value
+
+    def ttl(self, key):
+        with self._lock:
+            if not self._alive(key) or key not in self._expiry:
+                return None
+            return max(0.0, self._expiry[key] - time.monotonic())
+
+    def expire(self, key, ttl):
+        with self._lock:
+            if not self._alive(key):
+                return False
+            self._set_ttl(key, ttl)
+            return True
+
+    def _container(self, key, kind):
+        if not self._alive(key):
+            self._data[key] = kind()
+        return self._data[key]
+
+    def sadd(self, key, *members):
+        with self._lock:
+            bucket = self._container(key, set)
+            before = len(bucket)
+            bucket.update(members)
+            return len(bucket) - before
+
+    def srem(self, key, *members):
+        with self._lock:
+            if not self._alive(key):
+                return 0
+            bucket = self._data[key]
+            before = len(bucket)
+            bucket.difference_update(members)
+            if not bucket:
+                self.delete(key)
+            return before - len(bucket)
+
+    def smembers(self, key):
+        with self._lock:
+            return set(self._data[key]) if self._alive(key) else set()
+
+    def rpush(self, key, *values):
+        with self._lock:
+            items = self._container(key, list)
+            items.extend(values)
+            return len(items)
+
+    def lrange(self, key, start=0, end=-1):
+        with self._lock:
+            if not self._alive(key):
+                return []
+            items = self._data[key]
+            stop = None if end == -1 else end + 1
+            return list(items[start:stop])
+
+    def zadd(self, key, member, score):
+        with self._lock:
+            self._container(key, dict)[member] = float(score)
+
+    def zpop_due(self, key, max_score, limit=100):
+        with self._lock:
+            if not self._alive(key):
+                return []
+            scores = self._data[key]
+            due = sorted((s, m) for m, s in scores.items() if s <= max_score)[:limit]
+            for _, member in due:
+                del scores[member]
+            return [member for _, member in due]
+
+    def publish(self, channel, message):
+        with self._lock:
+            callbacks = list(self._subscribers.get(channel, []))
+        for callback in callbacks:
+            callback(message)
+
+    def subscribe(self, channel, callback):
+        with self._lock:
+            self._subscribers.setdefault(channel, []).append(callback)
+
+        def unsubscribe():
+            with self._lock:
+                if callback in self._subscribers.get(channel, []):
+                    self._subscribers[channel].remove(callback)
+
+        return unsubscribe
+
+    def ping(self):
+        return True
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()
+            self._expiry.clear()

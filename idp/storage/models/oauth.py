@@ -1,0 +1,76 @@
+"""Registered OAuth 2.0 / OpenID Connect clients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from authlib.oauth2.rfc6749 import ClientMixin
+from authlib.oauth2.rfc6749.util import scope_to_list
+from sqlalchemy import JSON, Boolean, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ... import clock
+from ...extensions import db
+from ..types import UTCDateTime
+
+
+class Client(ClientMixin, db.Model):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # A slow hash (argon2id) of the secret; the secret is shown once at creation.
+    secret_hash: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    confidential: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_party: Mapped[bool] = mapped_column(Boolean, default=False)
+    product: Mapped[str | None] = mapped_column(String(32))
+    redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    post_logout_redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(Text)
+    grant_types: Mapped[list] = mapped_column(JSON, default=list)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32))
+    id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(16))
+    access_token_signed_response_alg: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+
+    # --- authlib.oauth2.rfc6749.ClientMixin ---
+    def get_client_id(self):
+        return self.client_id
+
+    def get_default_redirect_uri(self):
+        # RFC 9700 §2.1: exact matching; with several URIs the request must name one.
+        return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
+
+    def get_allowed_scope(self, scope):
+        if not scope:
+            return ""
+        allowed = set(scope_to_list(self.scope))
+        return " ".join(s for s in scope_to_list(scope) if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri):
+        # RFC 9700 §4.1.3: exact string comparison, no pattern, no prefix.
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret):
+        from ...accounts.passwords import verify_secret
+
+        return bool(self.secret_hash) and verify_secret(self.secret_hash, client_secret)
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        if endpoint == "token":
+            return method == self.token_endpoint_auth_method
+        # Revocation and introspection accept the client's registered method too.
+        return method == self.token_endpoint_auth_method
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type in self.grant_types
+
+    @property
+    def is_public(self) -> bool:
+        return not self.confidential

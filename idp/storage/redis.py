@@ -1,0 +1,141 @@
+"""The Redis backend of the shared store (see store.py)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import redis
+
+from .store import Store, StoreUnavailable
+
+# Atomic "pop every member due by now": ZRANGEBYSCORE then ZREM in one script,
+# so two workers never take the same job.
+_ZPOP_DUE = """
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+if #items > 0 then redis.call('ZREM', KEYS[1], unpack(items)) end
+return items
+"""
+
+
+def _guard(method):
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+class RedisStore(Store):
+    def __init__(self, url: str, prefix: str = "idp:"):
+        self.prefix = prefix
+        self.client = redis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=2, socket_timeout=5,
+            health_check_interval=15, retry_on_timeout=False,
+        )
+        self._zpop = self.client.register_script(_ZPOP_DUE)
+
+    def _k(self, key: str) -> str:
+        return self.prefix + key
+
+    @_guard
+    def get(self, key):
+        return self.client.get(self._k(key))
+
+    @_guard
+    def set(self, key, value, ttl=None, nx=False):
+        px = int(ttl * 1000) if ttl else None
+        return bool(self.client.set(self._k(key), value, px=px, nx=nx))
+
+    @_guard
+    def getdel(self, key):
+        return self.client.getdel(self._k(key))
+
+    @_guard
+    def delete(self, *keys):
+        return self.client.delete(*[self._k(k) for k in keys]) if keys else 0
+
+    @_guard
+    def incr(self, key, ttl=None):
+        pipe = self.client.pipeline()
+        pipe.incr(self._k(key))
+        if ttl:
+            pipe.pexpire(self._k(key), int(ttl * 1000), nx=True)
+        return pipe.execute()[0]
+
+    @_guard
+    def ttl(self, key):
+        ms = self.client.pttl(self._k(key))
+        return ms / 1000 if ms >= 0 else None
+
+    @_guard
+    def expire(self, key, ttl):
+        return bool(self.client.pexpire(self._k(key), int(ttl * 1000)))
+
+    @_guard
+    def sadd(self, key, *members):
+        return self.client.sadd(self._k(key), *members) if members else 0
+
+    @_guard
+    def srem(self, key, *members):
+        return self.client.srem(self._k(key), *members) if members else 0
+
+    @_guard
+    def smembers(self, key):
+        return set(self.client.smembers(self._k(key)))
+
+    @_guard
+    def rpush(self, key, *values):
+        return self.client.rpush(self._k(key), *values)
+
+    @_guard
+    def lrange(self, key, start=0, end=-1):
+        return self.client.lrange(self._k(key), start, end)
+
+    @_guard
+    def zadd(self, key, member, score):
+        self.client.zadd(self._k(key), {member: score})
+
+    @_guard
+    def zpop_due(self, key, max_score, limit=100):
+        return list(self._zpop(keys=[self._k(key)], args=[max_score, limit]))
+
+    @_guard
+    def publish(self, channel, message):
+        self.client.publish(self._k(channel), message)
+
+    def subscribe(self, channel: str, callback: Callable[[str], None]) -> Callable[[], None]:
+        stop = threading.Event()
+
+        def listen():
+            while not stop.is_set():
+                pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+                try:
+                    pubsub.subscribe(self._k(channel))
+                    while not stop.is_set():
+                        message = pubsub.get_message(timeout=0.5)
+                        if message and message["type"] == "message":
+                            callback(message["data"])
+                except (redis.ConnectionError, redis.TimeoutError):
+                    stop.wait(1.0)  # Redis went away: retry until it returns.
+                finally:
+                    pubsub.close()
+
+        thread = threading.Thread(target=listen, name=f"subscribe:{channel}", daemon=True)
+        thread.start()
+        return stop.set
+
+    def ping(self):
+        try:
+            return bool(self.client.ping())
+        except (redis.ConnectionError, redis.TimeoutError):
+            return False
+
+    @_guard
+    def clear(self):
+        for key in self.client.scan_iter(match=self.prefix + "*", count=500):
+            self.client.delete(key)

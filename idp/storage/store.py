@@ -1,0 +1,101 @@
+"""The shared short-lived store: one interface, two backends.
+
+``RedisStore`` (``redis.py``) is what real deployments and the tests use;
+``MemoryStore`` (``memory.py``) is the embedded default's in-process stand-in.
+Both run the same conformance suite (tests/storage/test_store_contract.py).
+Every atomic operation the IdP relies on is one call here (``getdel``,
+``set(nx=True)``, ``incr``), never a read followed by a write.
+Values are strings; callers serialise JSON themselves.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+from flask import current_app
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached; requests answer 503 temporarily_unavailable."""
+
+
+class Store(ABC):
+    """What the IdP needs of Redis, and nothing more."""
+
+    @abstractmethod
+    def get(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> bool:
+        """Store ``value``; with ``nx`` only when absent. Return whether it was stored."""
+
+    @abstractmethod
+    def getdel(self, key: str) -> str | None:
+        """Return and delete ``key`` in one step (the consume-once primitive)."""
+
+    @abstractmethod
+    def delete(self, *keys: str) -> int: ...
+
+    @abstractmethod
+    def incr(self, key: str, ttl: float | None = None) -> int:
+        """Increment; set ``ttl`` when the key is created. Return the new value."""
+
+    @abstractmethod
+    def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires; None when absent or persistent."""
+
+    @abstractmethod
+    def expire(self, key: str, ttl: float) -> bool: ...
+
+    @abstractmethod
+    def sadd(self, key: str, *members: str) -> int: ...
+
+    @abstractmethod
+    def srem(self, key: str, *members: str) -> int: ...
+
+    @abstractmethod
+    def smembers(self, key: str) -> set[str]: ...
+
+    @abstractmethod
+    def rpush(self, key: str, *values: str) -> int: ...
+
+    @abstractmethod
+    def lrange(self, key: str, start: int = 0, end: int = -1) -> list[str]: ...
+
+    @abstractmethod
+    def zadd(self, key: str, member: str, score: float) -> None: ...
+
+    @abstractmethod
+    def zpop_due(self, key: str, max_score: float, limit: int = 100) -> list[str]:
+        """Remove and return members with score <= max_score (each to one caller only)."""
+
+    @abstractmethod
+    def publish(self, channel: str, message: str) -> None: ...
+
+    @abstractmethod
+    def subscribe(self, channel: str, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback(message)`` from a background thread; return an unsubscribe."""
+
+    @abstractmethod
+    def ping(self) -> bool: ...
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every key under this store's prefix (tests and `idp` tooling)."""
+
+
+def create_store(settings) -> Store:
+    """Build the store the settings ask for."""
+    if settings.redis_url:
+        from .redis import RedisStore
+
+        return RedisStore(settings.redis_url, settings.redis_prefix)
+    from .memory import MemoryStore
+
+    return MemoryStore()
+
+
+def get_store() -> Store:
+    """Return the current app's store."""
+    return current_app.extensions["idp.store"]

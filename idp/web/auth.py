@@ -1,0 +1,103 @@
+"""The login page and the IdP's own sign-out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from ..accounts.authenticate import LOGIN_FAILED, authenticate
+from ..extensions import db
+from ..sessions import store as sso
+from ..sessions.service import end_session
+from ..storage.models import User
+
+bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    interaction = HiddenField()
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: the user of the live SSO session in this browser, if any."""
+    live = sso.get(session.get("sid"))
+    if live is None or str(live.user_id) != str(user_id):
+        return None
+    user = db.session.get(User, live.user_id)
+    return user if user is not None and not user.disabled else None
+
+
+def start_session(user: User, amr: list[str]) -> sso.SSOSession:
+    """Sign the browser in: a fresh SSO session, a fresh cookie (no session fixation)."""
+    old = session.get("sid")
+    if old:
+        sso.end(old)
+    session.clear()
+    live = sso.create(user.id, amr)
+    session["sid"] = live.sid
+    session.permanent = True
+    login_user(user)
+    return live
+
+
+def _after_login(interaction_id: str | None):
+    # ``interaction`` is an id we stored, never a URL from the request (no open redirect).
+    if interaction_id:
+        from ..oidc import interaction
+
+        target = interaction.resume_url(interaction_id)
+        if target:
+            return redirect(target)
+    return redirect(url_for("auth.signed_in"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.interaction.data = request.args.get("interaction", "")[:128]
+        form.email.data = request.args.get("login_hint", "")[:320]
+        return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form, error=_form_error(form)), 400
+    user = authenticate(form.email.data, form.password.data)
+    if user is None:
+        return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+    start_session(user, ["pwd"])
+    return _after_login(form.interaction.data)
+
+
+def _form_error(form: FlaskForm) -> str:
+    if "csrf_token" in form.errors:
+        return "Your session expired or the form was tampered with. Please try again."
+    return LOGIN_FAILED
+
+
+@bp.route("/signed-in")
+def signed_in():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/signed_in.html", user=current_user)
+
+
+class SignOutForm(FlaskForm):
+    pass
+
+
+@bp.route("/logout", methods=["POST"])
+def sign_out():
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        return render_template("errors/error.html", title="Bad request",
+                               message="The sign-out form expired. Please try again."), 400
+    sid = session.get("sid")
+    if sid:
+        end_session(sid)
+    logout_user()
+    session.clear()
+    return render_template("auth/signed_out.html")

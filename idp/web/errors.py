@@ -1,0 +1,79 @@
+"""One place that renders failures: JSON for protocol/API endpoints, a page for people.
+
+Anything unexpected becomes ``server_error``, is logged with its traceback
+server-side, and the client sees no detail.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+from ..storage.store import StoreUnavailable
+
+log = logging.getLogger("idp.errors")
+
+# Blueprints (and path prefixes) that speak JSON rather than HTML.
+API_BLUEPRINTS: set[str] = {"ops"}
+API_PREFIXES = ("/oauth2/", "/api/", "/.well-known/", "/billing/notifications/")
+
+_HTTP_ERRORS = {
+    400: ("invalid_request", "Bad request", "The request could not be understood."),
+    401: ("invalid_request", "Not signed in", "Please sign in."),
+    403: ("access_denied", "Forbidden", "You are not allowed to do that."),
+    404: ("not_found", "Not found", "There is nothing at this address."),
+    405: ("invalid_request", "Method not allowed", "This address does not accept that method."),
+    413: ("invalid_request", "Request too large", "The request is too large."),
+    415: ("invalid_request", "Unsupported media type", "The request has the wrong content type."),
+    429: ("slow_down", "Too many requests", "Too many attempts. Please wait and try again."),
+}
+
+
+def wants_json() -> bool:
+    return request.blueprint in API_BLUEPRINTS or request.path.startswith(API_PREFIXES)
+
+
+def render_error(status: int, error: str, title: str, message: str, headers=None):
+    """Render one failure in the shape the caller speaks."""
+    if wants_json():
+        response = jsonify(error=error, error_description=message)
+    else:
+        response = render_template("errors/error.html", title=title, message=message)
+    response = (response, status, headers or {})
+    return response
+
+
+def _unavailable(exc):
+    log.error("dependency unavailable: %s", type(exc).__name__)
+    db.session.rollback()
+    return render_error(503, "temporarily_unavailable", "Temporarily unavailable",
+                        "The service is temporarily unavailable. Please try again in a moment.",
+                        {"Retry-After": "5", "Cache-Control": "no-store"})
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        error, title, message = _HTTP_ERRORS.get(code, ("invalid_request", exc.name, exc.name))
+        if code == 400 and exc.description and "CSRF" in exc.description:
+            message = "Your session expired or the form was tampered with. Please try again."
+        headers = dict(exc.get_headers()) if code == 405 else {}
+        headers.pop("Content-Type", None)
+        return render_error(code, error, title, message, headers)
+
+    app.register_error_handler(StoreUnavailable, _unavailable)
+    app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(PoolTimeout, _unavailable)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500, "server_error", "Something went wrong",
+                            "An unexpected error occurred. It has been logged.")

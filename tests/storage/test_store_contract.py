@@ -1,0 +1,97 @@
+"""One suite, two backends: the in-process store behaves like the Redis one."""
+
+import secrets
+import threading
+import time
+
+import pytest
+
+from idp.storage.memory import MemoryStore
+from idp.storage.redis import RedisStore
+from tests.conftest import REDIS_URL
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    backend = RedisStore(REDIS_URL, prefix=f"idptest:contract:{secrets.token_hex(4)}:")
+    yield backend
+    backend.clear()
+
+
+def test_set_get_and_nx(store):
+    assert store.set("a", "1")
+    assert store.get("a") == "1"
+    assert not store.set("a", "2", nx=True)
+    assert store.get("a") == "1"
+
+
+def test_ttl_expires(store):
+    store.set("short", "x", ttl=0.2)
+    assert 0 < store.ttl("short") <= 0.2
+    time.sleep(0.3)
+    assert store.get("short") is None
+
+
+def test_getdel_consumes_once_under_concurrency(store):
+    store.set("code", "value")
+    results = []
+    barrier = threading.Barrier(20)
+
+    def take():
+        barrier.wait()
+        results.append(store.getdel("code"))
+
+    threads = [threading.Thread(target=take) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("value") == 1
+
+
+def test_incr_sets_ttl_only_on_creation(store):
+    assert store.incr("n", ttl=10) == 1
+    assert store.incr("n", ttl=1000) == 2
+    assert store.ttl("n") <= 10
+
+
+def test_sets(store):
+    store.sadd("s", "a", "b")
+    store.srem("s", "a")
+    assert store.smembers("s") == {"b"}
+
+
+def test_lists(store):
+    store.rpush("l", "a", "b", "c")
+    assert store.lrange("l") == ["a", "b", "c"]
+    assert store.lrange("l", 0, 1) == ["a", "b"]
+
+
+def test_zpop_due_gives_each_member_once(store):
+    for i in range(5):
+        store.zadd("q", f"job{i}", i)
+    assert store.zpop_due("q", 2) == ["job0", "job1", "job2"]
+    assert store.zpop_due("q", 2) == []
+    assert store.zpop_due("q", 10, limit=1) == ["job3"]
+
+
+def test_publish_reaches_subscriber(store):
+    got = threading.Event()
+    received = []
+    unsubscribe = store.subscribe("chan", lambda m: (received.append(m), got.set()))
+    time.sleep(0.3)  # the Redis subscriber thread needs a moment to subscribe
+    store.publish("chan", "hello")
+    assert got.wait(3)
+    assert received == ["hello"]
+    unsubscribe()
+
+
+def test_delete_and_clear(store):
+    store.set("x", "1")
+    store.set("y", "1")
+    assert store.delete("x") == 1
+    store.clear()
+    assert store.get("y") is None
