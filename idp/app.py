@@ -100,7 +100,10 @@ def _register_blueprints(app: Flask) -> None:
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
 
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(auth_bp)
+    for blueprint in (
+        ops_bp,
+        auth_bp,
+    ):
+        app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)

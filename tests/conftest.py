@@ -119,7 +119,8 @@ def clean(app, _signing_key_rows):
     """Empty tables and this run's Redis keys; one active RS256 key; the clock reset."""
     from idp.extensions import db
     from idp.keystore.signer import invalidate
-    from idp.storage.models import SigningKey
+    from idp.storage.models import Product, SigningKey
+    from idp.storage.models.orgs import DEFAULT_PRODUCTS
     from idp.storage.store import get_store
 
     with app.app_context():
@@ -127,6 +128,8 @@ def clean(app, _signing_key_rows):
         get_store().clear()
         for row in _signing_key_rows:
             db.session.add(SigningKey(**row))
+        for product in DEFAULT_PRODUCTS:
+            db.session.add(Product(**product))
         db.session.commit()
         invalidate(broadcast=False)
     clock.reset()

@@ -10,7 +10,12 @@ import click
 
 from . import clients, db, serve, users
 
-COMMANDS = [serve.serve, db.db, users.users, clients.clients]
+COMMANDS = [
+    serve.serve,
+    db.db,
+    users.users,
+    clients.clients,
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

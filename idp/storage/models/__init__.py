@@ -4,5 +4,16 @@ on ``db.metadata`` (what Alembic compares against)."""
 from .accounts import User
 from .keys import SigningKey
 from .oauth import Client
+from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
 
-__all__ = ["Client", "SigningKey", "User"]
+__all__ = [
+    "Client",
+    "Membership",
+    "Organization",
+    "Plan",
+    "Product",
+    "SigningKey",
+    "Subscription",
+    "SubscriptionPeriod",
+    "User",
+]
