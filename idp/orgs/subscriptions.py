@@ -64,12 +64,14 @@ def _add_period(session, sub: Subscription, start: datetime, days: int, order_id
 
 
 def _new(session, org: Organization, plan: Plan, status: str) -> Subscription:
+    name = org.name
     sub = Subscription(organization_id=org.id, plan_id=plan.id, status=status)
     session.add(sub)
     try:
         session.flush()  # the partial unique index speaks here
     except IntegrityError:
-        raise OrgError(f"{org.name} already has a current subscription") from None
+        session.rollback()
+        raise OrgError(f"{name} already has a current subscription") from None
     return sub
 
 
