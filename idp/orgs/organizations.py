@@ -131,10 +131,11 @@ def get_membership(org: Organization, user: User) -> Membership:
 def members(ref) -> list[tuple[Membership, User]]:
     """The members in seat order (longest-standing first)."""
     org = get_organization(ref)
-    return list(db.session.execute(
+    rows = db.session.execute(
         select(Membership, User).join(User, User.id == Membership.user_id)
         .where(Membership.organization_id == org.id)
-        .order_by(Membership.created_at, Membership.id)).tuples())
+        .order_by(Membership.created_at, Membership.id))
+    return [(membership, user) for membership, user in rows]
 
 
 def add_member(ref, email: str, role: str = "member") -> Membership:
