@@ -5,7 +5,8 @@ from sqlalchemy import text
 
 from idp.extensions import db
 from idp.orgs import entitlements as ent
-from idp.orgs import organizations, plans as plan_service, products, subscriptions
+from idp.orgs import organizations, products, subscriptions
+from idp.orgs import plans as plan_service
 
 
 def _behind_the_back(sql: str, **params) -> None:

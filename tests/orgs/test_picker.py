@@ -28,7 +28,7 @@ def _stored(app, interaction_id):
 
 
 def test_page_lists_only_the_persons_organisations(web, setup):
-    ids, iid = setup
+    _ids, iid = setup
     page = web.get(f"/select-organization?interaction={iid}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Acme" in html and "Beta" in html and "Gamma" not in html
@@ -65,7 +65,7 @@ def test_a_foreign_organisation_is_refused(app, web, setup):
 
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999999999"])
 def test_garbage_choice_is_a_readable_400(app, web, setup, value):
-    ids, iid = setup
+    _ids, iid = setup
     token = csrf_token(web.get(f"/select-organization?interaction={iid}").get_data(as_text=True))
     resp = web.post("/select-organization", data={"csrf_token": token, "interaction": iid,
                                                   "organization": value})
@@ -109,7 +109,7 @@ def test_denied_page_says_payment_is_pending(app, ctx, plans, org_with):
 
     org_id, (uid,) = org_with(1)
     subscriptions.create_pending(org_id, "suite")
-    status, html = _denied_page(app, ent.gate(uid, _Client("asset"), org_id))
+    _status, html = _denied_page(app, ent.gate(uid, _Client("asset"), org_id))
     assert "Payment pending" in html and "is pending" in html
 
 
@@ -121,7 +121,7 @@ def test_denied_page_gives_the_date_the_plan_ended(app, ctx, plans, org_with):
     org_id, (uid,) = org_with(1)
     end = subscriptions.start(org_id, "suite").current_period_end
     clock.advance(40 * 86400)
-    status, html = _denied_page(app, ent.gate(uid, _Client("asset"), org_id))
+    _status, html = _denied_page(app, ent.gate(uid, _Client("asset"), org_id))
     assert "Your plan has ended" in html and f"ended on {end:%Y-%m-%d}" in html
 
 

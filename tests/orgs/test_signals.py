@@ -1,7 +1,8 @@
 """entitlements_changed: sent with the right people and lost products when a change removes access."""
 
 from idp import clock
-from idp.orgs import organizations, plans as plan_service, subscriptions
+from idp.orgs import organizations, subscriptions
+from idp.orgs import plans as plan_service
 
 
 def test_removing_a_member_announces_everything_they_lose(plans, org_with, email_of, signals):

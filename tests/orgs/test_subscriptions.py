@@ -1,5 +1,6 @@
 """Subscriptions: one current per organisation (the database says so), periods, billing entry point."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -139,7 +140,7 @@ def test_activate_or_extend_extends_from_the_end_never_overlapping(plans, org_wi
     second = subscriptions.activate_or_extend(org_id, "suite", order_id=2)
     assert second.id == first.id and second.current_period_end == end + timedelta(days=30)
     periods = db.session.scalars(db.select(SubscriptionPeriod).order_by(SubscriptionPeriod.start)).all()
-    assert all(a.end <= b.start for a, b in zip(periods, periods[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(periods))
 
 
 def test_activate_or_extend_after_a_lapse_starts_from_now(plans, org_with):
@@ -219,7 +220,7 @@ def _in_threads(app, n, work):
             barrier.wait()
             try:
                 results[i] = work(i)
-            except Exception as exc:  # collected for the assertion
+            except Exception as exc:  # noqa: BLE001 — collected for the assertion
                 results[i] = exc
             finally:
                 db.session.remove()
@@ -241,7 +242,7 @@ def test_concurrent_paid_orders_extend_one_after_the_other(app, plans, org_with)
     assert results == [first.id] * 4
     db.session.expire_all()
     periods = db.session.scalars(db.select(SubscriptionPeriod).order_by(SubscriptionPeriod.start)).all()
-    assert len(periods) == 5 and all(a.end == b.start for a, b in zip(periods, periods[1:]))
+    assert len(periods) == 5 and all(a.end == b.start for a, b in itertools.pairwise(periods))
     assert db.session.get(Subscription, first.id).current_period_end == start + timedelta(days=150)
 
 
