@@ -8,7 +8,7 @@ the authorization request by its id (never a URL from the request).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
@@ -59,8 +59,6 @@ def select_organization():
 
 
 def _next(interaction_id: str) -> str:
-    from flask import current_app
-
     if "oidc.resume" in current_app.view_functions:
         return url_for("oidc.resume", interaction=interaction_id)
     return url_for("auth.signed_in")
@@ -69,6 +67,6 @@ def _next(interaction_id: str) -> str:
 def render_denied(decision, client_name: str | None = None, status: int = 403):
     """The page a person sees when the entitlement gate refuses (a Decision that is not allowed)."""
     if decision.allowed:
-        abort(500)
+        raise ValueError("render_denied needs a refused Decision")
     return render_template("errors/entitlement.html", decision=decision,
                            client_name=client_name), status

@@ -154,3 +154,30 @@ def test_subscriptions_without_one(acme, run):
     assert "no current subscription" in _fails(run, "subscriptions", "cancel", "Acme")
     assert "no current subscription" in _fails(run, "subscriptions", "change-plan", "Acme", "suite")
     assert "has no subscription" in _fails(run, "subscriptions", "show", "Acme")
+
+
+def test_orgs_update_company_info(acme, run, run_json):
+    out = run_json("orgs", "update", "Acme", "--billing-email", "billing@acme.example",
+                   "--country", "sg", "--legal-name", "")
+    assert (out["billing_email"], out["country"], out["legal_name"]) == (
+        "billing@acme.example", "SG", None)
+    _fails(run, "orgs", "update", "Acme", "--billing-email", "not-an-email")
+    assert run_json("orgs", "show", "Acme")["billing_email"] == "billing@acme.example"
+
+
+def test_cli_as_a_subprocess(acme, settings_env):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, **settings_env, "PYTHONPATH": ROOT}
+    done = subprocess.run([sys.executable, "-m", "idp", "products", "list", "--json"], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [p["code"] for p in json.loads(done.stdout)] == ["asset", "building", "project"]
+    bad = subprocess.run([sys.executable, "-m", "idp", "subscriptions", "start", "Acme", "gold"],
+                         env=env, capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+    assert bad.returncode == 1 and bad.stderr.strip() == "idp: no plan 'gold'"
