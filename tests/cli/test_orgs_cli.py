@@ -4,8 +4,28 @@ import pytest
 
 
 @pytest.fixture
-def acme(run, run_json):
-    """Acme with two people, plans starter (Building, 2 seats) and suite (all three)."""
+def acme(app, clean):
+    """Acme with two people, plans starter (Building, 2 seats) and suite (all three).
+
+    Built through the services (fast); the commands themselves are what the tests run.
+    """
+    from idp.accounts.users import create_user
+    from idp.orgs import organizations, plans
+
+    with app.app_context():
+        for email in ("ann@acme.example", "bob@acme.example"):
+            create_user(email)
+        org = organizations.create_organization("Acme", legal_name="PT Acme", country="ID")
+        organizations.add_member("Acme", "ann@acme.example", "owner")
+        organizations.add_member(str(org.id), "bob@acme.example")
+        plans.create_plan("starter", "Starter", ["building"], seats=2, price="150000",
+                          currency="IDR")
+        plans.create_plan("suite", "Suite", ["building", "project", "asset"], tier=3,
+                          storage_gb=100)
+        return {"id": org.id, "name": org.name}
+
+
+def test_the_fixture_can_be_built_from_the_command_line(run, run_json):
     for email in ("ann@acme.example", "bob@acme.example"):
         assert run("users", "create", "--email", email, "--no-password")[0] == 0
     org = run_json("orgs", "create", "--name", "Acme", "--legal-name", "PT Acme", "--country", "ID")
@@ -15,7 +35,9 @@ def acme(run, run_json):
              "--seats", "2", "--price", "150000", "--currency", "IDR")
     run_json("plans", "create", "--code", "suite", "--name", "Suite", "--products",
              "building,project,asset", "--tier", "3", "--storage-gb", "100")
-    return org
+    assert [(m["email"], m["role"]) for m in run_json("orgs", "show", "Acme")["members"]] == [
+        ("ann@acme.example", "owner"), ("bob@acme.example", "member")]
+    assert [p["code"] for p in run_json("plans", "list")] == ["starter", "suite"]
 
 
 def _fails(run, *args):
