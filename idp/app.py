@@ -96,6 +96,7 @@ def _init_extensions(app: Flask, settings, announce) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .ops.health import bp as ops_bp
+    from .orgs.views import bp as orgs_web_bp
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         ops_bp,
         auth_bp,
+        orgs_web_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import click
 
-from . import clients, db, serve, users
+from . import clients, db, orgs, plans, products, serve, subscriptions, users
 
 COMMANDS = [
     serve.serve,
     db.db,
     users.users,
     clients.clients,
+    orgs.orgs,
+    products.products,
+    plans.plans,
+    subscriptions.subscriptions,
 ]
 
 

@@ -42,18 +42,25 @@ def with_app(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from ..extensions import db
+
         app = make_app()
         with app.app_context():
             try:
                 return func(*args, **kwargs)
             except (OperationalError, DBAPIError) as exc:
-                from ..extensions import db
-
                 db.session.rollback()
                 reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
                 raise CLIError(f"database error: {reason}") from None
             except ValueError as exc:  # service-level input errors (UserError, ClientError...)
                 raise CLIError(str(exc)) from None
+            finally:
+                # One command, one app: give its connections (and listener) back now, not at exit
+                # (a test run invoking hundreds of commands would exhaust max_connections).
+                db.session.remove()
+                db.engine.dispose()
+                for unsubscribe in app.extensions.get("idp.unsubscribe", []):
+                    unsubscribe()
 
     return wrapper
 

@@ -109,6 +109,8 @@ class SubscriptionPeriod(db.Model):
     """The renewal history: one row per paid (or granted) period."""
 
     __tablename__ = "subscription_periods"
+    # A paid order extends a subscription at most once (duplicate gateway callbacks change nothing).
+    __table_args__ = (Index("uq_subscription_periods_order_id", "order_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)

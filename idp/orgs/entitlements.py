@@ -1,0 +1,228 @@
+"""THE entitlement function: what may this person of this organisation use at this moment.
+
+``resolve(user_id, organization_id)`` → ``Entitlement``; everything that puts a plan
+into a token or lets a person into a product asks it (DESIGN.md "Entitlement gate").
+It reads a snapshot of the records (cached in the shared store, see cache.py) and
+judges it against the clock: an ``active`` subscription whose period has ended is
+expired at that instant, whether or not a job has updated its row.
+
+The API the OIDC part calls: ``gate(user_id, client, organization_id)`` → Decision,
+``plan_claims(entitlement)``, ``product_audiences(entitlement, resources)``,
+``token_expiry_cap(entitlement)``; picking the organisation: ``organizations_for``,
+``default_organization``, ``remember_choice`` (selection.py, re-exported here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from .. import clock
+from . import cache, snapshots
+from .errors import InvalidTarget
+from .selection import default_organization, organizations_for, remember_choice
+
+__all__ = ["Decision", "Entitlement", "InvalidTarget", "check_product", "default_organization",
+           "gate", "organizations_for", "plan_claims", "product_audiences", "remember_choice",
+           "resolve", "token_expiry_cap"]
+
+# Why nothing is allowed, in the order they are checked.
+NOT_A_MEMBER = "not_a_member"
+NO_SUBSCRIPTION = "no_subscription"
+PAYMENT_PENDING = "payment_pending"
+PAST_DUE = "past_due"
+EXPIRED = "expired"
+CANCELLED = "cancelled"
+SEAT_LIMIT = "seat_limit"
+# Reasons only a Decision gives.
+PRODUCT_NOT_IN_PLAN = "product_not_in_plan"
+NO_ORGANIZATION = "no_organization"
+_STATUS_REASONS = {"pending": PAYMENT_PENDING, "past_due": PAST_DUE, "expired": EXPIRED,
+                   "cancelled": CANCELLED}
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What one person of one organisation may use at one instant."""
+
+    user_id: int
+    organization_id: int | None
+    organization_name: str | None = None
+    role: str | None = None  # None: not a member
+    status: str = "none"  # effective: none / pending / active / past_due / expired / cancelled
+    plan_code: str | None = None
+    plan_name: str | None = None
+    plan_tier: int | None = None
+    plan_products: tuple[str, ...] = ()
+    limits: dict = field(default_factory=dict)
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    seat: bool = False
+    reason: str | None = None  # None when allowed
+    catalog: dict = field(default_factory=dict, repr=False)  # code → {name, audience}
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+    @property
+    def products(self) -> tuple[str, ...]:
+        """The product codes usable now (none unless allowed)."""
+        return self.plan_products if self.allowed else ()
+
+
+def _dt(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None
+
+
+def _snapshot(user_id: int, organization_id: int) -> dict:
+    version = cache.version(organization_id)  # before the database read (see cache.py)
+    snap = cache.get(organization_id, version, user_id)
+    if snap is None:
+        snap = snapshots.load(user_id, organization_id)
+        cache.put(organization_id, version, user_id, snap)
+    return snap
+
+
+def resolve(user_id: int, organization_id: int | None, at: datetime | None = None,
+            use_cache: bool = True) -> Entitlement:
+    """Answer what this person of this organisation may use at ``at`` (default: now)."""
+    if not _valid_id(user_id) or not _valid_id(organization_id):
+        return Entitlement(user_id=user_id, organization_id=organization_id, reason=NOT_A_MEMBER)
+    snap = (_snapshot if use_cache else snapshots.load)(int(user_id), int(organization_id))
+    return evaluate(snap, int(user_id), int(organization_id), at or clock.now())
+
+
+def _valid_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+def evaluate(snap: dict, user_id: int, organization_id: int, at: datetime | None,
+             lapse: bool = True) -> Entitlement:
+    """Judge a snapshot at ``at``; ``lapse=False`` trusts the stored status (what was granted)."""
+    org, member, sub = snap["org"], snap["member"], snap["subscription"]
+    base = {"user_id": user_id, "organization_id": organization_id,
+                "organization_name": org and org["name"], "catalog": snap["catalog"]}
+    if org is None or member is None:
+        return Entitlement(**base, reason=NOT_A_MEMBER)
+    base["role"] = member["role"]
+    if sub is None:
+        return Entitlement(**base, reason=NO_SUBSCRIPTION)
+    plan, end = sub["plan"], sub["end"]
+    status = effective_status(sub["status"], end, at) if lapse else sub["status"]
+    seats = plan["limits"].get("seats")
+    seat = seats is None or member["rank"] < seats
+    reason = _STATUS_REASONS.get(status) or (None if seat else SEAT_LIMIT)
+    return Entitlement(**base, status=status, plan_code=plan["code"], plan_name=plan["name"],
+                       plan_tier=plan["tier"], plan_products=tuple(plan["products"]),
+                       limits=plan["limits"], period_start=_dt(sub["start"]),
+                       period_end=_dt(end), seat=seat, reason=reason)
+
+
+def effective_status(status: str, end: float | None, at: datetime) -> str:
+    """An ``active`` subscription whose period has ended is expired at that instant."""
+    if status == "active" and (end is None or at.timestamp() >= end):
+        return "expired"
+    return status
+
+
+@dataclass(frozen=True)
+class Decision:
+    """May this person use this product now; when not, why (a reason code and a text)."""
+
+    allowed: bool
+    reason: str | None = None
+    product: str | None = None
+    product_name: str | None = None
+    ended_at: datetime | None = None
+    entitlement: Entitlement | None = None
+
+    @property
+    def description(self) -> str:
+        """A text for people and for error_description (RFC 6749 §5.2 characters only)."""
+        from .messages import describe
+
+        return describe(self)
+
+
+def check_product(entitlement: Entitlement, product_code: str) -> Decision:
+    """Decide whether the entitlement covers ``product_code``."""
+    name = (entitlement.catalog.get(product_code) or {}).get("name") or str(product_code)
+    common = {"product": product_code, "product_name": name, "entitlement": entitlement}
+    if not entitlement.allowed:
+        ended = entitlement.period_end if entitlement.reason == EXPIRED else None
+        return Decision(False, entitlement.reason, ended_at=ended, **common)
+    if product_code not in entitlement.products:
+        return Decision(False, PRODUCT_NOT_IN_PLAN, **common)
+    return Decision(True, **common)
+
+
+def gate(user_id: int, client, organization_id: int | None, at: datetime | None = None) -> Decision:
+    """The entitlement gate of one authorization or refresh for ``client``.
+
+    A client with no ``product`` (the account portal) is not gated; its Decision
+    still carries the entitlement for plan claims (None when no organisation).
+    """
+    product = getattr(client, "product", None)
+    if organization_id is None:
+        return Decision(product is None, None if product is None else NO_ORGANIZATION,
+                        product=product)
+    entitlement = resolve(user_id, organization_id, at)
+    if product is None:
+        return Decision(True, entitlement=entitlement)
+    return check_product(entitlement, product)
+
+
+def plan_claims(entitlement: Entitlement | None) -> dict:
+    """The plan claims (names documented in docs/plan-claims.md); {} when not a member."""
+    if entitlement is None or entitlement.role is None:
+        return {}
+    claims = {"org_id": entitlement.organization_id, "org_name": entitlement.organization_name,
+              "org_role": entitlement.role, "plan_status": entitlement.status,
+              "products": sorted(entitlement.products)}
+    if entitlement.plan_code is not None:
+        claims.update(plan=entitlement.plan_code, plan_name=entitlement.plan_name,
+                      plan_tier=entitlement.plan_tier, limits=_limits(entitlement.limits),
+                      plan_period_end=_epoch(entitlement.period_end))
+    return claims
+
+
+def _limits(limits: dict) -> dict:
+    return {key: limits.get(key) for key in ("seats", "projects", "assets", "storage_gb")}
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return int(value.timestamp()) if value is not None else None
+
+
+def product_audiences(entitlement: Entitlement, resources=None) -> list[str]:
+    """The access-token audiences: entitled products' audiences, narrowed by RFC 8707 ``resource``.
+
+    A requested resource that is not the audience of an entitled product raises
+    InvalidTarget (RFC 8707 §2). Resources are compared as exact strings.
+    """
+    entitled = [entitlement.catalog[code]["audience"] for code in sorted(entitlement.products)
+                if code in entitlement.catalog]
+    if not resources:
+        return entitled
+    if isinstance(resources, str):
+        resources = [resources]
+    wanted = list(dict.fromkeys(resources))
+    outside = [r for r in wanted if r not in entitled]
+    if outside:
+        raise InvalidTarget("The requested resource is not covered by the plan of the organisation")
+    return wanted
+
+
+def token_expiry_cap(entitlement: Entitlement | None) -> int | None:
+    """The latest ``exp`` (epoch seconds) a token may carry: period end + entitlement_grace.
+
+    None when the entitlement grants nothing (e.g. the account portal of a lapsed
+    organisation): such a token encodes no plan, so there is nothing to outlive.
+    """
+    if entitlement is None or not entitlement.allowed or entitlement.period_end is None:
+        return None
+    grace = current_app.config["IDP"].entitlement_grace
+    return int(entitlement.period_end.timestamp()) + int(grace)

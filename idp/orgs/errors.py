@@ -1,0 +1,11 @@
+"""Errors of the orgs part: bad input (OrgError) and RFC 8707 invalid_target."""
+
+
+class OrgError(ValueError):
+    """Bad input for an organisation, plan, product or subscription operation (safe to show)."""
+
+
+class InvalidTarget(OrgError):
+    """A ``resource`` outside the plan (RFC 8707 §2: error ``invalid_target``)."""
+
+    error = "invalid_target"

@@ -1,0 +1,150 @@
+"""Plans: what a subscription buys — products, limits, price, period length."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..storage.models import Plan, Product, Subscription
+from ..storage.transaction import transaction
+from .changes import watch
+from .errors import OrgError
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")  # ISO 4217
+LIMITS = ("seats", "projects", "assets", "storage_gb")
+MAX_PERIOD_DAYS = 3660
+
+
+def find_plan(code) -> Plan | None:
+    if isinstance(code, Plan):
+        return code
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        return None
+    return db.session.scalar(select(Plan).where(Plan.code == code))
+
+
+def get_plan(code) -> Plan:
+    plan = find_plan(code)
+    if plan is None:
+        raise OrgError(f"no plan {str(code)[:64]!r}")
+    return plan
+
+
+def list_plans(include_inactive: bool = True) -> list[Plan]:
+    query = select(Plan).order_by(Plan.tier, Plan.code)
+    return list(db.session.scalars(query if include_inactive else query.where(Plan.active)))
+
+
+def _products(products) -> list[str]:
+    if isinstance(products, str):
+        products = [p.strip() for p in products.split(",")]
+    codes = list(dict.fromkeys(p for p in products or () if p))
+    if not codes:
+        raise OrgError("a plan needs at least one product")
+    known = set(db.session.scalars(select(Product.code)))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise OrgError(f"unknown product(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return codes
+
+
+def _count(name: str, value, low: int = 0, high: int = 10**9) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise OrgError(f"{name.replace('_', '-')} must be a whole number from {low} to {high}")
+    return value
+
+
+def _price(value) -> Decimal:
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        raise OrgError(f"price must be a number: {str(value)[:40]!r}") from None
+    if not price.is_finite() or price < 0 or price >= Decimal(10) ** 12 or price != price.quantize(Decimal("0.01")):
+        raise OrgError("price must be a non-negative amount with at most 2 decimals")
+    return price
+
+
+def _fields(changes: dict) -> dict:
+    """Validate the given plan fields (None = not given); limits are merged by the caller."""
+    out = {}
+    if changes.get("name") is not None:
+        name = changes["name"].strip()
+        if not name or len(name) > 200:
+            raise OrgError("name must be 1 to 200 characters")
+        out["name"] = name
+    if changes.get("products") is not None:
+        out["products"] = _products(changes["products"])
+    if changes.get("tier") is not None:
+        out["tier"] = _count("tier", changes["tier"], 0, 1000)
+    if changes.get("period_days") is not None:
+        out["period_days"] = _count("period_days", changes["period_days"], 1, MAX_PERIOD_DAYS)
+    if changes.get("price") is not None:
+        out["price"] = _price(changes["price"])
+    if changes.get("currency") is not None:
+        if not CURRENCY_RE.match(changes["currency"]):
+            raise OrgError("currency must be an ISO 4217 code such as IDR")
+        out["currency"] = changes["currency"]
+    return out
+
+
+def _limits(current: dict, changes: dict) -> dict:
+    limits = {key: (current or {}).get(key) for key in LIMITS}
+    for key in LIMITS:
+        if key in changes and changes[key] is not None:
+            limits[key] = _count(key, changes[key], 1 if key == "seats" else 0)
+    return limits
+
+
+def create_plan(code: str, name: str, products, **options) -> Plan:
+    """Create a plan; options: tier, period_days, price, currency, seats, projects, assets, storage_gb."""
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        raise OrgError("code must be 1-64 lowercase letters, digits, '-' or '_'")
+    if find_plan(code) is not None:
+        raise OrgError(f"a plan with code {code!r} already exists")
+    fields = _fields({"name": name or "", "products": products, **options})
+    plan = Plan(code=code, limits=_limits({}, options), **fields)
+    try:
+        with transaction() as session:
+            session.add(plan)
+    except IntegrityError:
+        raise OrgError(f"a plan with code {code!r} already exists") from None
+    return plan
+
+
+def organizations_on(plan: Plan) -> list[int]:
+    return list(db.session.scalars(select(Subscription.organization_id)
+                                   .where(Subscription.plan_id == plan.id).distinct()))
+
+
+def update_plan(code: str, **changes) -> Plan:
+    """Change a plan in place; every organisation on it sees the change (and lost products are announced)."""
+    plan = get_plan(code)
+    fields = _fields(changes)
+    limits = _limits(plan.limits, changes)
+    with watch(organizations_on(plan), "downgraded"), transaction():
+        for key, value in fields.items():
+            setattr(plan, key, value)
+        plan.limits = limits
+    return plan
+
+
+def deactivate_plan(code: str) -> Plan:
+    """Offer the plan no more: no new subscriptions on it; current ones run to their end."""
+    plan = get_plan(code)
+    with watch(organizations_on(plan), "downgraded"), transaction():
+        plan.active = False
+    return plan
+
+
+def describe(plan: Plan) -> dict:
+    return {"code": plan.code, "name": plan.name, "tier": plan.tier, "products": list(plan.products),
+            **{key: (plan.limits or {}).get(key) for key in LIMITS},
+            "period_days": plan.period_days, "price": str(plan.price), "currency": plan.currency,
+            "active": plan.active}

@@ -1,0 +1,80 @@
+"""The facts an entitlement is computed from, read from Postgres as plain JSON-able dicts.
+
+A snapshot holds no judgement about time: whether a period has ended is decided
+when it is evaluated (entitlements.py), so a cached snapshot stays right until
+the organisation's records change — which invalidates it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, func, or_, select
+
+from ..extensions import db
+from ..storage.models import Membership, Organization, Product, Subscription
+from ..storage.models.orgs import CURRENT_STATUSES
+
+
+def _ts(value) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def subscription_of(organization_id: int) -> Subscription | None:
+    """The current subscription, or else the most recent one (to say why access ended)."""
+    query = select(Subscription).where(Subscription.organization_id == organization_id)
+    current = db.session.scalar(query.where(Subscription.status.in_(CURRENT_STATUSES)))
+    if current is not None:
+        return current
+    return db.session.scalar(query.order_by(Subscription.id.desc()).limit(1))
+
+
+def _subscription(sub: Subscription | None) -> dict | None:
+    if sub is None:
+        return None
+    plan = sub.plan
+    return {"status": sub.status, "start": _ts(sub.current_period_start),
+            "end": _ts(sub.current_period_end),
+            "plan": {"code": plan.code, "name": plan.name, "tier": plan.tier,
+                     "products": list(plan.products or []), "limits": dict(plan.limits or {})}}
+
+
+def catalog() -> dict:
+    """Every product: code → {name, audience}."""
+    return {p.code: {"name": p.name, "audience": p.audience}
+            for p in db.session.scalars(select(Product).order_by(Product.code))}
+
+
+def _rank(membership: Membership) -> int:
+    """How many members of the organisation joined before this one (seat order)."""
+    earlier = or_(Membership.created_at < membership.created_at,
+                  and_(Membership.created_at == membership.created_at,
+                       Membership.id < membership.id))
+    return db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.organization_id == membership.organization_id, earlier))
+
+
+def build(org, membership, rank, sub, products) -> dict:
+    member = None if membership is None else {"role": membership.role, "rank": rank}
+    return {"org": None if org is None else {"id": org.id, "name": org.name},
+            "member": member, "subscription": _subscription(sub), "catalog": products}
+
+
+def load(user_id: int, organization_id: int) -> dict:
+    """The snapshot of one person in one organisation."""
+    org = db.session.get(Organization, organization_id)
+    if org is None:
+        return build(None, None, 0, None, {})
+    membership = db.session.scalar(select(Membership).where(
+        Membership.organization_id == organization_id, Membership.user_id == user_id))
+    rank = _rank(membership) if membership is not None else 0
+    return build(org, membership, rank, subscription_of(organization_id), catalog())
+
+
+def load_all(organization_id: int) -> dict[int, dict]:
+    """Snapshots of every member of an organisation (user_id → snapshot), in few queries."""
+    org = db.session.get(Organization, organization_id)
+    if org is None:
+        return {}
+    members = db.session.scalars(select(Membership).where(
+        Membership.organization_id == organization_id).order_by(Membership.created_at, Membership.id))
+    sub, products = subscription_of(organization_id), catalog()
+    return {m.user_id: build(org, m, rank, sub, products) for rank, m in enumerate(members)}

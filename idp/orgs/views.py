@@ -1,0 +1,72 @@
+"""The organisation picker for people, and the page that says why access was refused.
+
+GET/POST /select-organization?interaction=ID: a person in several organisations
+picks the one this authorization is for. The choice is remembered and written
+into the stored interaction as ``organization_id``; the browser then resumes
+the authorization request by its id (never a URL from the request).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField
+from wtforms.validators import DataRequired
+
+from ..oidc import interaction
+from .selection import organizations_for, remember_choice
+
+bp = Blueprint("orgs_web", __name__)
+
+
+class PickForm(FlaskForm):
+    interaction = HiddenField(validators=[DataRequired()])
+    organization = RadioField("Organisation", coerce=int, validate_choice=True,
+                              validators=[DataRequired()])
+
+
+def _form(interaction_id: str) -> PickForm:
+    form = PickForm()
+    form.organization.choices = [(o.id, o.name) for o in organizations_for(current_user.id)]
+    if request.method == "GET":
+        form.interaction.data = interaction_id
+    return form
+
+
+def _expired():
+    return render_template("errors/error.html", title="Sign-in expired",
+                           message="This sign-in took too long. Please start again from the app."), 400
+
+
+@bp.route("/select-organization", methods=["GET", "POST"])
+def select_organization():
+    interaction_id = (request.values.get("interaction") or "")[:64]
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", interaction=interaction_id or None))
+    data = interaction.load(interaction_id)
+    if data is None:
+        return _expired()
+    form = _form(interaction_id)
+    if request.method == "GET":
+        return render_template("orgs/select.html", form=form)
+    if not form.validate_on_submit() or form.interaction.data != interaction_id:
+        return render_template("orgs/select.html", form=form,
+                               error="Please choose one of your organisations."), 400
+    remember_choice(current_user.id, form.organization.data)
+    interaction.update(interaction_id, {**data, "organization_id": form.organization.data})
+    return redirect(_next(interaction_id))
+
+
+def _next(interaction_id: str) -> str:
+    if "oidc.resume" in current_app.view_functions:
+        return url_for("oidc.resume", interaction=interaction_id)
+    return url_for("auth.signed_in")
+
+
+def render_denied(decision, client_name: str | None = None, status: int = 403):
+    """The page a person sees when the entitlement gate refuses (a Decision that is not allowed)."""
+    if decision.allowed:
+        raise ValueError("render_denied needs a refused Decision")
+    return render_template("errors/entitlement.html", decision=decision,
+                           client_name=client_name), status
