@@ -95,6 +95,7 @@ def _init_extensions(app: Flask, settings, announce) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .billing.notifications import bp as billing_notifications_bp
     from .ops.health import bp as ops_bp
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         ops_bp,
         auth_bp,
+        billing_notifications_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
