@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import click
 
-from . import clients, db, serve, users
+from . import billing, clients, db, orders, serve, users
 
 COMMANDS = [
     serve.serve,
     db.db,
     users.users,
     clients.clients,
+    orders.orders,
+    billing.billing,
 ]
 
 

@@ -19,3 +19,6 @@ def notify(web):
                                     content_type="application/json")
 
     return post
+
+
+from tests.cli.conftest import run, run_json  # noqa: E402,F401  (the CLI fixtures)

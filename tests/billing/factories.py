@@ -52,3 +52,28 @@ def midtrans_body(order_ref: str, status: str = "settlement", amount: str = "150
             "signature_key": signature(order_ref, status_code, signed_amount or amount, key)}
     body.update(extra)
     return json.dumps(body).encode()
+
+
+def subscribe(org: Organization, plan: Plan):
+    """An active subscription for ``org`` starting now (as a paid order would make it)."""
+    from idp.billing.lifecycle import activate_or_extend
+
+    period = activate_or_extend(db.session, org.id, plan, None)
+    db.session.commit()
+    return period
+
+
+def wait_subscribed(channel: str, timeout: float = 3.0) -> None:
+    """Block until some Redis listener subscribed to ``channel`` (pub/sub drops earlier ones)."""
+    import time
+
+    from idp.storage.store import get_store
+
+    store = get_store()
+    name = store.prefix + channel
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if dict(store.client.pubsub_numsub(name)).get(name):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"nobody subscribed to {channel}")

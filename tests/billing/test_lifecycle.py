@@ -14,7 +14,7 @@ from idp.extensions import db
 from idp.storage.models import Subscription, SubscriptionPeriod
 from idp.storage.store import get_store
 
-from .factories import make_member, make_org, make_plan, midtrans_body
+from .factories import make_member, make_org, make_plan, midtrans_body, wait_subscribed
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_payment_sends_subscription_changed_and_account_event(setup, notify, app
     got = queue.Queue()
     unsubscribe = get_store().subscribe(lifecycle.account_channel(org.id), got.put)
     try:
-        _wait_subscribed(org.id)
+        wait_subscribed(lifecycle.account_channel(org.id))
         order = _pay(notify, org, plan)
         message = json.loads(got.get(timeout=3))
     finally:
@@ -138,16 +138,3 @@ def test_payment_sends_subscription_changed_and_account_event(setup, notify, app
     assert changed == [{"organization_id": org.id, "reason": "paid"}]
     assert message == {"type": "order", "order_id": order.id, "status": "paid"}
 
-
-def _wait_subscribed(org_id):
-    """Block until the Redis listener thread has subscribed (pub/sub drops earlier messages)."""
-    import time
-
-    store = get_store()
-    channel = store.prefix + lifecycle.account_channel(org_id)
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        if dict(store.client.pubsub_numsub(channel)).get(channel):
-            return
-        time.sleep(0.01)
-    raise AssertionError("listener never subscribed")
