@@ -95,7 +95,9 @@ def _init_extensions(app: Flask, settings, announce) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .billing.account_views import bp as account_bp
     from .billing.notifications import bp as billing_notifications_bp
+    from .billing.views import bp as billing_bp
     from .ops.health import bp as ops_bp
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
@@ -105,6 +107,8 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         auth_bp,
         billing_notifications_bp,
+        billing_bp,
+        account_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -20,8 +20,16 @@ from ..extensions import db
 from ..storage.models import Order, PaymentNotification, Plan
 from ..storage.transaction import transaction
 from . import lifecycle
-from .gateways.base import (AWAITING, EXPIRED, FAILED, PAID, REFUNDED, Gateway, GatewayError,
-                            Notification)
+from .gateways.base import (
+    AWAITING,
+    EXPIRED,
+    FAILED,
+    PAID,
+    REFUNDED,
+    Gateway,
+    GatewayError,
+    Notification,
+)
 from .orders import OrderError, get_order, transition
 
 log = logging.getLogger("idp.billing")

@@ -21,4 +21,4 @@ def notify(web):
     return post
 
 
-from tests.cli.conftest import run, run_json  # noqa: E402,F401  (the CLI fixtures)
+from tests.cli.conftest import run, run_json  # noqa: F401  (the CLI fixtures)

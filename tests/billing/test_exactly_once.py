@@ -33,7 +33,7 @@ def _concurrently(n, fn):
         try:
             barrier.wait()
             results.append(fn())
-        except Exception as exc:  # surfaced below
+        except Exception as exc:  # noqa: BLE001  (surfaced below)
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(n)]

@@ -17,7 +17,7 @@ from .factories import make_member, make_org, make_plan, subscribe
 @pytest.fixture
 def lost(app):
     calls = []
-    receiver = lambda sender, **kw: calls.append(kw)  # noqa: E731
+    receiver = lambda sender, **kw: calls.append(kw)
     events.entitlements_changed.connect(receiver)
     yield calls
     events.entitlements_changed.disconnect(receiver)

@@ -96,7 +96,7 @@ def test_refund_cancels_the_current_period_and_ends_access(setup, notify, app):
     member = make_member(org)
     order = _pay(notify, org, plan, "tx1")
     lost = []
-    receiver = lambda sender, **kw: lost.append(kw)  # noqa: E731
+    receiver = lambda sender, **kw: lost.append(kw)
     events.entitlements_changed.connect(receiver)
     try:
         assert notify(midtrans_body(order.gateway_order_id, status="refund", txid="tx1")
@@ -124,7 +124,7 @@ def test_refund_of_a_renewal_not_yet_begun_shortens_the_subscription(setup, noti
 def test_payment_sends_subscription_changed_and_account_event(setup, notify, app):
     org, plan = setup
     changed = []
-    receiver = lambda sender, **kw: changed.append(kw)  # noqa: E731
+    receiver = lambda sender, **kw: changed.append(kw)
     events.subscription_changed.connect(receiver)
     got = queue.Queue()
     unsubscribe = get_store().subscribe(lifecycle.account_channel(org.id), got.put)

@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -161,7 +162,7 @@ def test_gives_up_after_max_attempts(subscribed, app, monkeypatch):
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received = []
+    received: ClassVar[list] = []
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))

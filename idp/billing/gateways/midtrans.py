@@ -12,8 +12,18 @@ import hmac
 import json
 from decimal import Decimal, InvalidOperation
 
-from .base import (AWAITING, EXPIRED, FAILED, PAID, REFUNDED, Gateway, GatewayNotConfigured,
-                   InvalidSignature, MalformedNotification, Notification)
+from .base import (
+    AWAITING,
+    EXPIRED,
+    FAILED,
+    PAID,
+    REFUNDED,
+    Gateway,
+    GatewayNotConfigured,
+    InvalidSignature,
+    MalformedNotification,
+    Notification,
+)
 
 _REQUIRED = ("order_id", "status_code", "gross_amount", "transaction_status", "transaction_id")
 _STATUS = {
