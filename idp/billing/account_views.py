@@ -50,6 +50,7 @@ def company():
     form = CompanyForm(obj=org)
     if request.method == "POST":
         if not form.validate_on_submit():
+            print(form.errors)
             return render_template("account/company.html", org=org, form=form,
                                    error=i18n.translate("Please correct the fields marked below.")
                                    ), 400

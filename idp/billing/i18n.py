@@ -80,7 +80,9 @@ ID = {
     "member": "anggota",
     "Please correct the fields marked below.": "Perbaiki isian yang ditandai di bawah.",
 }
-CATALOGUES = {"en": {}, "id": ID}
+# English needs only the status codes spelled out.
+EN = {"awaiting_payment": "awaiting payment", "past_due": "past due"}
+CATALOGUES = {"en": EN, "id": ID}
 
 
 def locale() -> str:
