@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..web.headers import CSP
 from . import i18n
-from .accounts import (AccountAccessDenied, admin_organization, order_of, overview, plan_of,
-                       update_company)
+from .accounts import (
+    AccountAccessDenied,
+    admin_organization,
+    order_of,
+    overview,
+    plan_of,
+    update_company,
+)
 from .forms import CompanyForm, OrderForm, RenewForm
 from .live import event_stream
 from .orders import OrderError, create_order, current_subscription, find_plan

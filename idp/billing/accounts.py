@@ -11,8 +11,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..storage.models import (Membership, Order, Organization, Plan, Subscription,
-                              SubscriptionPeriod, User)
+from ..storage.models import (
+    Membership,
+    Order,
+    Organization,
+    Plan,
+    Subscription,
+    SubscriptionPeriod,
+    User,
+)
 from ..storage.transaction import transaction
 from .orders import current_subscription
 
