@@ -21,6 +21,7 @@ from .orders import OrderError, create_order, current_subscription, find_plan
 
 bp = Blueprint("account", __name__, url_prefix="/account", static_folder="static",
                static_url_path="/static")
+bp.context_processor(i18n.context)
 # The account pages load one script of ours (live updates); nothing inline.
 ACCOUNT_CSP = CSP + "; script-src 'self'; connect-src 'self'"
 

@@ -21,7 +21,7 @@ from ..storage.models import (
     User,
 )
 from ..storage.transaction import transaction
-from .orders import current_subscription
+from .orders import current_subscription, db_id
 
 ADMIN_ROLES = ("owner", "admin")
 
@@ -46,9 +46,9 @@ def admin_organization(user_id: int, org_ref: str | None) -> Organization:
     """The organisation the person administers: ``org_ref`` (an id) or their first one."""
     query = select(Membership).where(Membership.user_id == user_id)
     if org_ref:
-        if not str(org_ref).isdigit():
+        if db_id(org_ref) is None:
             raise AccountAccessDenied()
-        query = query.where(Membership.organization_id == int(org_ref))
+        query = query.where(Membership.organization_id == db_id(org_ref))
     memberships = db.session.scalars(query.order_by(Membership.created_at, Membership.id)).all()
     admin = next((m for m in memberships if m.role in ADMIN_ROLES), None)
     if admin is None:
@@ -88,7 +88,7 @@ def update_company(org: Organization, data: dict) -> None:
 
 
 def order_of(org: Organization, order_id: int) -> Order | None:
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, order_id) if db_id(order_id) else None
     return order if order is not None and order.organization_id == org.id else None
 
 

@@ -103,5 +103,5 @@ def translate(text: str, **values) -> str:
 
 
 def context() -> dict:
-    """Template globals: ``t`` and ``lang``."""
-    return {"t": translate, "lang": locale()}
+    """Template context of the billing and account pages: ``lang`` (the <html lang>)."""
+    return {"lang": locale()}

@@ -46,10 +46,18 @@ def transition(order_id: int, to: str, **values) -> Order | None:
     return order
 
 
+def db_id(value) -> int | None:
+    """``value`` as a row id (a positive 32-bit integer), or None: never a database error."""
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 10 or not 0 < int(text) < 2**31:
+        return None
+    return int(text)
+
+
 def find_organization(ref: str | int) -> Organization:
     """Return the organisation with this id or name."""
     ref = str(ref).strip()
-    org = db.session.get(Organization, int(ref)) if ref.isdigit() else None
+    org = db.session.get(Organization, db_id(ref)) if db_id(ref) else None
     org = org or db.session.scalar(select(Organization).where(Organization.name == ref))
     if org is None:
         raise OrderError(f"no organisation {ref[:80]!r}")
@@ -64,7 +72,7 @@ def find_plan(code: str, active_only: bool = True) -> Plan:
 
 
 def get_order(order_id) -> Order:
-    order = db.session.get(Order, int(order_id)) if str(order_id).isdigit() else None
+    order = db.session.get(Order, db_id(order_id)) if db_id(order_id) else None
     if order is None:
         raise OrderError(f"no order {str(order_id)[:40]!r}")
     return order

@@ -40,16 +40,18 @@ _ORDER_STATUS = {PAID: "paid", EXPIRED: "expired", FAILED: "failed", REFUNDED: "
 class UnknownOrder(GatewayError):
     status = 404
     error = "not_found"
+    outcome = "rejected_unknown_order"
 
 
 class AmountMismatch(GatewayError):
     status = 409
     error = "invalid_request"
+    outcome = "rejected_amount"
 
 
 @dataclass
 class Outcome:
-    outcome: str  # processed / duplicate / ignored
+    outcome: str  # processed / duplicate / ignored (rejected_* rows are refusals)
     order: Order
     moved: bool = False
     ended_plan_id: int | None = None  # a refund ended the running period of this plan
@@ -69,7 +71,7 @@ def receive(gateway: Gateway, body: bytes) -> Outcome:
     try:
         note = gateway.parse(body, current_app.config["IDP"])
     except GatewayError as exc:
-        _record_refused(gateway.name, gateway.claimed(body), None, type(exc).__name__)
+        _record_refused(gateway.name, gateway.claimed(body), None, exc.outcome)
         raise
     with transaction():
         order = _matching_order(gateway.name, note)
@@ -92,11 +94,11 @@ def _matching_order(gateway_name: str, note: Notification) -> Order:
     order = find_by_gateway_ref(gateway_name, note.order_ref)
     if order is None:
         db.session.rollback()
-        _record_refused(gateway_name, note.raw, None, "unknown_order")
+        _record_refused(gateway_name, note.raw, None, UnknownOrder.outcome)
         raise UnknownOrder("no such order")
     if note.amount != order.amount:
         db.session.rollback()
-        _record_refused(gateway_name, note.raw, order.id, "rejected_amount")
+        _record_refused(gateway_name, note.raw, order.id, AmountMismatch.outcome)
         log.warning("payment notification for order %s refused: amount differs", order.id)
         raise AmountMismatch("gross_amount does not match the order")
     return order

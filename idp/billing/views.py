@@ -15,7 +15,8 @@ from .catalogue import CatalogueError, active_plans, describe, get_active_plan
 from .forms import OrderForm
 
 bp = Blueprint("billing", __name__)
-bp.app_context_processor(i18n.context)
+bp.context_processor(i18n.context)
+bp.add_app_template_global(i18n.translate, "t")  # every template may translate
 
 
 @bp.route("/api/plans")

@@ -208,3 +208,27 @@ def test_renew_requires_csrf_and_a_subscription(admin_web, acme, orders):
     token = _token(admin_web)
     resp = admin_web.post("/account/renew", data={"csrf_token": token, "org": acme["org"].id})
     assert resp.status_code == 409 and orders() == 0
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/account/orders/99999999999999999999", 404), ("/account/orders/2147483648/pay", 404),
+    ("/account?org=99999999999999999999", 403), ("/account/events?org=2147483648", 403),
+    ("/account?org=-1", 403), ("/account/renew?org=%00", 403),
+])
+def test_out_of_range_ids_are_4xx_not_500(admin_web, acme, path, status):
+    assert admin_web.get(path).status_code == status
+
+
+@pytest.mark.parametrize("change", [{"legal_name": "PT\x00Acme"}, {"address": "Jl.\x00 1"},
+                                    {"billing_email": "a\x00@b.example"}])
+def test_company_form_rejects_control_characters(admin_web, acme, change, dbx):
+    data = {**VALID, **change, "csrf_token": _token(admin_web), "org": acme["org"].id}
+    assert admin_web.post("/account/company", data=data).status_code == 400
+    assert dbx(lambda s: s.get(Organization, acme["org"].id).legal_name) is None
+
+
+def test_company_form_accepts_a_multiline_address(admin_web, acme, dbx):
+    data = {**VALID, "address": "Jl. Sudirman 1\r\nJakarta", "csrf_token": _token(admin_web),
+            "org": acme["org"].id}
+    assert admin_web.post("/account/company", data=data).status_code == 302
+    assert "Jakarta" in dbx(lambda s: s.get(Organization, acme["org"].id).address)

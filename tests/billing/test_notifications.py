@@ -46,7 +46,7 @@ def test_bad_signature_is_401_and_changes_nothing(order, notify, key):
     assert _status(order["id"]) == "awaiting_payment"
     assert _subscription(order["org"]) is None
     row = db.session.scalar(select(PaymentNotification))
-    assert row.outcome == "InvalidSignature" and row.transaction_id is None
+    assert row.outcome == "rejected_signature" and row.transaction_id is None
     assert "signature_key" not in row.raw
 
 
@@ -147,3 +147,21 @@ def test_capture_accepted_after_challenge_pays(order, notify):
     assert _status(order["id"]) == "awaiting_payment"
     assert notify(midtrans_body(order["ref"], status="capture", fraud="accept")).status_code == 200
     assert _status(order["id"]) == "paid"
+
+
+def test_nul_bytes_are_refused_not_a_500(order, notify):
+    resp = notify(midtrans_body(order["ref"] + "\x00"))
+    assert resp.status_code == 400
+    body = json.loads(midtrans_body(order["ref"]))
+    body["transaction_id"] = "\x00" * 3
+    assert notify(json.dumps(body).encode()).status_code in (400, 401)
+    assert _status(order["id"]) == "awaiting_payment"
+
+
+def test_refused_notifications_are_audited_without_the_signature(order, notify):
+    notify(midtrans_body(order["ref"], amount="5.00"))
+    notify(midtrans_body("TOMPS-0-UNKNOWN"))
+    db.session.expire_all()
+    rows = db.session.scalars(select(PaymentNotification).order_by(PaymentNotification.id)).all()
+    assert [r.outcome for r in rows] == ["rejected_amount", "rejected_unknown_order"]
+    assert all(r.transaction_id is None and "signature_key" not in r.raw for r in rows)

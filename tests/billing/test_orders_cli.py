@@ -71,3 +71,11 @@ def test_mark_paid_activates_once(org, run, run_json):
 def test_json_is_parseable_for_every_command(org, run):
     code, out, _ = run("orders", "list", "--org", "acme", "--json")
     assert code == 0 and json.loads(out) == []
+
+
+@pytest.mark.parametrize("args", [("orders", "show", "99999999999999999999"),
+                                  ("orders", "list", "--org", "99999999999999999999"),
+                                  ("orders", "mark-paid", "2147483648", "--reference", "R")])
+def test_out_of_range_ids_are_one_line_errors(org, run, args):
+    code, _, err = run(*args)
+    assert code == 1 and err.startswith("idp: no ") and "database" not in err

@@ -17,20 +17,25 @@ class GatewayError(ValueError):
 
     status = 400
     error = "invalid_request"
+    outcome = "rejected"  # how the audit row records it
 
 
 class MalformedNotification(GatewayError):
     """The body is not a notification of this gateway."""
 
+    outcome = "rejected_malformed"
+
 
 class InvalidSignature(GatewayError):
     status = 401
     error = "invalid_signature"
+    outcome = "rejected_signature"
 
 
 class GatewayNotConfigured(GatewayError):
     status = 503
     error = "temporarily_unavailable"
+    outcome = "rejected_unconfigured"
 
 
 @dataclass(frozen=True)

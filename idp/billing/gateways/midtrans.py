@@ -55,11 +55,16 @@ def _load(body: bytes) -> dict:
     return data
 
 
+def _text(value) -> bool:
+    """A non-empty string a database can hold (no NUL, bounded)."""
+    return isinstance(value, str) and 0 < len(value) <= 256 and "\x00" not in value
+
+
 def _status(data: dict) -> tuple[str, str]:
     """Return (event, normalised status); a capture counts only when fraud_status is accept."""
     transaction_status = data["transaction_status"]
     if transaction_status == "capture":
-        fraud = str(data.get("fraud_status") or "")
+        fraud = str(data.get("fraud_status") or "")[:32].replace("\x00", "")
         return f"capture:{fraud}", PAID if fraud == "accept" else AWAITING
     return transaction_status, _STATUS.get(transaction_status, AWAITING)
 
@@ -72,7 +77,8 @@ class Midtrans(Gateway):
             data = _load(body)
         except MalformedNotification:
             return {}
-        return {k: str(data.get(k))[:128] for k in (*_REQUIRED, "fraud_status") if k in data}
+        return {k: str(data.get(k))[:128].replace("\x00", "")
+                for k in (*_REQUIRED, "fraud_status") if k in data}
 
     def parse(self, body: bytes, settings) -> Notification:
         server_key = settings.midtrans_server_key
@@ -82,7 +88,7 @@ class Midtrans(Gateway):
         given = data.get("signature_key")
         if not isinstance(given, str) or not given:
             raise InvalidSignature("signature_key is missing")
-        if any(not isinstance(data.get(k), str) or not data.get(k) for k in _REQUIRED):
+        if any(not _text(data.get(k)) for k in _REQUIRED):
             raise MalformedNotification("order_id, status_code, gross_amount, "
                                         "transaction_status and transaction_id are required")
         expected = signature(data["order_id"], data["status_code"], data["gross_amount"], server_key)
