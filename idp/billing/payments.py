@@ -30,7 +30,7 @@ from .gateways.base import (
     GatewayError,
     Notification,
 )
-from .orders import OrderError, get_order, transition
+from .orders import OrderError, find_by_gateway_ref, get_order, transition
 
 log = logging.getLogger("idp.billing")
 
@@ -89,8 +89,6 @@ def receive(gateway: Gateway, body: bytes) -> Outcome:
 
 
 def _matching_order(gateway_name: str, note: Notification) -> Order:
-    from .orders import find_by_gateway_ref
-
     order = find_by_gateway_ref(gateway_name, note.order_ref)
     if order is None:
         db.session.rollback()
