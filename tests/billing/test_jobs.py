@@ -23,13 +23,20 @@ def lost(app):
     events.entitlements_changed.disconnect(receiver)
 
 
-def test_lapsed_subscription_expires_and_members_lose_products(ctx, lost):
+def test_lapsed_subscription_expires_and_members_lose_products(ctx, lost, app):
     org, plan = make_org("acme"), make_plan(products=("building", "asset"))
     owner, member = make_member(org, "owner"), make_member(org)
     subscribe(org, plan)
     assert run_due()["subscriptions_expired"] == 0
     clock.advance(30 * 86400 + 1)
-    assert run_due()["subscriptions_expired"] == 1
+    changed = []
+    receiver = lambda sender, **kw: changed.append(kw)
+    events.subscription_changed.connect(receiver)
+    try:
+        assert run_due()["subscriptions_expired"] == 1
+    finally:
+        events.subscription_changed.disconnect(receiver)
+    assert changed == [{"organization_id": org.id, "reason": "expired"}]
     db.session.expire_all()
     assert db.session.scalar(select(Subscription)).status == "expired"
     assert lost[0]["reason"] == "expired" and sorted(lost[0]["user_ids"]) == sorted(

@@ -202,3 +202,17 @@ def test_webhook_is_signed(subscribed, webhook, smtp):
 def test_nothing_configured_is_retried_not_lost(subscribed):
     result = run_due(_at(subscribed["end"], 7))
     assert result["reminders_retry"] == 1
+
+
+def test_webhook_only_failure_is_retried(subscribed, app, monkeypatch):
+    monkeypatch.setitem(app.config["IDP"], "notify_webhook_url",
+                        f"http://127.0.0.1:{_free_port()}/hook")  # nobody listens
+    result = run_due(_at(subscribed["end"], 7))
+    assert result["reminders_retry"] == 1 and result["reminders_sent"] == 0
+
+
+def test_webhook_secret_defaults_to_the_secret_key(subscribed, webhook, app, monkeypatch):
+    monkeypatch.setitem(app.config["IDP"], "notify_webhook_secret", "")
+    assert run_due(_at(subscribed["end"], 7))["reminders_sent"] == 1
+    headers, body = webhook[0]
+    assert headers["X-Tomps-Signature"] == sign(body, app.config["IDP"].secret_key)
