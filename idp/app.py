@@ -95,6 +95,9 @@ def _init_extensions(app: Flask, settings, announce) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .billing.account_views import bp as account_bp
+    from .billing.notifications import bp as billing_notifications_bp
+    from .billing.views import bp as billing_bp
     from .ops.health import bp as ops_bp
     from .orgs.views import bp as orgs_web_bp
     from .web.auth import bp as auth_bp
@@ -105,6 +108,9 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         auth_bp,
         orgs_web_bp,
+        billing_notifications_bp,
+        billing_bp,
+        account_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -14,6 +14,11 @@ work (blinker, which Flask already ships). Receivers must not raise for
   maps user_id → set of product codes that person can no longer use; the
   OIDC part revokes those refresh-token families, the sessions part sends
   back-channel logout to the clients of those products.
+- ``subscription_changed(sender, organization_id, reason)``: billing started,
+  extended, refunded or expired an organisation's subscription (after the
+  commit). Whatever caches entitlements drops that organisation's entry, so the
+  very next authorization reads the new state. Access *lost* is announced by
+  ``entitlements_changed`` as well.
 """
 
 from blinker import Namespace
@@ -23,3 +28,4 @@ _signals = Namespace()
 session_ended = _signals.signal("session-ended")
 key_revoked = _signals.signal("key-revoked")
 entitlements_changed = _signals.signal("entitlements-changed")
+subscription_changed = _signals.signal("subscription-changed")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from . import clients, db, orgs, plans, products, serve, subscriptions, users
+from . import billing, clients, db, orders, orgs, plans, products, serve, subscriptions, users
 
 COMMANDS = [
     serve.serve,
@@ -19,6 +19,8 @@ COMMANDS = [
     products.products,
     plans.plans,
     subscriptions.subscriptions,
+    orders.orders,
+    billing.billing,
 ]
 
 

@@ -19,7 +19,8 @@ ROOT = _project_root()
 DEFAULT_FILE = ROOT / "conf" / "default.toml"
 
 # Settings that are secrets: never given a usable default outside development.
-SECRETS = ("secret_key", "key_encryption_key", "midtrans_server_key", "smtp_password")
+SECRETS = ("secret_key", "key_encryption_key", "midtrans_server_key", "smtp_password",
+           "notify_webhook_secret")
 REQUIRED_IN_PRODUCTION = ("secret_key", "database_url", "redis_url", "issuer")
 
 

@@ -2,6 +2,7 @@
 on ``db.metadata`` (what Alembic compares against)."""
 
 from .accounts import User
+from .billing import Order, PaymentNotification, Reminder
 from .keys import SigningKey
 from .oauth import Client
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
@@ -9,9 +10,12 @@ from .orgs import Membership, Organization, Plan, Product, Subscription, Subscri
 __all__ = [
     "Client",
     "Membership",
+    "Order",
     "Organization",
+    "PaymentNotification",
     "Plan",
     "Product",
+    "Reminder",
     "SigningKey",
     "Subscription",
     "SubscriptionPeriod",

@@ -1,0 +1,136 @@
+"""The organisation account pages (/account...) and their live updates (/account/events)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..web.headers import CSP
+from . import i18n
+from .accounts import (
+    AccountAccessDenied,
+    admin_organization,
+    order_of,
+    overview,
+    plan_of,
+    update_company,
+)
+from .forms import CompanyForm, OrderForm, RenewForm
+from .live import event_stream
+from .orders import OrderError, create_order, current_subscription, find_plan
+
+bp = Blueprint("account", __name__, url_prefix="/account", static_folder="static",
+               static_url_path="/static")
+bp.context_processor(i18n.context)
+# The account pages load one script of ours (live updates); nothing inline.
+ACCOUNT_CSP = CSP + "; script-src 'self'; connect-src 'self'"
+
+
+@bp.after_request
+def _csp(response):
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = ACCOUNT_CSP
+    return response
+
+
+def _org(org_ref: str | None = None):
+    """The organisation the signed-in owner/admin asked for; login redirect or 403."""
+    if not current_user.is_authenticated:
+        abort(redirect(url_for("auth.login")))
+    try:
+        return admin_organization(current_user.id, org_ref or request.args.get("org"))
+    except AccountAccessDenied:
+        abort(403)
+
+
+@bp.route("")
+def index():
+    org = _org()
+    return render_template("account/index.html", view=overview(org), org=org,
+                           company=CompanyForm(obj=org))
+
+
+@bp.route("/company", methods=["GET", "POST"])
+def company():
+    org = _org(request.form.get("org") if request.method == "POST" else None)
+    form = CompanyForm(obj=org)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            print(form.errors)
+            return render_template("account/company.html", org=org, form=form,
+                                   error=i18n.translate("Please correct the fields marked below.")
+                                   ), 400
+        update_company(org, form.data)
+        flash(i18n.translate("Saved."))
+        return redirect(url_for("account.company", org=org.id))
+    return render_template("account/company.html", org=org, form=form)
+
+
+@bp.route("/orders", methods=["POST"])
+def place_order():
+    form = OrderForm()
+    if not form.validate_on_submit():
+        return _bad_request(form)
+    org = _org(form.org.data)
+    try:
+        order, _ = create_order(org, find_plan(form.plan.data), current_user.id)
+    except OrderError as exc:
+        return _refused(str(exc))
+    return redirect(url_for("account.order", order_id=order.id, org=org.id))
+
+
+@bp.route("/orders/<int:order_id>")
+def order(order_id: int):
+    org = _org()
+    found = order_of(org, order_id) or abort(404)
+    return render_template("account/order.html", org=org, order=found, plan=plan_of(found))
+
+
+@bp.route("/orders/<int:order_id>/pay")
+def pay(order_id: int):
+    org = _org()
+    found = order_of(org, order_id) or abort(404)
+    if found.status != "awaiting_payment":
+        return redirect(url_for("account.order", order_id=found.id, org=org.id))
+    return render_template("account/pay.html", org=org, order=found, plan=plan_of(found))
+
+
+@bp.route("/renew", methods=["GET", "POST"])
+def renew():
+    form = RenewForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        return _bad_request(form)
+    org = _org(form.org.data if request.method == "POST" else None)
+    sub = current_subscription(org.id)
+    if request.method == "GET":
+        form.org.data = str(org.id)
+        return render_template("account/renew.html", org=org, form=form, subscription=sub)
+    if sub is None:
+        return _refused("There is no subscription to renew; choose a plan instead.")
+    try:
+        order, _ = create_order(org, sub.plan, current_user.id)
+    except OrderError as exc:
+        return _refused(str(exc))
+    return redirect(url_for("account.order", order_id=order.id, org=org.id))
+
+
+@bp.route("/events")
+def events():
+    """Server-Sent Events (HTML Living Standard §9.2) for the open account page."""
+    if not current_user.is_authenticated:
+        abort(401)
+    org = _org()
+    return Response(event_stream(org.id), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _bad_request(form):
+    if "csrf_token" in form.errors:
+        message = "Your session expired or the form was tampered with. Please try again."
+    else:
+        message = "The form was incomplete. Please try again."
+    return render_template("errors/error.html", title="Bad request", message=message), 400
+
+
+def _refused(message: str):
+    return render_template("errors/error.html", title="Cannot order", message=message), 409

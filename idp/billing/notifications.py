@@ -1,0 +1,32 @@
+"""POST /billing/notifications/<gateway>: payment gateway callbacks (machine to machine).
+
+CSRF-exempt (the gateway has no session; the signature authenticates it). Answers JSON:
+200 for every verified notification, even one that changes nothing, so the gateway stops
+retrying; 401 for a bad or missing signature; 404 for an unknown order; 409 for an
+amount that differs from the order; 503 when the gateway's server key is not configured.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from ..extensions import csrf
+from ..web.errors import render_error
+from .gateways import get_gateway
+from .gateways.base import GatewayError
+from .payments import receive
+
+bp = Blueprint("billing_notifications", __name__)
+
+
+@bp.route("/billing/notifications/<name>", methods=["POST"])
+@csrf.exempt
+def notification(name: str):
+    gateway = get_gateway(name)
+    if gateway is None:
+        return render_error(404, "not_found", "Not found", "unknown payment gateway")
+    try:
+        result = receive(gateway, request.get_data(cache=False))
+    except GatewayError as exc:
+        return render_error(exc.status, exc.error, "Refused", str(exc))
+    return jsonify(status="ok", outcome=result.outcome, order_status=result.order.status)

@@ -1,0 +1,60 @@
+"""The plan catalogue for people (/plans, /plans/<code>/review) and scripts (/api/plans)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..storage.models import Membership, Organization
+from ..web.errors import render_error
+from . import content, i18n
+from .accounts import ADMIN_ROLES
+from .catalogue import CatalogueError, active_plans, describe, get_active_plan
+from .forms import OrderForm
+
+bp = Blueprint("billing", __name__)
+bp.context_processor(i18n.context)
+bp.add_app_template_global(i18n.translate, "t")  # every template may translate
+
+
+@bp.route("/api/plans")
+def api_plans():
+    product = request.args.get("product")
+    try:
+        plans = active_plans(product)
+    except CatalogueError as exc:
+        return render_error(400, "invalid_request", "Bad request", str(exc))
+    response = jsonify([describe(p, i18n.locale()) for p in plans])
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/plans")
+def plans():
+    product = request.args.get("product")
+    try:
+        found = active_plans(product)
+    except CatalogueError as exc:
+        return render_template("errors/error.html", title="Bad request", message=str(exc)), 400
+    return render_template("billing/plans.html", plans=[describe(p, i18n.locale()) for p in found],
+                           faq=content.faq(i18n.locale()), product=product)
+
+
+@bp.route("/plans/<code>/review")
+def review(code: str):
+    plan = get_active_plan(code)
+    if plan is None:
+        abort(404)
+    orgs = _administered() if current_user.is_authenticated else []
+    form = OrderForm(plan=plan.code)
+    return render_template("billing/review.html", plan=describe(plan, i18n.locale()), orgs=orgs,
+                           form=form, signed_in=current_user.is_authenticated)
+
+
+def _administered() -> list[Organization]:
+    return list(db.session.scalars(
+        select(Organization).join(Membership, Membership.organization_id == Organization.id)
+        .where(Membership.user_id == current_user.id, Membership.role.in_(ADMIN_ROLES))
+        .order_by(Organization.name)))

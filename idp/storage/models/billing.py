@@ -1,0 +1,91 @@
+"""Billing: orders, the payment notifications received for them, renewal reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ... import clock
+from ...extensions import db
+from ..types import UTCDateTime
+
+ORDER_KINDS = ("new", "renewal")
+ORDER_STATUSES = ("awaiting_payment", "paid", "expired", "failed", "refunded", "cancelled")
+_AWAITING = text("status = 'awaiting_payment'")
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # One awaiting order per organisation and plan: a double click returns the same order.
+        Index("uq_orders_one_awaiting", "organization_id", "plan_id", unique=True,
+              postgresql_where=_AWAITING, sqlite_where=_AWAITING),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
+                                                 index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(24), default="awaiting_payment")
+    # Copied from the plan when the order is created: a later price change does not move it.
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    gateway: Mapped[str] = mapped_column(String(32), default="midtrans")
+    gateway_order_id: Mapped[str] = mapped_column(String(64), unique=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(128))
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+
+
+class PaymentNotification(db.Model):
+    """Every notification received, verified or not (the audit trail of the gateway side).
+
+    The unique key makes processing exactly-once: a duplicate insert finds the row.
+    Rejected notifications (bad signature, wrong amount) keep ``transaction_id`` NULL
+    (the claimed one stays in ``raw``) so a forgery never occupies a genuine key.
+    For Midtrans ``transaction_status`` is ``capture:<fraud_status>`` for captures, so
+    a capture that was challenged and later accepted is two distinct events.
+    """
+
+    __tablename__ = "payment_notifications"
+    __table_args__ = (UniqueConstraint("gateway", "transaction_id", "transaction_status",
+                                       name="uq_payment_notifications_transaction"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(32))
+    transaction_id: Mapped[str | None] = mapped_column(String(128))
+    transaction_status: Mapped[str | None] = mapped_column(String(64))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"),
+                                                 index=True)
+    # processed / duplicate / ignored / rejected_signature / rejected_amount / unknown_order
+    outcome: Mapped[str] = mapped_column(String(32))
+    raw: Mapped[dict] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Reminder(db.Model):
+    """One renewal reminder of one period; the unique key is the claim (exactly once)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("subscription_id", "period_end", "days_before",
+                                       name="uq_reminders_period_days"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    days_before: Mapped[int] = mapped_column(Integer)
+    # sending → sent | retry (→ sending ...) | failed; skipped when superseded or renewed.
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

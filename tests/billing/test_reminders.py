@@ -1,0 +1,218 @@
+"""Renewal reminders over a real local SMTP server (aiosmtpd) and a real webhook receiver."""
+
+import json
+import socket
+import threading
+from datetime import timedelta
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from idp import clock
+from idp.billing.jobs import run_due
+from idp.billing.notify import sign
+from idp.extensions import db
+from idp.storage.models import Reminder
+
+from .factories import make_member, make_org, make_plan, subscribe
+
+DAY = 86400
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Sink:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    sink = _Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    monkeypatch.setitem(app.config["IDP"], "smtp_host", "127.0.0.1")
+    monkeypatch.setitem(app.config["IDP"], "smtp_port", controller.port)
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def subscribed(ctx):
+    org, plan = make_org("acme"), make_plan()
+    owner, admin = make_member(org, "owner"), make_member(org, "admin")
+    make_member(org, "member")
+    period = subscribe(org, plan)
+    return {"org": org, "plan": plan, "end": period.end, "to": sorted([owner["email"], admin["email"]])}
+
+
+def _at(end, days_before, hours=1):
+    """A moment ``hours`` after the reminder ``days_before`` the end became due."""
+    return end - timedelta(days=days_before) + timedelta(hours=hours)
+
+
+def _rows():
+    db.session.expire_all()
+    return {r.days_before: r.status for r in db.session.scalars(select(Reminder))}
+
+
+def test_each_reminder_is_sent_once_to_owners_and_admins(subscribed, smtp):
+    end = subscribed["end"]
+    assert run_due(end - timedelta(days=8))["reminders_sent"] == 0
+    assert run_due(_at(end, 7))["reminders_sent"] == 1
+    assert run_due(_at(end, 7, hours=2))["reminders_sent"] == 0
+    assert run_due(_at(end, 3))["reminders_sent"] == 1
+    assert run_due(_at(end, 1))["reminders_sent"] == 1
+    assert len(smtp.messages) == 3
+    assert sorted(smtp.messages[0].rcpt_tos) == subscribed["to"]
+    message = message_from_bytes(smtp.messages[0].content)
+    assert "7 days" in message["Subject"]
+    assert f"/account/renew?org={subscribed['org'].id}" in message.get_payload()
+    assert _rows() == {7: "sent", 3: "sent", 1: "sent"}
+
+
+def test_two_workers_at_the_same_moment_send_one_email(subscribed, smtp, app):
+    moment = _at(subscribed["end"], 3)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            results.append(run_due(moment)["reminders_sent"])
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [0, 1]
+    assert len(smtp.messages) == 1
+
+
+def test_missed_reminders_send_only_the_latest(subscribed, smtp):
+    run_due(_at(subscribed["end"], 1))
+    assert len(smtp.messages) == 1
+    assert "1 day" in message_from_bytes(smtp.messages[0].content)["Subject"]
+    assert _rows() == {7: "skipped", 3: "skipped", 1: "sent"}
+
+
+def test_no_reminder_after_renewal(subscribed, smtp, notify):
+    from idp.billing.orders import create_order
+
+    from .factories import midtrans_body
+
+    end = subscribed["end"]
+    run_due(_at(end, 7))
+    order, _ = create_order(subscribed["org"], subscribed["plan"])
+    clock.advance((end - clock.now()).total_seconds() - 5 * DAY)
+    assert notify(midtrans_body(order.gateway_order_id)).status_code == 200
+    assert run_due(_at(end, 3))["reminders_sent"] == 0
+    assert run_due(_at(end, 1))["reminders_sent"] == 0
+    assert len(smtp.messages) == 1
+
+
+def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, monkeypatch):
+    working_port = app.config["IDP"].smtp_port
+    monkeypatch.setitem(app.config["IDP"], "smtp_port", _free_port())  # nobody listens
+    moment = _at(subscribed["end"], 7)
+    assert run_due(moment)["reminders_retry"] == 1
+    row = db.session.scalar(select(Reminder))
+    assert row.status == "retry" and row.attempts == 1 and "smtp" in row.last_error
+    monkeypatch.setitem(app.config["IDP"], "smtp_port", working_port)
+    assert run_due(moment + timedelta(seconds=10))["reminders_sent"] == 0  # backoff not over
+    backoff = app.config["IDP"].reminder_retry_backoff
+    assert run_due(moment + timedelta(seconds=backoff + 1))["reminders_sent"] == 1
+    assert run_due(moment + timedelta(seconds=backoff + 2))["reminders_sent"] == 0
+    assert len(smtp.messages) == 1
+
+
+def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, monkeypatch):
+    from idp.billing.lifecycle import activate_or_extend
+
+    monkeypatch.setitem(app.config["IDP"], "smtp_port", _free_port())
+    moment = _at(subscribed["end"], 7)
+    run_due(moment)
+    activate_or_extend(db.session, subscribed["org"].id, subscribed["plan"], None)
+    db.session.commit()
+    result = run_due(moment + timedelta(days=1))
+    assert result["reminders_skipped"] == 1 and result["reminders_sent"] == 0
+
+
+def test_gives_up_after_max_attempts(subscribed, app, monkeypatch):
+    monkeypatch.setitem(app.config["IDP"], "smtp_host", "127.0.0.1")
+    monkeypatch.setitem(app.config["IDP"], "smtp_port", _free_port())
+    monkeypatch.setitem(app.config["IDP"], "reminder_max_attempts", 2)
+    moment = _at(subscribed["end"], 7)
+    run_due(moment)
+    assert run_due(moment + timedelta(hours=1))["reminders_failed"] == 1
+    assert run_due(moment + timedelta(hours=5))["reminders_retry"] == 0
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Hook.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook(app, monkeypatch):
+    _Hook.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setitem(app.config["IDP"], "notify_webhook_url",
+                        f"http://127.0.0.1:{server.server_port}/hook")
+    monkeypatch.setitem(app.config["IDP"], "notify_webhook_secret", "hook-secret")
+    yield _Hook.received
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhook_is_signed(subscribed, webhook, smtp):
+    run_due(_at(subscribed["end"], 3))
+    assert len(webhook) == 1
+    headers, body = webhook[0]
+    assert headers["X-Tomps-Signature"] == sign(body, "hook-secret")
+    assert headers["X-Tomps-Signature"] != sign(body, "other")
+    payload = json.loads(body)
+    assert payload["type"] == "renewal_reminder" and payload["days_before"] == 3
+    assert len(smtp.messages) == 1
+
+
+def test_nothing_configured_is_retried_not_lost(subscribed):
+    result = run_due(_at(subscribed["end"], 7))
+    assert result["reminders_retry"] == 1
+
+
+def test_webhook_only_failure_is_retried(subscribed, app, monkeypatch):
+    monkeypatch.setitem(app.config["IDP"], "notify_webhook_url",
+                        f"http://127.0.0.1:{_free_port()}/hook")  # nobody listens
+    result = run_due(_at(subscribed["end"], 7))
+    assert result["reminders_retry"] == 1 and result["reminders_sent"] == 0
+
+
+def test_webhook_secret_defaults_to_the_secret_key(subscribed, webhook, app, monkeypatch):
+    monkeypatch.setitem(app.config["IDP"], "notify_webhook_secret", "")
+    assert run_due(_at(subscribed["end"], 7))["reminders_sent"] == 1
+    headers, body = webhook[0]
+    assert headers["X-Tomps-Signature"] == sign(body, app.config["IDP"].secret_key)
