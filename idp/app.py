@@ -95,6 +95,8 @@ def _init_extensions(app: Flask, settings, announce) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .oidc import server
+    from .oidc.views import bp as oidc_bp
     from .ops.health import bp as ops_bp
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
@@ -103,7 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         ops_bp,
         auth_bp,
+        oidc_bp,
     ):
         app.register_blueprint(blueprint)
+    server.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)
