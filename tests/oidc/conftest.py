@@ -34,7 +34,7 @@ class Flow:
     def params(self, **extra):
         params = {"response_type": "code", "client_id": self.client["client_id"],
                   "redirect_uri": self.client["redirect_uri"], "scope": "openid profile email",
-                  "state": "st-1", "nonce": "n-1",
+                  "state": "st-1", "nonce": secrets.token_urlsafe(8),
                   "code_challenge": create_s256_code_challenge(self.verifier),
                   "code_challenge_method": "S256"}
         params.update(extra)

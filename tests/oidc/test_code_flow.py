@@ -34,7 +34,7 @@ def test_token_response_is_not_cacheable(flow):
 
 
 def test_id_token_claims(flow, web):
-    tokens = flow.tokens()
+    tokens = flow.tokens(nonce="n-1")
     claims = decode(web, tokens["id_token"])
     assert claims["iss"] == ISSUER and claims["aud"] == flow.client["client_id"]
     assert claims["sub"] == str(flow.user["id"]) and claims["nonce"] == "n-1"
