@@ -74,9 +74,9 @@ def _engine_options(settings) -> dict:
 
 
 def _init_extensions(app: Flask, settings, announce) -> None:
-    from .storage import models  # noqa: F401  (registers every model)
     from .keystore.kek import load_kek
     from .keystore.signer import CHANNEL, _Cache
+    from .storage import models  # noqa: F401  (registers every model)
     from .storage.store import create_store
     from .web.auth import load_user
 

@@ -14,8 +14,16 @@ from .. import clock
 from ..keystore import jwks
 from ..sessions import store as sso
 from . import consent, interaction, render
-from .errors import (AccessDeniedError, ConsentRequiredError, InvalidRequestError,
-                     LoginRequiredError, OAuth2Error)
+from .errors import (
+    AccessDeniedError,
+    ConsentRequiredError,
+    InvalidRequestError,
+    LoginRequiredError,
+    OAuth2Error,
+    RegistrationNotSupportedError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
 from .grants.base import load_user
 from .server import authorization
 
@@ -53,6 +61,7 @@ def _decide(grant, interaction_id, mode):
     data = req.payload.data
     if data.get("response_mode") not in (None, *render.RESPONSE_MODES):
         raise InvalidRequestError("Unsupported response_mode.")
+    _refuse_unsupported(data)
     stored = interaction.load(interaction_id) if interaction_id else None
     if stored and stored.get("denied"):
         interaction.discard(interaction_id)
@@ -83,6 +92,16 @@ def _issue(grant, user, live, interaction_id, mode):
     if interaction_id:
         interaction.discard(interaction_id)
     return render.authorization_response(grant.redirect_uri, params, mode)
+
+
+def _refuse_unsupported(data) -> None:
+    """OIDC Core §6.1, §6.2, §7.2.1: say so when a feature we do not offer is asked for."""
+    if data.get("request"):
+        raise RequestNotSupportedError("Request objects are not supported.")
+    if data.get("request_uri"):
+        raise RequestURINotSupportedError("request_uri is not supported.")
+    if data.get("registration"):
+        raise RegistrationNotSupportedError("The registration parameter is not supported.")
 
 
 def _signed_in():

@@ -20,6 +20,9 @@ from authlib.oidc.core.errors import (  # noqa: F401
     ConsentRequiredError,
     InteractionRequiredError,
     LoginRequiredError,
+    RegistrationNotSupportedError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
 )
 
 

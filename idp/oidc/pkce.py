@@ -9,6 +9,8 @@ required, RFC 7636 §4.6).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from .errors import InvalidRequestError
@@ -16,8 +18,8 @@ from .errors import InvalidRequestError
 
 class S256CodeChallenge(CodeChallenge):
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
-    CODE_CHALLENGE_METHODS = {"S256": CodeChallenge.CODE_CHALLENGE_METHODS["S256"]}
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list] = ["S256"]
+    CODE_CHALLENGE_METHODS: ClassVar[dict] = {"S256": CodeChallenge.CODE_CHALLENGE_METHODS["S256"]}
 
     def validate_code_challenge(self, grant, redirect_uri):
         data = grant.request.payload.data

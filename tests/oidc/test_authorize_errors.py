@@ -109,3 +109,10 @@ def test_unknown_parameters_are_ignored(flow):
 def test_reused_nonce_is_refused(flow):
     flow.code(nonce="same")
     _redirected_error(flow.authorize(nonce="same"), flow, "invalid_request")
+
+
+@pytest.mark.parametrize("param,error", [("request", "request_not_supported"),
+                                         ("request_uri", "request_uri_not_supported"),
+                                         ("registration", "registration_not_supported")])
+def test_unsupported_oidc_features_are_refused(flow, param, error):
+    _redirected_error(flow.authorize(**{param: "x"}), flow, error)

@@ -2,7 +2,7 @@
 
 from idp import clock
 from tests.helpers.web import login
-from tests.oidc.conftest import Flow, ISSUER, decode, query
+from tests.oidc.conftest import ISSUER, Flow, decode, query
 
 
 def _error(resp, error):

@@ -7,6 +7,8 @@ audience (resource servers use this), and its own refresh tokens.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from flask import current_app
 
@@ -15,7 +17,7 @@ from .tokens import find
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS: ClassVar[list] = ["client_secret_basic", "client_secret_post"]
 
     def check_params(self, request, client):
         if not request.form.get("token"):

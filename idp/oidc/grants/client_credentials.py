@@ -5,6 +5,8 @@ No refresh token (RFC 6749 §4.4.3), no ID token, ``sub`` is the client_id.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from authlib.oauth2.rfc6749 import grants
 
 from .base import mint
@@ -14,7 +16,7 @@ USER_SCOPES = {"openid", "profile", "email", "offline_access"}
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list] = ["client_secret_basic", "client_secret_post"]
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
                        include_refresh_token=False):
