@@ -24,7 +24,7 @@ def _digest(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _lifetime() -> int:
+def lifetime() -> int:
     return min(current_app.config["IDP"].authorization_code_lifetime, 600)
 
 
@@ -60,7 +60,7 @@ class StoredCode(dict):
 
 def save(code: str, binding: dict) -> None:
     """Store a fresh code's binding until it expires."""
-    ttl = _lifetime()
+    ttl = lifetime()
     data = dict(binding, exp=clock.timestamp() + ttl)
     get_store().set(f"code:{_digest(code)}", json.dumps(data), ttl=ttl)
 
@@ -78,13 +78,13 @@ def consume(code: str) -> StoredCode | None:
 def record_issued(code: str, issued: dict) -> bool:
     """Remember what ``code`` produced; return True when a replay already happened."""
     digest = _digest(code)
-    get_store().set(f"code:issued:{digest}", json.dumps(issued), ttl=_lifetime())
+    get_store().set(f"code:issued:{digest}", json.dumps(issued), ttl=lifetime())
     return get_store().get(f"code:replayed:{digest}") is not None
 
 
 def mark_replayed(code: str) -> dict | None:
     """Flag a second presentation; return what the first one issued, if recorded yet."""
     digest = _digest(code)
-    get_store().set(f"code:replayed:{digest}", "1", ttl=_lifetime())
+    get_store().set(f"code:replayed:{digest}", "1", ttl=lifetime())
     raw = get_store().get(f"code:issued:{digest}")
     return json.loads(raw) if raw else None

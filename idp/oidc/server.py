@@ -7,6 +7,8 @@ introspection. No implicit, hybrid or password grant (RFC 9700 §2.1.2, §2.4).
 
 from __future__ import annotations
 
+import logging
+
 from authlib.integrations.flask_oauth2 import AuthorizationServer as _FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import OAuth2Request
@@ -99,5 +101,7 @@ def init_app(app) -> None:
     """Bind the server to ``app`` and subscribe to the events it reacts to."""
     from . import subscribers
 
+    # Authlib logs whole token responses at DEBUG ("Issue token %r"): never let them through.
+    logging.getLogger("authlib").setLevel(max(logging.INFO, logging.getLogger().level))
     authorization.init_app(app)
     subscribers.connect()

@@ -16,7 +16,7 @@ from ..keystore import signer
 from ..sessions import store as sso
 from . import authorize, consent, interaction, render
 from .endpoints import discovery, userinfo
-from .errors import InvalidTokenError, OAuth2Error
+from .errors import InvalidRequestError, InvalidTokenError, OAuth2Error
 from .server import StoredRequest, authorization
 
 bp = Blueprint("oidc", __name__)
@@ -76,19 +76,28 @@ def token():
     if request.method != "POST":  # RFC 6749 §3.2: POST only
         return render.json_response({"error": "invalid_request",
                                      "error_description": "Use POST."}, 405, {"Allow": "POST"})
-    return authorization.create_token_response()
+    return _once(request.form) or authorization.create_token_response()
+
+
+def _once(form):
+    """RFC 6749 §3.2: parameters MUST NOT be included more than once."""
+    repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
+    if repeated:
+        name = repeated[0] if repeated[0].isidentifier() and repeated[0].isascii() else "a parameter"
+        return render.endpoint_error(InvalidRequestError(f"Repeated {name[:40]}."))
+    return None
 
 
 @bp.route("/oauth2/revoke", methods=["POST"])
 @csrf.exempt
 def revoke():
-    return authorization.create_endpoint_response("revocation")
+    return _once(request.form) or authorization.create_endpoint_response("revocation")
 
 
 @bp.route("/oauth2/introspect", methods=["POST"])
 @csrf.exempt
 def introspect():
-    return authorization.create_endpoint_response("introspection")
+    return _once(request.form) or authorization.create_endpoint_response("introspection")
 
 
 @bp.route("/oauth2/userinfo", methods=["GET", "POST"])

@@ -136,3 +136,43 @@ def test_concurrent_redemption_issues_at_most_once(app, flow):
         t.join()
     assert sum(r.status_code == 200 for r in results) <= 1
     assert all(r.status_code in (200, 400) for r in results)
+
+
+def test_repeated_parameter_is_invalid_request(flow):
+    code = flow.code()
+    resp = flow.web.post("/oauth2/token", headers=basic(flow.client["client_id"],
+                                                        flow.client["client_secret"]),
+                         data={"grant_type": "authorization_code", "code": [code, code],
+                               "redirect_uri": flow.client["redirect_uri"],
+                               "code_verifier": flow.verifier})
+    assert_oauth_error(resp, "invalid_request")
+
+
+def test_es256_client_gets_es256_id_token(app, web, user, make_client):
+    from idp.extensions import db
+    from idp.keystore.keys import new_key
+    from idp.keystore.signer import invalidate
+    from tests.oidc.conftest import decode, header
+
+    with app.app_context():
+        new_key("ES256", state="active")
+        db.session.commit()
+        invalidate(broadcast=False)
+    f = Flow(web, make_client(first_party=True, id_token_signed_response_alg="ES256"), user)
+    tokens = f.tokens()
+    assert header(tokens["id_token"])["alg"] == "ES256"
+    assert header(tokens["access_token"])["alg"] == "RS256"
+    assert decode(web, tokens["id_token"])["sub"] == str(user["id"])
+
+
+def test_tokens_never_reach_the_logs(flow, caplog):
+    import logging
+
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            tokens = flow.tokens()
+    finally:
+        logging.getLogger().setLevel(logging.WARNING)
+    for secret in (tokens["access_token"], tokens["refresh_token"], tokens["id_token"]):
+        assert secret not in caplog.text

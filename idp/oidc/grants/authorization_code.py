@@ -60,7 +60,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             "amr": live.amr, "acr": live.acr,
         })
         if nonce:
-            lifetime = max(codes._lifetime(), 1)
+            lifetime = max(codes.lifetime(), 1)
             get_store().set(_nonce_key(request.client.client_id, nonce), "1", ttl=lifetime)
 
     def query_authorization_code(self, code, client):

@@ -14,6 +14,7 @@ from authlib.oidc.core.grants.util import is_openid_scope
 from flask import current_app
 
 from ... import clock
+from ...extensions import db
 from ...storage.transaction import transaction
 from .. import id_tokens, refresh
 from ..errors import InvalidGrantError
@@ -68,13 +69,16 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token
 
     def _lost(self, row) -> dict:
+        token_hash, family_id = row.token_hash, row.family_id
         current = refresh.state(row.id)
-        if current is not None and refresh.within_grace(current):
+        in_grace = current is not None and refresh.within_grace(current)
+        db.session.rollback()  # hand the connection back while waiting
+        if in_grace:
             grace = current_app.config["IDP"].refresh_token_grace
-            response = refresh.wait_for_response(row.token_hash, min(grace, MAX_WAIT))
+            response = refresh.wait_for_response(token_hash, min(grace, MAX_WAIT))
             if response is not None:
                 return response
             raise InvalidGrantError("The refresh token is being rotated; try again.")
         # Reuse after rotation (or of a revoked token): the family is compromised.
-        refresh.revoke_family(row.family_id)
+        refresh.revoke_family(family_id)
         raise InvalidGrantError("The refresh token was already used or revoked.")
