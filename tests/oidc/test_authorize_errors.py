@@ -116,3 +116,11 @@ def test_reused_nonce_is_refused(flow):
                                          ("registration", "registration_not_supported")])
 def test_unsupported_oidc_features_are_refused(flow, param, error):
     _redirected_error(flow.authorize(**{param: "x"}), flow, error)
+
+
+def test_client_without_the_code_grant_is_unauthorized(web, user, make_client):
+    from tests.oidc.conftest import Flow
+
+    client = make_client(first_party=True, grant_types=["client_credentials"])
+    f = Flow(web, client, user)
+    _redirected_error(f.authorize(), f, "unauthorized_client")

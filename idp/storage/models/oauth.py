@@ -66,7 +66,8 @@ class Client(ClientMixin, db.Model):
         return method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type):
-        return response_type == "code"
+        # Only the code flow, and only for clients registered for the code grant.
+        return response_type == "code" and "authorization_code" in self.grant_types
 
     def check_grant_type(self, grant_type):
         return grant_type in self.grant_types
