@@ -57,3 +57,20 @@ def test_access_token_is_an_rfc9068_jwt(flow, web):
     assert claims["iss"] == ISSUER and claims["aud"] == [ISSUER]
     assert claims["client_id"] == flow.client["client_id"] and claims["sub"] == str(flow.user["id"])
     assert {"exp", "iat", "jti", "scope", "auth_time", "sid"} <= set(claims)
+
+
+def test_authorization_request_by_post(flow):
+    """OIDC Core §3.1.2.1: the authorization endpoint accepts POST (form-encoded) too."""
+    flow.login()
+    resp = flow.web.post("/oauth2/authorize", data=flow.params())
+    assert "code" in query(resp.headers["Location"])
+
+
+def test_scope_without_openid_gets_no_id_token(flow):
+    tokens = flow.tokens(scope="profile")
+    assert "id_token" not in tokens and tokens["scope"] == "profile"
+
+
+def test_authorization_redirect_is_not_cacheable(flow):
+    flow.login()
+    assert flow.authorize().headers["Cache-Control"] == "no-store"

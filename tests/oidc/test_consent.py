@@ -72,3 +72,9 @@ def test_first_party_skips_consent(flow):
 def test_consent_page_without_session_or_interaction_is_a_page(web, clean):
     resp = web.get("/oauth2/consent?interaction=nope")
     assert resp.status_code == 400 and resp.mimetype == "text/html"
+
+
+def test_prompt_none_after_consent_issues_a_code(third_flow):
+    page, interaction = _consent_page(third_flow)
+    _answer(third_flow, page, interaction, "allow")
+    assert "code" in query(third_flow.authorize(prompt="none").headers["Location"])

@@ -141,3 +141,20 @@ def test_concurrent_uses_rotate_exactly_once(app, ctx, flow):
     db.session.expire_all()
     rows = db.session.scalars(select(RefreshToken)).all()
     assert len(rows) == 2 and sum(r.rotated_at is None for r in rows) == 1
+
+
+def test_disabled_person_cannot_refresh(flow, app):
+    from idp.extensions import db
+    from idp.storage.models import User
+
+    tokens = flow.tokens()
+    with app.app_context():
+        db.session.get(User, flow.user["id"]).disabled = True
+        db.session.commit()
+    assert_oauth_error(flow.refresh(tokens["refresh_token"]), "invalid_grant")
+
+
+def test_public_client_refresh_rotates(public_flow):
+    tokens = public_flow.tokens()
+    new = public_flow.refresh(tokens["refresh_token"]).get_json()
+    assert new["refresh_token"] != tokens["refresh_token"]

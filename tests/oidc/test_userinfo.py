@@ -74,3 +74,21 @@ def test_client_credentials_token_has_no_userinfo(web, confidential_client):
                    headers=basic(c["client_id"], c["client_secret"])).get_json()["access_token"]
     resp = web.get("/oauth2/userinfo", headers=_bearer(tok))
     assert resp.status_code == 403 and resp.get_json()["error"] == "insufficient_scope"
+
+
+def test_token_in_header_and_body_is_invalid_request(flow, web):
+    tokens = flow.tokens()
+    resp = web.post("/oauth2/userinfo", data={"access_token": tokens["access_token"]},
+                    headers=_bearer(tokens["access_token"]))
+    assert resp.status_code == 400 and resp.get_json()["error"] == "invalid_request"
+
+
+def test_disabled_person_gets_no_userinfo(flow, web, app):
+    from idp.extensions import db
+    from idp.storage.models import User
+
+    tokens = flow.tokens()
+    with app.app_context():
+        db.session.get(User, flow.user["id"]).disabled = True
+        db.session.commit()
+    _invalid_token(web.get("/oauth2/userinfo", headers=_bearer(tokens["access_token"])))
