@@ -7,7 +7,7 @@ session. The consent form is CSRF-protected.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, session
+from flask import Blueprint, current_app, render_template, request, session
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 
@@ -20,7 +20,8 @@ from .errors import InvalidRequestError, InvalidTokenError, OAuth2Error
 from .server import StoredRequest, authorization
 
 bp = Blueprint("oidc", __name__)
-EXPIRED = "This sign-in request has expired or was already completed. Return to the application and try again."
+EXPIRED = ("This sign-in request has expired or was already completed. "
+           "Return to the application and try again.")
 
 
 @bp.route("/oauth2/authorize", methods=["GET", "POST"])
@@ -49,7 +50,7 @@ def _consenting_user(stored):
     return live.user_id if live and stored else None
 
 
-@bp.route("/oauth2/consent", methods=["GET", "POST"], endpoint="consent")
+@bp.route("/consent", methods=["GET", "POST"], endpoint="consent")
 def consent_page():
     form = ConsentForm()
     interaction_id = request.values.get("interaction", "")[:128]
@@ -131,8 +132,6 @@ def openid_configuration():
 
 @bp.route("/.well-known/jwks.json")
 def jwks():
-    from flask import current_app
-
     response = render.json_response(signer.public_jwks())
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['IDP'].jwks_max_age}"
     response.headers.pop("Pragma", None)

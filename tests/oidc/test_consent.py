@@ -7,14 +7,14 @@ from tests.oidc.conftest import ISSUER, query
 def _consent_page(f, **extra):
     f.login()
     resp = f.authorize(**extra)
-    assert resp.headers["Location"].startswith("/oauth2/consent?interaction=")
+    assert resp.headers["Location"].startswith("/consent?interaction=")
     page = f.web.get(resp.headers["Location"])
     return page, query(resp.headers["Location"])["interaction"]
 
 
 def _answer(f, page, interaction, button, token=None):
     token = token or csrf_token(page.get_data(as_text=True))
-    return f.web.post("/oauth2/consent", data={"csrf_token": token, "interaction": interaction,
+    return f.web.post("/consent", data={"csrf_token": token, "interaction": interaction,
                                                button: button.title()})
 
 
@@ -48,19 +48,19 @@ def test_more_scopes_ask_again(third_flow):
     page, interaction = _consent_page(third_flow, scope="openid")
     _answer(third_flow, page, interaction, "allow")
     resp = third_flow.authorize(scope="openid email")
-    assert resp.headers["Location"].startswith("/oauth2/consent")
+    assert resp.headers["Location"].startswith("/consent")
 
 
 def test_prompt_consent_asks_even_when_remembered(third_flow):
     page, interaction = _consent_page(third_flow)
     _answer(third_flow, page, interaction, "allow")
-    assert third_flow.authorize(prompt="consent").headers["Location"].startswith("/oauth2/consent")
+    assert third_flow.authorize(prompt="consent").headers["Location"].startswith("/consent")
 
 
 def test_consent_needs_csrf(third_flow):
     page, interaction = _consent_page(third_flow)
     resp = _answer(third_flow, page, interaction, "allow", token="forged")
-    assert resp.status_code == 400
+    assert resp.status_code == 400 and resp.mimetype == "text/html"
     assert "code" not in resp.headers.get("Location", "")
 
 
@@ -70,7 +70,7 @@ def test_first_party_skips_consent(flow):
 
 
 def test_consent_page_without_session_or_interaction_is_a_page(web, clean):
-    resp = web.get("/oauth2/consent?interaction=nope")
+    resp = web.get("/consent?interaction=nope")
     assert resp.status_code == 400 and resp.mimetype == "text/html"
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-ENDPOINTS = ["/oauth2/authorize", "/oauth2/authorize/resume", "/oauth2/consent",
+ENDPOINTS = ["/oauth2/authorize", "/oauth2/authorize/resume", "/consent",
              "/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke", "/oauth2/introspect",
              "/.well-known/openid-configuration", "/.well-known/jwks.json"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]

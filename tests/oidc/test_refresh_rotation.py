@@ -101,7 +101,7 @@ def _consented_tokens(f, **extra):
     resp = f.authorize(**extra)
     page = f.web.get(resp.headers["Location"])
     interaction = query(resp.headers["Location"])["interaction"]
-    done = f.web.post("/oauth2/consent", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+    done = f.web.post("/consent", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
                                                "interaction": interaction, "allow": "Allow"})
     code = query(done.headers["Location"])["code"]
     return f.exchange(code).get_json()
