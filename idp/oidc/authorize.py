@@ -140,8 +140,10 @@ def _hand_off(endpoint, req, interaction_id, **extra):
     """Store (or keep) the interaction and send the browser to a page for people."""
     if interaction_id is None:
         params = {k: req.payload.data.get(k) for k in KEPT if req.payload.data.get(k)}
+        if any(len(v) > MAX_PARAM for v in params.values()):
+            raise InvalidRequestError(f"Parameters are limited to {MAX_PARAM} characters.")
         interaction_id = interaction.save({
-            "params": {k: v[:MAX_PARAM] for k, v in params.items() if isinstance(v, str)},
+            "params": params,
             "created_at": clock.timestamp(), "client_id": req.client.client_id,
             "client_name": req.client.name, "scope": req.scope or ""})
     else:

@@ -124,3 +124,9 @@ def test_client_without_the_code_grant_is_unauthorized(web, user, make_client):
     client = make_client(first_party=True, grant_types=["client_credentials"])
     f = Flow(web, client, user)
     _redirected_error(f.authorize(), f, "unauthorized_client")
+
+
+def test_oversized_parameter_is_refused_not_truncated(flow):
+    resp = flow.authorize(nonce="n" * 5000)
+    params = query(resp.headers["Location"])
+    assert params["error"] == "invalid_request"

@@ -176,3 +176,13 @@ def test_tokens_never_reach_the_logs(flow, caplog):
         logging.getLogger().setLevel(logging.WARNING)
     for secret in (tokens["access_token"], tokens["refresh_token"], tokens["id_token"]):
         assert secret not in caplog.text
+
+
+def test_foreign_redirect_uri_when_the_request_had_none(flow):
+    code = flow.code(redirect_uri=None)
+    assert_oauth_error(flow.exchange(code, redirect_uri="https://evil.example/cb"),
+                       "invalid_grant")
+
+
+def test_redirect_uri_may_be_omitted_when_the_request_had_none(flow):
+    assert flow.exchange(flow.code(redirect_uri=None), redirect_uri=None).status_code == 200

@@ -53,6 +53,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             "client_id": request.client.client_id,
             # RFC 6749 §4.1.3: the token request must repeat redirect_uri if this one had it.
             "redirect_uri": data.get("redirect_uri"),
+            "effective_redirect_uri": self.redirect_uri or data.get("redirect_uri"),
             "scope": request.scope or "", "nonce": nonce,
             "code_challenge": data.get("code_challenge"),
             "code_challenge_method": data.get("code_challenge_method"),
@@ -73,6 +74,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             return None
         if stored["client_id"] != client.client_id:
             return None  # bound to its client (RFC 6749 §4.1.3)
+        sent = self.request.payload.redirect_uri
+        if sent is not None and sent != stored["effective_redirect_uri"]:
+            return None  # a redirect_uri, when sent, must be the one the code went to
         return stored
 
     def delete_authorization_code(self, authorization_code):
