@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..storage.models import Consent
@@ -25,6 +26,13 @@ def covers(user_id: int, client_id: str, scope: str) -> bool:
 
 def remember(user_id: int, client_id: str, scope: str) -> None:
     """Record a grant, adding these scopes to what was granted before."""
+    try:
+        _remember(user_id, client_id, scope)
+    except IntegrityError:  # two tabs consented at once: the other row exists now
+        _remember(user_id, client_id, scope)
+
+
+def _remember(user_id: int, client_id: str, scope: str) -> None:
     with transaction() as session:
         row = _find(user_id, client_id)
         if row is None:

@@ -77,6 +77,8 @@ def token():
     if request.method != "POST":  # RFC 6749 §3.2: POST only
         return render.json_response({"error": "invalid_request",
                                      "error_description": "Use POST."}, 405, {"Allow": "POST"})
+    if not request.form.get("grant_type"):  # RFC 6749 §5.2: a missing parameter
+        return render.endpoint_error(InvalidRequestError("Missing grant_type."))
     return _once(request.form) or authorization.create_token_response()
 
 

@@ -4,6 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.oidc.conftest import basic
+
 ENDPOINTS = ["/oauth2/authorize", "/oauth2/authorize/resume", "/consent",
              "/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke", "/oauth2/introspect",
              "/.well-known/openid-configuration", "/.well-known/jwks.json"]
@@ -69,11 +71,18 @@ _form = st.dictionaries(st.sampled_from(
      "response_mode", "id_token_hint", "login_hint", "interaction"]), _text, max_size=10)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(form=_form, path=st.sampled_from(ENDPOINTS), method=st.sampled_from(["GET", "POST"]))
-def test_random_parameters(web, confidential_client, form, path, method):
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=_form, path=st.sampled_from(ENDPOINTS), method=st.sampled_from(["GET", "POST"]),
+       authenticated=st.booleans())
+def test_random_parameters(web, confidential_client, form, path, method, authenticated):
+    """Random values, sometimes from a real client, so requests reach the deeper checks."""
+    headers = {}
+    if authenticated:
+        form = dict(form, client_id=confidential_client["client_id"],
+                    redirect_uri=confidential_client["redirect_uri"])
+        headers = basic(confidential_client["client_id"], confidential_client["client_secret"])
     if method == "GET":
-        resp = web.get(path, query_string=form)
+        resp = web.get(path, query_string=form, headers=headers)
     else:
-        resp = web.post(path, data=form)
+        resp = web.post(path, data=form, headers=headers)
     assert resp.status_code < 500, (path, form, resp.get_data(as_text=True)[:300])

@@ -186,3 +186,15 @@ def test_foreign_redirect_uri_when_the_request_had_none(flow):
 
 def test_redirect_uri_may_be_omitted_when_the_request_had_none(flow):
     assert flow.exchange(flow.code(redirect_uri=None), redirect_uri=None).status_code == 200
+
+
+def test_missing_grant_type_is_invalid_request(flow):
+    resp = flow.web.post("/oauth2/token", data={"code": "x"},
+                         headers=basic(flow.client["client_id"], flow.client["client_secret"]))
+    assert_oauth_error(resp, "invalid_request")
+
+
+def test_json_body_is_invalid_request(flow):
+    resp = flow.web.post("/oauth2/token", json={"grant_type": "client_credentials"},
+                         headers=basic(flow.client["client_id"], flow.client["client_secret"]))
+    assert_oauth_error(resp, "invalid_request")
