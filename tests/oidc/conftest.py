@@ -122,3 +122,13 @@ def header(token: str) -> dict:
 
     head = token.split(".")[0]
     return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+
+
+def dispose(app) -> None:
+    """Release a second app instance's subscriber thread and database connections."""
+    from idp.extensions import db
+
+    for unsubscribe in app.extensions.get("idp.unsubscribe", ()):
+        unsubscribe()
+    with app.app_context():
+        db.engine.dispose()

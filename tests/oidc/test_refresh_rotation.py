@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from idp import clock
 from tests.helpers.oauth import assert_oauth_error
-from tests.oidc.conftest import Flow, decode
+from tests.oidc.conftest import Flow, decode, dispose
 
 
 def test_refresh_rotates_the_token(flow):
@@ -107,12 +107,12 @@ def _consented_tokens(f, **extra):
     return f.exchange(code).get_json()
 
 
-def _race(app, flow, token, n=20):
+def _race(app, flow, token, n=20, other_app=None):
     barrier = threading.Barrier(n)
     results = [None] * n
 
     def use(i):
-        client = app.test_client()
+        client = (other_app if other_app is not None and i % 2 else app).test_client()
         barrier.wait()
         results[i] = flow.refresh(token, client=client)
 
@@ -158,3 +158,17 @@ def test_public_client_refresh_rotates(public_flow):
     tokens = public_flow.tokens()
     new = public_flow.refresh(tokens["refresh_token"]).get_json()
     assert new["refresh_token"] != tokens["refresh_token"]
+
+
+def test_concurrent_uses_across_two_instances_get_the_same_successor(app, flow):
+    from tests.conftest import make_app
+
+    tokens = flow.tokens()
+    second = make_app()
+    second.config["TESTING"] = True
+    try:
+        results = _race(app, flow, tokens["refresh_token"], other_app=second)
+    finally:
+        dispose(second)
+    assert all(r.status_code == 200 for r in results), [r.get_json() for r in results]
+    assert len({r.get_json()["refresh_token"] for r in results}) == 1

@@ -13,6 +13,7 @@ from joserfc.jwk import KeySet
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
+from tests.oidc.conftest import dispose
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 
@@ -27,6 +28,7 @@ def live_idp(clean):
     yield base_url, server.app
     server.shutdown()
     thread.join(5)
+    dispose(server.app)
 
 
 @pytest.fixture
