@@ -74,9 +74,9 @@ def _engine_options(settings) -> dict:
 
 
 def _init_extensions(app: Flask, settings, announce) -> None:
-    from .storage import models  # noqa: F401  (registers every model)
     from .keystore.kek import load_kek
     from .keystore.signer import CHANNEL, _Cache
+    from .storage import models  # noqa: F401  (registers every model)
     from .storage.store import create_store
     from .web.auth import load_user
 
@@ -98,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     from .billing.account_views import bp as account_bp
     from .billing.notifications import bp as billing_notifications_bp
     from .billing.views import bp as billing_bp
+    from .oidc import server
+    from .oidc.views import bp as oidc_bp
     from .ops.health import bp as ops_bp
     from .orgs.views import bp as orgs_web_bp
     from .web.auth import bp as auth_bp
@@ -111,7 +113,9 @@ def _register_blueprints(app: Flask) -> None:
         billing_notifications_bp,
         billing_bp,
         account_bp,
+        oidc_bp,
     ):
         app.register_blueprint(blueprint)
+    server.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)

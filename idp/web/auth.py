@@ -62,7 +62,8 @@ def login():
     if request.method == "GET":
         form.interaction.data = request.args.get("interaction", "")[:128]
         form.email.data = request.args.get("login_hint", "")[:320]
-        return render_template("auth/login.html", form=form)
+        return render_template("auth/login.html", form=form,
+                               client_name=_client_name(form.interaction.data))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, error=_form_error(form)), 400
     user = authenticate(form.email.data, form.password.data)
@@ -70,6 +71,14 @@ def login():
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
     start_session(user, ["pwd"])
     return _after_login(form.interaction.data)
+
+
+def _client_name(interaction_id: str) -> str | None:
+    """The name of the client asking, shown on the login page (from our stored interaction)."""
+    from ..oidc import interaction
+
+    stored = interaction.load(interaction_id) if interaction_id else None
+    return stored.get("client_name") if stored else None
 
 
 def _form_error(form: FlaskForm) -> str:

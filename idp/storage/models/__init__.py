@@ -4,17 +4,19 @@ on ``db.metadata`` (what Alembic compares against)."""
 from .accounts import User
 from .billing import Order, PaymentNotification, Reminder
 from .keys import SigningKey
-from .oauth import Client
+from .oauth import Client, Consent, RefreshToken
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
 
 __all__ = [
     "Client",
+    "Consent",
     "Membership",
     "Order",
     "Organization",
     "PaymentNotification",
     "Plan",
     "Product",
+    "RefreshToken",
     "Reminder",
     "SigningKey",
     "Subscription",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from authlib.oauth2.rfc6749 import ClientMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
-from sqlalchemy import JSON, Boolean, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ... import clock
@@ -66,7 +66,8 @@ class Client(ClientMixin, db.Model):
         return method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type):
-        return response_type == "code"
+        # Only the code flow, and only for clients registered for the code grant.
+        return response_type == "code" and "authorization_code" in self.grant_types
 
     def check_grant_type(self, grant_type):
         return grant_type in self.grant_types
@@ -74,3 +75,56 @@ class Client(ClientMixin, db.Model):
     @property
     def is_public(self) -> bool:
         return not self.confidential
+
+
+class RefreshToken(db.Model):
+    """One refresh token of a rotation family (stored as an HMAC, never in plain text).
+
+    Rotation marks ``rotated_at`` with one conditional UPDATE; a family shares
+    ``family_id`` from the first token of an authorization onward.
+    """
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        Index("ix_refresh_tokens_user_client", "user_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(64), index=True)
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+    client_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The signing kid of the tokens minted with this one (revoked with the key).
+    kid: Mapped[str | None] = mapped_column(String(128), index=True)
+    auth_time: Mapped[int | None] = mapped_column(Integer)
+    amr: Mapped[list] = mapped_column(JSON, default=list)
+    acr: Mapped[str | None] = mapped_column(String(32))
+    organization_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def get_scope(self):
+        return self.scope
+
+    def check_client(self, client):
+        return self.client_id == client.get_client_id()
+
+
+class Consent(db.Model):
+    """Scopes a person granted a third-party client (remembered; OIDC Core §3.1.2.4)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("user_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)

@@ -1,0 +1,85 @@
+"""Access tokens: JWTs per RFC 9068, signed by the keystore, checkable offline.
+
+Authlib's rfc9068.JWTBearerTokenGenerator signs with a key it is handed; our
+private keys never leave ``keystore.signer``, so the claims (RFC 9068 §2.2)
+are built here and signed there. Revoked ids live in the store
+(``revoked:jti:<jti>``) until the token would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+
+from .. import clock
+from ..keystore import jwks, signer
+from ..storage.store import get_store
+from .claims import plan_claims
+
+TYP = "at+jwt"
+
+
+class InvalidAccessToken(Exception):
+    """Not a live access token of ours (bad signature, wrong typ/iss, expired, revoked)."""
+
+
+def audiences(client, user, scope: str, resources=None) -> list[str]:
+    """The audiences an access token is valid for (entitlements narrow this later)."""
+    return [current_app.config["IDP"].issuer]
+
+
+def alg_for(client) -> str:
+    return client.access_token_signed_response_alg or "RS256"
+
+
+def mint(client, user, scope: str, context: dict | None = None) -> tuple[str, dict]:
+    """Sign an access token; return it and its claims. ``user`` is None for client_credentials."""
+    settings = current_app.config["IDP"]
+    context = context or {}
+    now = clock.timestamp()
+    claims = {
+        "iss": settings.issuer,
+        "sub": user.subject if user is not None else client.client_id,
+        "aud": audiences(client, user, scope, context.get("resources")),
+        "client_id": client.client_id,
+        "scope": scope or "",
+        "iat": now,
+        "exp": now + settings.access_token_lifetime,
+        "jti": secrets.token_urlsafe(18),
+    }
+    for key in ("auth_time", "sid", "acr", "amr"):
+        if context.get(key):
+            claims[key] = context[key]
+    if user is not None:
+        claims.update(plan_claims(user, client, scope, context.get("organization_id")))
+    return signer.sign(claims, alg_for(client), TYP), claims
+
+
+def decode(token) -> dict:
+    """Return the claims of a live access token of ours, whatever its audience."""
+    try:
+        parsed = jwks.verify(token)
+    except jwks.InvalidJWT:
+        raise InvalidAccessToken("not our token") from None
+    claims = dict(parsed.claims)
+    if parsed.header.get("typ", "").lower() not in (TYP, "application/at+jwt"):
+        raise InvalidAccessToken("not an access token")  # RFC 9068 §4: check typ
+    if claims.get("iss") != current_app.config["IDP"].issuer:
+        raise InvalidAccessToken("wrong issuer")
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or exp <= clock.timestamp():
+        raise InvalidAccessToken("expired")
+    if not isinstance(claims.get("jti"), str) or is_revoked(claims["jti"]):
+        raise InvalidAccessToken("revoked")
+    return claims
+
+
+def revoke(jti: str, exp: int) -> None:
+    """Mark an access token revoked until it expires (RFC 7009 §2)."""
+    ttl = max(int(exp) - clock.timestamp(), 1)
+    get_store().set(f"revoked:jti:{jti}", "1", ttl=ttl)
+
+
+def is_revoked(jti: str) -> bool:
+    return get_store().get(f"revoked:jti:{jti}") is not None

@@ -1,0 +1,153 @@
+"""The authorization endpoint's decisions (RFC 6749 §4.1, OIDC Core §3.1.2).
+
+Authlib validates the request (client, exact redirect URI, response_type,
+scope, S256 PKCE, nonce replay); this module decides what happens next:
+log in (new or again), ask for consent, answer prompt=none without UI, or
+issue the code. Pages carry only the stored interaction id (interaction.py).
+"""
+
+from __future__ import annotations
+
+from flask import redirect, session, url_for
+
+from .. import clock
+from ..keystore import jwks
+from ..sessions import store as sso
+from . import consent, interaction, render
+from .errors import (
+    AccessDeniedError,
+    ConsentRequiredError,
+    InvalidRequestError,
+    LoginRequiredError,
+    OAuth2Error,
+    RegistrationNotSupportedError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
+from .grants.base import load_user
+from .server import authorization
+
+PROMPTS = {"none", "login", "consent", "select_account"}
+# The request parameters an interaction keeps (anything else is ignored, OIDC Core §3.1.2.1).
+KEPT = ("response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+        "code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint",
+        "id_token_hint", "response_mode", "acr_values", "ui_locales", "resource")
+MAX_PARAM = 4096
+
+
+def response_mode_of(oauth_request) -> str:
+    mode = oauth_request.payload.data.get("response_mode")
+    return mode if mode in render.RESPONSE_MODES else "query"
+
+
+def handle(oauth_request, interaction_id: str | None = None):
+    """Answer one authorization request (fresh or resumed)."""
+    mode = response_mode_of(oauth_request)
+    try:
+        grant = authorization.get_consent_grant(request=oauth_request, end_user=None)
+    except OAuth2Error as error:
+        return render.authorize_error(error, mode)
+    except ValueError:  # Authlib refuses to echo unprintable input in a description
+        return render.error_page("The authorization request is malformed.")
+    try:
+        return _decide(grant, interaction_id, mode)
+    except OAuth2Error as error:
+        error.redirect_uri, error.state = grant.redirect_uri, oauth_request.payload.state
+        return render.authorize_error(error, mode)
+
+
+def _decide(grant, interaction_id, mode):
+    req = grant.request
+    data = req.payload.data
+    if data.get("response_mode") not in (None, *render.RESPONSE_MODES):
+        raise InvalidRequestError("Unsupported response_mode.")
+    _refuse_unsupported(data)
+    stored = interaction.load(interaction_id) if interaction_id else None
+    if stored and stored.get("denied"):
+        interaction.discard(interaction_id)
+        raise AccessDeniedError("The person denied the request.")
+    prompts = _prompts(data.get("prompt"))
+    max_age = _max_age(data.get("max_age"))
+    live, user = _signed_in()
+    fresh = live is not None and stored is not None and live.auth_time >= stored["created_at"]
+    if live is None or (not fresh and (
+            "login" in prompts or not _hint_matches(data.get("id_token_hint"), user)
+            or (max_age is not None and live.age() > max_age))):
+        if "none" in prompts:
+            raise LoginRequiredError("The person is not signed in.")  # OIDC Core §3.1.2.6
+        return _hand_off("auth.login", req, interaction_id, login_hint=data.get("login_hint"))
+    consented = stored is not None and stored.get("consented")
+    if not consented and ("consent" in prompts or consent.required(grant.client, user.id,
+                                                                       req.scope)):
+        if "none" in prompts:
+            raise ConsentRequiredError("The person has not consented to this client.")
+        return _hand_off("oidc.consent", req, interaction_id)
+    return _issue(grant, user, live, interaction_id, mode)
+
+
+def _issue(grant, user, live, interaction_id, mode):
+    grant.request.user, grant.request.sso = user, live
+    params = grant.create_authorization_response(grant.redirect_uri, user)
+    sso.add_client(live, grant.client.client_id)
+    if interaction_id:
+        interaction.discard(interaction_id)
+    return render.authorization_response(grant.redirect_uri, params, mode)
+
+
+def _refuse_unsupported(data) -> None:
+    """OIDC Core §6.1, §6.2, §7.2.1: say so when a feature we do not offer is asked for."""
+    if data.get("request"):
+        raise RequestNotSupportedError("Request objects are not supported.")
+    if data.get("request_uri"):
+        raise RequestURINotSupportedError("request_uri is not supported.")
+    if data.get("registration"):
+        raise RegistrationNotSupportedError("The registration parameter is not supported.")
+
+
+def _signed_in():
+    live = sso.get(session.get("sid"))
+    user = load_user(live.user_id) if live else None
+    return (live, user) if user is not None else (None, None)
+
+
+def _prompts(value) -> set[str]:
+    prompts = set((value or "").split())
+    if "none" in prompts and len(prompts) > 1:
+        raise InvalidRequestError("prompt=none cannot be combined with other values.")
+    return prompts & PROMPTS
+
+
+def _max_age(value) -> int | None:
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit() or len(str(value)) > 10:
+        raise InvalidRequestError("max_age must be a non-negative integer.")
+    return int(value)
+
+
+def _hint_matches(hint, user) -> bool:
+    """OIDC Core §3.1.2.1: an id_token_hint must be ours (expired is fine) and name this person."""
+    if not hint:
+        return True
+    try:
+        claims = jwks.verify(hint).claims
+    except jwks.InvalidJWT:
+        return False
+    return claims.get("sub") == user.subject and claims.get("iss") == render.issuer()
+
+
+def _hand_off(endpoint, req, interaction_id, **extra):
+    """Store (or keep) the interaction and send the browser to a page for people."""
+    if interaction_id is None:
+        params = {k: req.payload.data.get(k) for k in KEPT if req.payload.data.get(k)}
+        if any(len(v) > MAX_PARAM for v in params.values()):
+            raise InvalidRequestError(f"Parameters are limited to {MAX_PARAM} characters.")
+        interaction_id = interaction.save({
+            "params": params,
+            "created_at": clock.timestamp(), "client_id": req.client.client_id,
+            "client_name": req.client.name, "scope": req.scope or ""})
+    else:
+        stored = interaction.load(interaction_id)
+        interaction.update(interaction_id, dict(stored, scope=req.scope or ""))
+    args = {k: v[:320] for k, v in extra.items() if isinstance(v, str) and v}
+    return redirect(url_for(endpoint, interaction=interaction_id, **args))

@@ -1,0 +1,41 @@
+"""Which claims about a person a token or userinfo answer carries (OIDC Core §5.1, §5.4)."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749.util import scope_to_list
+
+# OIDC Core §5.4: the claims each standard scope requests (only those we hold).
+SCOPE_CLAIMS = {
+    "profile": ("name", "given_name", "family_name", "locale", "updated_at"),
+    "email": ("email", "email_verified"),
+}
+SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access", "plan"]
+CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
+                    "azp", "sid", "at_hash", "name", "given_name", "family_name", "locale",
+                    "updated_at", "email", "email_verified"]
+
+
+def _value(user, claim):
+    if claim == "updated_at":
+        return int(user.updated_at.timestamp()) if user.updated_at else None
+    if claim == "email_verified":
+        return bool(user.email_verified)
+    return getattr(user, claim, None)
+
+
+def user_claims(user, scope: str) -> dict:
+    """The person's claims the granted ``scope`` covers, ``sub`` always (OIDC Core §5.3.2)."""
+    claims = {"sub": user.subject}
+    scopes = set(scope_to_list(scope) or ())
+    for name, members in SCOPE_CLAIMS.items():
+        if name in scopes:
+            for claim in members:
+                value = _value(user, claim)
+                if value is not None:
+                    claims[claim] = value
+    return claims
+
+
+def plan_claims(user, client, scope: str, organization_id: int | None = None) -> dict:
+    """The organisation and plan claims for tokens (the entitlements part fills this in)."""
+    return {}

@@ -1,0 +1,1 @@
+"""Endpoints beyond authorize and token: discovery, JWKS, userinfo, revocation, introspection."""

@@ -1,0 +1,46 @@
+"""OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2), built from the issuer."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ...keystore.keys import SUPPORTED_ALGS
+from ..claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+
+CACHE_SECONDS = 3600
+
+
+def metadata() -> dict:
+    """The discovery document; every URL from the configured issuer, never the request host."""
+    iss = current_app.config["IDP"].issuer
+    return {
+        "issuer": iss,
+        "authorization_endpoint": f"{iss}/oauth2/authorize",
+        "token_endpoint": f"{iss}/oauth2/token",
+        "userinfo_endpoint": f"{iss}/oauth2/userinfo",
+        "jwks_uri": f"{iss}/.well-known/jwks.json",
+        "revocation_endpoint": f"{iss}/oauth2/revoke",
+        "introspection_endpoint": f"{iss}/oauth2/introspect",
+        "end_session_endpoint": f"{iss}/oauth2/logout",
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
+        "scopes_supported": SCOPES_SUPPORTED,
+        "claims_supported": CLAIMS_SUPPORTED,
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                  "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                       "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                          "client_secret_post"],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+    }

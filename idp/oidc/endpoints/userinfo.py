@@ -1,0 +1,40 @@
+"""The UserInfo endpoint (OIDC Core §5.3) with bearer tokens per RFC 6750 §2."""
+
+from __future__ import annotations
+
+from ...extensions import db
+from ...storage.models import User
+from .. import access_tokens
+from ..claims import user_claims
+from ..errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
+
+
+def bearer_token(headers, form, method: str) -> str:
+    """The access token from the header, or the form body on POST (RFC 6750 §2.1, §2.2)."""
+    header = headers.get("Authorization", "")
+    in_form = method == "POST" and "access_token" in form
+    if header and in_form:
+        raise InvalidRequestError("Send the token once.")  # RFC 6750 §2
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidTokenError("Expected a Bearer token.")
+        return token.strip()
+    if in_form:
+        return form.get("access_token", "")
+    raise InvalidTokenError("Missing access token.")
+
+
+def userinfo(token: str) -> dict:
+    """Claims about the token's person, by its scope; sub equals the ID token's."""
+    try:
+        claims = access_tokens.decode(token)
+    except access_tokens.InvalidAccessToken as exc:
+        raise InvalidTokenError(f"The access token is {exc}.") from None
+    scopes = claims.get("scope", "").split()
+    if "openid" not in scopes:
+        raise InsufficientScopeError("The access token was not issued for openid.")
+    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    if user is None or user.disabled:
+        raise InvalidTokenError("The person of this token is gone.")
+    return user_claims(user, claims.get("scope", ""))

@@ -1,0 +1,37 @@
+"""Typed OAuth 2.0 / OIDC errors: Authlib's classes, plus the few it lacks.
+
+Each carries the spec ``error`` code and a public description; ``render.py``
+decides how it is shown (redirect, JSON or page).
+"""
+
+from authlib.oauth2.rfc6749.errors import (  # noqa: F401  (re-exported)
+    AccessDeniedError,
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnauthorizedClientError,
+    UnsupportedGrantTypeError,
+    UnsupportedResponseTypeError,
+)
+from authlib.oauth2.rfc6750.errors import InsufficientScopeError  # noqa: F401
+from authlib.oidc.core.errors import (  # noqa: F401
+    ConsentRequiredError,
+    InteractionRequiredError,
+    LoginRequiredError,
+    RegistrationNotSupportedError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
+
+
+class InvalidTokenError(OAuth2Error):
+    """RFC 6750 §3.1: the access token is missing, expired, revoked or not ours."""
+
+    error = "invalid_token"
+    status_code = 401
+
+
+class InteractionExpired(Exception):
+    """The stored interaction is gone (expired or already finished): a page for people."""

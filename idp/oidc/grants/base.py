@@ -1,0 +1,52 @@
+"""What every grant shares: building the token response from our token modules.
+
+Authlib's server-level token generator only sees (client, grant_type, user,
+scope); our tokens also need the authentication context (sid, auth_time,
+amr, acr), so each grant overrides ``generate_token`` and calls ``mint``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from flask import current_app
+
+from ...extensions import db
+from ...storage.models import User
+from .. import access_tokens, refresh
+
+TOKEN_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+def kid_of(jwt: str) -> str | None:
+    head = jwt.split(".", 1)[0]
+    return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))).get("kid")
+
+
+def load_user(user_id) -> User | None:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and not user.disabled else None
+
+
+def wants_refresh_token(client, scope: str) -> bool:
+    """First-party clients get one; third parties only with offline_access (OIDC Core §11)."""
+    if not client.check_grant_type("refresh_token"):
+        return False
+    return client.first_party or "offline_access" in (scope or "").split()
+
+
+def mint(client, user, scope: str, context: dict, *, with_refresh: bool,
+         family_id: str | None = None, parent_id: int | None = None) -> tuple[dict, dict]:
+    """Return the token response and what was issued {jti, exp, family_id}."""
+    access, claims = access_tokens.mint(client, user, scope, context)
+    token = {"access_token": access, "token_type": "Bearer",
+             "expires_in": current_app.config["IDP"].access_token_lifetime, "scope": scope or ""}
+    issued = {"jti": claims["jti"], "exp": claims["exp"], "family_id": None}
+    if with_refresh and user is not None:
+        offline = "offline_access" in (scope or "").split()
+        token["refresh_token"] = refresh.issue(
+            client, user.id, scope, context, offline=offline, kid=kid_of(access),
+            family_id=family_id, parent_id=parent_id)
+        issued["family_id"] = family_id or refresh.family_of(token["refresh_token"])
+    return token, issued

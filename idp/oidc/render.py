@@ -1,0 +1,83 @@
+"""One renderer for protocol outcomes.
+
+- Authorization responses and errors go to the *verified* redirect URI, with
+  ``state`` and ``iss`` (RFC 9207 §2), in the response mode asked for (query,
+  or form_post per OAuth 2.0 Form Post Response Mode).
+- An authorization error whose redirect URI is not verified (unknown client,
+  unregistered or missing redirect_uri) becomes an HTML page, never a redirect
+  (RFC 6749 §4.1.2.1).
+- Endpoint errors are JSON with the RFC status and ``Cache-Control: no-store``
+  (RFC 6749 §5.1, §5.2); invalid_client is 401 with ``WWW-Authenticate: Basic``.
+
+Authlib's IssuerParameter extension only rewrites ``Location`` headers, so it
+cannot add ``iss`` to form_post responses or to our error redirects: done here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from authlib.common.urls import add_params_to_uri
+from flask import Response, current_app, render_template
+
+from .errors import InvalidClientError, OAuth2Error
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+RESPONSE_MODES = ("query", "form_post")
+
+
+def issuer() -> str:
+    return current_app.config["IDP"].issuer
+
+
+def authorization_response(redirect_uri: str, params: list[tuple[str, str]],
+                           response_mode: str = "query") -> Response:
+    """Send ``params`` (plus ``iss``) to the client's redirect URI."""
+    params = [(k, v) for k, v in params if v is not None] + [("iss", issuer())]
+    if response_mode == "form_post":
+        html = render_template("oidc/form_post.html", action=redirect_uri, params=params)
+        # The page's own CSP: its one script is a static file that submits the form.
+        csp = "default-src 'none'; script-src 'self'; style-src 'self'; form-action *"
+        return Response(html, 200, {"Content-Security-Policy": csp, **NO_STORE},
+                        mimetype="text/html")
+    location = add_params_to_uri(redirect_uri, params)
+    return Response("", 302, {"Location": location, **NO_STORE})
+
+
+def authorize_error(error: OAuth2Error, response_mode: str = "query") -> Response:
+    """An authorization error: to the verified redirect URI, else a page."""
+    if error.redirect_uri:
+        params = [("error", error.error), ("error_description", error.get_error_description()),
+                  ("state", error.state)]
+        mode = response_mode if response_mode in RESPONSE_MODES else "query"
+        return authorization_response(error.redirect_uri, params, mode)
+    return error_page(error.get_error_description() or error.error, 400)
+
+
+def error_page(message: str, status: int = 400, title: str = "This request cannot continue"):
+    html = render_template("errors/error.html", title=title, message=message)
+    return Response(html, status, NO_STORE, mimetype="text/html")
+
+
+def json_response(body: dict, status: int = 200, headers=None) -> Response:
+    out = Response(json.dumps(body), status, mimetype="application/json")
+    out.headers.update(NO_STORE)
+    for key, value in dict(headers or {}).items():
+        if key.lower() not in ("content-type", "cache-control", "pragma"):
+            out.headers[key] = value
+    return out
+
+
+def endpoint_error(error: OAuth2Error) -> Response:
+    """JSON {error, error_description} for token, revocation, introspection, userinfo."""
+    body = {"error": error.error}
+    description = error.get_error_description()
+    if description:
+        body["error_description"] = description
+    status = error.status_code or 400
+    headers = {}
+    if isinstance(error, InvalidClientError):
+        # RFC 6749 §5.2: 401 and a WWW-Authenticate matching the scheme used (Basic).
+        status = 401
+        headers["WWW-Authenticate"] = 'Basic realm="token", error="invalid_client"'
+    return json_response(body, status, headers)

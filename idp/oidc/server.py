@@ -1,0 +1,107 @@
+"""The one registry of grants and endpoints: an Authlib AuthorizationServer.
+
+Registered here and nowhere else: the authorization code grant (with OIDC and
+S256 PKCE), refresh token rotation, client credentials, revocation and
+introspection. No implicit, hybrid or password grant (RFC 9700 §2.1.2, §2.4).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer as _FlaskAuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from flask import current_app
+from flask import request as flask_request
+
+from .clients import find_client
+from .endpoints.introspection import IntrospectionEndpoint
+from .endpoints.revocation import RevocationEndpoint
+from .grants.authorization_code import AuthorizationCodeGrant, OpenIDCodeExtension
+from .grants.client_credentials import ClientCredentialsGrant
+from .grants.refresh_token import RefreshTokenGrant
+from .pkce import S256CodeChallenge
+from .render import endpoint_error, json_response
+
+
+class _HttpRequest(FlaskOAuth2Request):
+    """Authlib's Flask request, located at the issuer's URL.
+
+    Authlib refuses http URLs (InsecureTransportError); behind a TLS-terminating
+    proxy ``request.url`` is http although clients use the https issuer.
+    """
+
+    def __init__(self, request):
+        base = current_app.config["IDP"].issuer
+        OAuth2Request.__init__(self, request.method, base + request.path, headers=request.headers)
+        self._request = request
+        self.payload = FlaskOAuth2Payload(request)
+        self.sso = None
+
+
+class StoredRequest(OAuth2Request):
+    """An authorization request resumed from its stored interaction (parameters only)."""
+
+    def __init__(self, params: dict):
+        super().__init__("GET", current_app.config["IDP"].issuer + "/oauth2/authorize")
+        self.payload = BasicOAuth2Payload(dict(params))
+        self.sso = None
+
+    @property
+    def args(self):
+        return self.payload.data
+
+    @property
+    def form(self):
+        return {}
+
+
+class AuthorizationServer(_FlaskAuthorizationServer):
+    def query_client(self, client_id):
+        return find_client(client_id)
+
+    def save_token(self, token, request):
+        pass  # each grant stores what it issues (grants/*.py)
+
+    def create_oauth2_request(self, request):
+        if isinstance(request, OAuth2Request):
+            return request
+        return _HttpRequest(flask_request)
+
+    def handle_response(self, status_code, payload, headers):
+        # RFC 6749 §5.1: token responses are never cached.
+        return json_response(payload if isinstance(payload, dict) else {}, status_code,
+                             dict(headers or ()))
+
+    def handle_error_response(self, request, error):
+        return endpoint_error(error)
+
+    def send_signal(self, name, *args, **kwargs):
+        pass  # Authlib's Flask signals are unused; idp.events carries ours
+
+
+def _build() -> AuthorizationServer:
+    server = AuthorizationServer()
+    server.register_grant(AuthorizationCodeGrant,
+                          [S256CodeChallenge(required=True), OpenIDCodeExtension()])
+    server.register_grant(RefreshTokenGrant)
+    server.register_grant(ClientCredentialsGrant)
+    server.register_endpoint(RevocationEndpoint)
+    server.register_endpoint(IntrospectionEndpoint)
+    return server
+
+
+# Built once (registration is not per-app); bound to each app by init_app.
+authorization = _build()
+
+
+def init_app(app) -> None:
+    """Bind the server to ``app`` and subscribe to the events it reacts to."""
+    from . import subscribers
+
+    # Authlib logs whole token responses at DEBUG ("Issue token %r"): never let them through.
+    logging.getLogger("authlib").setLevel(max(logging.INFO, logging.getLogger().level))
+    authorization.init_app(app)
+    subscribers.connect()
