@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import click
 
-from . import clients, db, serve, users
+from . import clients, db, keys, serve, users
 
 COMMANDS = [
     serve.serve,
     db.db,
     users.users,
     clients.clients,
+    keys.keys,
 ]
 
 
