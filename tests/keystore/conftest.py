@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from idp import clock
@@ -16,12 +18,34 @@ def claims(lifetime: int = 3600) -> dict:
             "exp": now + lifetime}
 
 
+def _subscribers(app) -> int:
+    import redis
+
+    from tests.conftest import REDIS_URL
+
+    channel = app.config["IDP"].redis_prefix + "keys"
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return dict(client.pubsub_numsub(channel)).get(channel.encode(), 0)
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def second(app, clean):
-    """A second IdP instance over the same Postgres and Redis."""
+    """A second IdP instance over the same Postgres and Redis, listening on `keys`."""
     from tests.conftest import make_app
 
+    before = _subscribers(app)
     other = make_app()
+    _wait(lambda: _subscribers(app) > before)
     yield other
     for unsubscribe in other.extensions.get("idp.unsubscribe", []):
         unsubscribe()
+    _wait(lambda: _subscribers(app) <= before)  # its listener thread has left
+
+
+def _wait(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
