@@ -14,7 +14,7 @@ from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
 from . import envelope
-from .kek import decode_kek
+from .kek import load_previous_kek
 
 # alg → how to make a key for it. RS256 is always available (OIDC Core §15.1).
 GENERATORS = {
@@ -73,14 +73,10 @@ def kek() -> bytes:
 
 def previous_kek() -> bytes | None:
     """The KEK being rotated away from, accepted for opening only (settings.previous_*)."""
-    settings = current_app.config["IDP"]
-    value = settings.get("previous_key_encryption_key", "")
-    path = settings.get("previous_key_encryption_key_file", "")
-    if not value and path:
-        from pathlib import Path
-
-        value = Path(path).read_text()
-    return decode_kek(value) if value else None
+    extensions = current_app.extensions
+    if "idp.kek_previous" not in extensions:
+        extensions["idp.kek_previous"] = load_previous_kek(current_app.config["IDP"])
+    return extensions["idp.kek_previous"]
 
 
 def open_private(row: SigningKey) -> bytes:

@@ -3,6 +3,37 @@ import time
 import pytest
 
 from idp import clock
+from tests.cli.conftest import run, run_json  # noqa: F401  (the CLI fixtures)
+
+
+@pytest.fixture(autouse=True)
+def _close_cli_apps(monkeypatch):
+    """Each `idp` call in-process builds an app; close its pool and listener afterwards.
+
+    The shared Postgres has a connection limit that parallel test runs share.
+    """
+    from idp.cli import output
+    from idp.extensions import db
+
+    made = []
+    original = output.make_app
+
+    def tracked(**overrides):
+        made.append(original(**overrides))
+        return made[-1]
+
+    monkeypatch.setattr(output, "make_app", tracked)
+    yield
+    for built in made:
+        _close(built, db)
+
+
+def _close(built, db) -> None:
+    for unsubscribe in built.extensions.get("idp.unsubscribe", []):
+        unsubscribe()
+    with built.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def wait_out_max_age(app) -> None:
@@ -40,9 +71,28 @@ def second(app, clean):
     other = make_app()
     _wait(lambda: _subscribers(app) > before)
     yield other
-    for unsubscribe in other.extensions.get("idp.unsubscribe", []):
-        unsubscribe()
+    from idp.extensions import db
+
+    _close(other, db)
     _wait(lambda: _subscribers(app) <= before)  # its listener thread has left
+
+
+@pytest.fixture
+def instance(app, clean):
+    """Build further app instances (other settings, e.g. another KEK); closed afterwards."""
+    from tests.conftest import make_app
+
+    made = []
+
+    def build(**overrides):
+        made.append(make_app(**overrides))
+        return made[-1]
+
+    yield build
+    from idp.extensions import db
+
+    for other in made:
+        _close(other, db)
 
 
 def _wait(condition, seconds: float = 5.0) -> None:
