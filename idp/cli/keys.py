@@ -60,12 +60,13 @@ def list_(as_json):
 def generate(alg, as_json):
     """Generate a key as `next` (published now, signing after a rotation)."""
     from ..keystore.keys import describe
-    from ..keystore.rotation import _when, generate as make, signs_from
+    from ..keystore.rotation import format_utc, signs_from
+    from ..keystore.rotation import generate as make
 
     row = make(alg)
     out = dict(describe(row), signs_from=signs_from(row))
     emit(out, True) if as_json else click.echo(
-        f"published {row.alg} key {row.kid} as next; it may sign from {_when(signs_from(row))}")
+        f"published {row.alg} key {row.kid} as next; it may sign from {format_utc(signs_from(row))}")
 
 
 @keys.command()
@@ -78,7 +79,8 @@ def generate(alg, as_json):
 @keystore_errors
 def rotate(alg, force, older, as_json):
     """next → active, active → retired; publish a new next key."""
-    from ..keystore.rotation import parse_duration, rotate as turn
+    from ..keystore.rotation import parse_duration
+    from ..keystore.rotation import rotate as turn
 
     threshold = parse_duration(older) if older is not None else None
     outcome = turn(alg, force=force, if_older_than=threshold)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from joserfc.jws import JWSRegistry
 from joserfc.jwk import ECKey, OKPKey, RSAKey
+from joserfc.jws import JWSRegistry
 from sqlalchemy import select
 
 from .. import clock

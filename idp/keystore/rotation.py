@@ -69,7 +69,8 @@ def signs_from(row: SigningKey) -> datetime:
     return row.created_at + timedelta(seconds=wait)
 
 
-def _when(moment: datetime) -> str:
+def format_utc(moment: datetime) -> str:
+    """Render a UTC moment as "2026-11-26 12:00:00Z"."""
     return moment.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
@@ -106,14 +107,14 @@ def _check_published_long_enough(alg: str, candidate: SigningKey | None, now) ->
         row = generate(alg)
         raise RotationRefused(
             f"no {alg} key was published yet: published {row.kid} now as next; it may sign from "
-            f"{_when(signs_from(row))} (jwks_max_age {_settings().jwks_max_age}s): "
+            f"{format_utc(signs_from(row))} (jwks_max_age {_settings().jwks_max_age}s): "
             "run rotate again then, or use --force")
     if signs_from(candidate) > now:
         db.session.rollback()
         raise RotationRefused(
             f"next {alg} key {candidate.kid} has been published for "
             f"{human_age((now - candidate.created_at).total_seconds())} only; it may sign from "
-            f"{_when(signs_from(candidate))} (jwks_max_age {_settings().jwks_max_age}s): "
+            f"{format_utc(signs_from(candidate))} (jwks_max_age {_settings().jwks_max_age}s): "
             "run rotate again then, or use --force")
 
 

@@ -30,9 +30,11 @@ class TokenRejected(Exception):
 
 def http_fetcher(jwks_uri: str, timeout: float = 5.0) -> Callable[[], dict]:
     """A fetch function reading ``jwks_uri`` (the discovery document's jwks_uri)."""
+    if not jwks_uri.startswith(("https://", "http://")):
+        raise ValueError("jwks_uri must be an http(s) URL")
 
     def fetch() -> dict:
-        with urllib.request.urlopen(jwks_uri, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(jwks_uri, timeout=timeout) as response:
             return json.load(response)
 
     return fetch

@@ -51,10 +51,10 @@ def test_concurrent_rotations_one_wins_the_others_are_told(app, ctx):
 
 
 def test_the_database_allows_one_active_key_per_alg(app, ctx):
-    from idp.keystore.keys import new_key
-
     import pytest
     from sqlalchemy.exc import IntegrityError
+
+    from idp.keystore.keys import new_key
 
     new_key("RS256", state="active")
     with pytest.raises(IntegrityError):

@@ -58,9 +58,8 @@ def test_an_envelope_moved_onto_another_row_does_not_open(ctx):
 
 def test_a_wrong_kek_gives_a_clear_message(ctx, instance):
     wrong = instance(key_encryption_key=generate_kek())
-    with wrong.app_context():
-        with pytest.raises(EnvelopeError, match="wrong key-encryption key"):
-            check_keys_open()
+    with wrong.app_context(), pytest.raises(EnvelopeError, match="wrong key-encryption key"):
+        check_keys_open()
 
 
 def test_rewrap_then_the_old_kek_fails_and_the_new_one_works(ctx, instance):
@@ -95,8 +94,7 @@ def test_during_a_kek_rotation_the_previous_kek_still_opens_keys(ctx, instance, 
 def test_rewrap_with_a_wrong_kek_changes_nothing(ctx, instance):
     before = _stored()
     wrong = instance(key_encryption_key=generate_kek())
-    with wrong.app_context():
-        with pytest.raises(EnvelopeError):
-            rewrap(b"\0" * 32)
+    with wrong.app_context(), pytest.raises(EnvelopeError):
+        rewrap(b"\0" * 32)
     db.session.expire_all()
     assert _stored() == before
