@@ -24,7 +24,7 @@ from .. import clock, events
 from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
-from .keys import KeyError_, check_alg, get_key, keys_in, new_key
+from .keys import KeyError_, check_alg, ensure_active_key, get_key, keys_in, new_key
 from .signer import CACHE_SECONDS, invalidate, mark_revoked
 
 # Time for a newly published key to reach every instance's JWKS (signer cache
@@ -81,6 +81,22 @@ def generate(alg: str | None = None) -> SigningKey:
         row = new_key(alg, state="next")
     invalidate()
     return row
+
+
+def ensure_signing_alg(alg: str) -> SigningKey | None:
+    """Activate a first key for ``alg`` when none is active (a client registered for it).
+
+    Called when an operator registers a client with id_token_signed_response_alg
+    ``alg``, never while issuing a token: a key appearing mid-request would
+    reach relying parties unannounced. Activating at once is safe here because
+    no token was ever signed with ``alg``, so nobody holds a JWKS it should
+    already contain; the client's first token carries a new kid and its RP
+    refetches once.
+    """
+    created = ensure_active_key(check_alg(alg))
+    if created is not None:
+        invalidate()
+    return created
 
 
 def rotate(alg: str | None = None, force: bool = False,

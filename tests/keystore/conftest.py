@@ -49,32 +49,25 @@ def claims(lifetime: int = 3600) -> dict:
             "exp": now + lifetime}
 
 
-def _subscribers(app) -> int:
-    import redis
-
-    from tests.conftest import REDIS_URL
-
-    channel = app.config["IDP"].redis_prefix + "keys"
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        return dict(client.pubsub_numsub(channel)).get(channel.encode(), 0)
-    finally:
-        client.close()
-
-
 @pytest.fixture
 def second(app, clean):
     """A second IdP instance over the same Postgres and Redis, listening on `keys`."""
+    from idp.extensions import db
     from tests.conftest import make_app
 
-    before = _subscribers(app)
     other = make_app()
-    _wait(lambda: _subscribers(app) > before)
+    _wait(lambda: _hears_broadcasts(other))
     yield other
-    from idp.extensions import db
-
     _close(other, db)
-    _wait(lambda: _subscribers(app) <= before)  # its listener thread has left
+
+
+def _hears_broadcasts(instance) -> bool:
+    """Publish a probe on `keys`; True once the instance's listener dropped its cache."""
+    cache = instance.extensions["idp.signer_cache"]
+    cache.loaded_at = 1.0
+    instance.extensions["idp.store"].publish("keys", "probe")
+    time.sleep(0.05)
+    return cache.loaded_at == 0.0
 
 
 @pytest.fixture

@@ -116,3 +116,12 @@ def test_bad_durations_are_refused(text):
 def test_unknown_alg_is_refused(ctx):
     with pytest.raises(KeyError_, match="unsupported alg"):
         rotation.generate("HS256")
+
+
+def test_ensure_signing_alg_activates_a_first_key_once(ctx):
+    created = rotation.ensure_signing_alg("ES256")
+    assert created is not None and _active("ES256") == [created.kid]
+    assert rotation.ensure_signing_alg("ES256") is None and _active("ES256") == [created.kid]
+    assert signer.sign(claims(), alg="ES256")
+    with pytest.raises(KeyError_):
+        rotation.ensure_signing_alg("HS256")
