@@ -108,7 +108,7 @@ def retire(kid, as_json):
 @keystore_errors
 def revoke(kid, as_json):
     """Emergency: withdraw a key now; its tokens stop validating."""
-    from ..keystore.rotation import revoke as withdraw
+    from ..keystore.revocation import revoke as withdraw
 
     out = withdraw(kid)
     if as_json:

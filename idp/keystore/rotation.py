@@ -2,7 +2,7 @@
 
     next (published, not signing) → active (signing) → retired (published until
     every token it signed has expired) → removed (purged)
-    any state → revoked (emergency: out of the JWKS and refused at once)
+    any state → revoked (emergency: out of the JWKS and refused at once; revocation.py)
 
 Every change is a conditional UPDATE (``WHERE state = <the state we saw>``)
 inside one transaction, and the database allows one active key per alg (a
@@ -20,12 +20,12 @@ from flask import current_app
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, events
+from .. import clock
 from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
 from .keys import KeyError_, check_alg, ensure_active_key, get_key, keys_in, new_key
-from .signer import CACHE_SECONDS, invalidate, mark_revoked
+from .signer import CACHE_SECONDS, invalidate
 
 # Time for a newly published key to reach every instance's JWKS (signer cache
 # plus pub/sub), added to jwks_max_age before the key may sign.
@@ -40,7 +40,7 @@ class RotationRefused(KeyError_):
     """Activating now could hand a relying party a kid it never had the chance to fetch."""
 
 
-class _Lost(Exception):
+class StateChanged(Exception):
     """A conditional update matched nothing: another run changed the keys first."""
 
 
@@ -138,16 +138,16 @@ def _swap(alg, active, candidate, now) -> Outcome:
     try:
         with transaction():
             if active is not None:
-                _transition(active.kid, "active", state="retired", retired_at=now)
+                transition(active.kid, "active", state="retired", retired_at=now)
             if candidate is None:  # forced, nothing published: an emergency key
                 candidate = new_key(alg, state="next")
                 db.session.flush()
-            _transition(candidate.kid, "next", state="active", activated_at=now)
+            transition(candidate.kid, "next", state="active", activated_at=now)
             successor = new_key(alg, state="next")
             db.session.flush()  # the one-active-per-alg index decides a race here
             outcome = Outcome("rotated", alg, "", activated=candidate.kid,
                               retired=active.kid if active else None, generated=[successor.kid])
-    except (_Lost, IntegrityError):
+    except (StateChanged, IntegrityError):
         return Outcome("already_rotated", alg,
                        f"already rotated: another run changed the {alg} keys first")
     invalidate()
@@ -157,17 +157,17 @@ def _swap(alg, active, candidate, now) -> Outcome:
     return outcome
 
 
-def _transition(kid: str, expected: str, **values) -> None:
-    """Move ``kid`` out of ``expected`` state, or raise _Lost when it already left it."""
+def transition(kid: str, expected: str, **values) -> None:
+    """Move ``kid`` out of ``expected`` state, or raise StateChanged when it already left it."""
     result = db.session.execute(
         update(SigningKey).where(SigningKey.kid == kid, SigningKey.state == expected)
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise _Lost(kid)
+        raise StateChanged(kid)
 
 
 def retire(kid: str) -> SigningKey:
-    """Stop publishing-then-signing plans for ``kid``: next → retired (active: rotate instead)."""
+    """Withdraw a `next` key before it signs: next → retired (an active key is rotated instead)."""
     row = get_key(kid)
     if row.state == "active":
         raise KeyError_(f"key {row.kid} is active: use `idp keys rotate --alg {row.alg}` to "
@@ -176,8 +176,8 @@ def retire(kid: str) -> SigningKey:
         raise KeyError_(f"key {row.kid} is already {row.state}")
     try:
         with transaction():
-            _transition(row.kid, "next", state="retired", retired_at=clock.now())
-    except _Lost:
+            transition(row.kid, "next", state="retired", retired_at=clock.now())
+    except StateChanged:
         raise KeyError_(f"key {row.kid} changed meanwhile; run `idp keys list`") from None
     invalidate()
     db.session.refresh(row)
@@ -204,37 +204,6 @@ def purge() -> list[str]:
     if kids:
         invalidate()
     return kids
-
-
-def revoke(kid: str) -> dict:
-    """Emergency: withdraw ``kid`` everywhere at once; replace it if it was signing."""
-    row = get_key(kid)
-    if row.state == "revoked":
-        raise KeyError_(f"key {row.kid} is already revoked")
-    alg, was = row.alg, row.state
-    try:
-        with transaction():
-            _transition(row.kid, was, state="revoked", revoked_at=clock.now())
-            replacement = _replace(alg) if was == "active" else None
-            # Same unit of work: the OIDC part revokes the refresh families it signed for.
-            events.key_revoked.send(current_app._get_current_object(), kid=row.kid)
-    except (_Lost, IntegrityError):
-        raise KeyError_(f"key {row.kid} changed meanwhile; run `idp keys list`") from None
-    mark_revoked(row.kid)
-    invalidate()
-    return {"kid": row.kid, "alg": alg, "was": was, "state": "revoked", "activated": replacement}
-
-
-def _replace(alg: str) -> str:
-    """Make another key of ``alg`` active at once (forced: an emergency); return its kid."""
-    candidate = next(iter(keys_in(alg, "next")), None)
-    if candidate is None:
-        candidate = new_key(alg, state="next")
-        db.session.flush()
-    _transition(candidate.kid, "next", state="active", activated_at=clock.now())
-    new_key(alg, state="next")  # so the next scheduled rotation has a published key
-    db.session.flush()
-    return candidate.kid
 
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from idp.keystore import rotation, signer
+from idp.keystore import revocation, rotation, signer
 from idp.keystore.jwks import InvalidJWT, jwks_cache_control, jwks_document, verify
 from idp.keystore.keys import PRIVATE_MEMBERS, SUPPORTED_ALGS, keys_in
 
@@ -17,7 +17,7 @@ def test_jwks_lists_next_active_and_retired_but_not_revoked_keys(ctx):
     first = keys_in("RS256", "active")[0].kid
     rotation.rotate(force=True)  # first → retired, a new active, a new next
     doomed = rotation.generate("ES256").kid
-    rotation.revoke(doomed)
+    revocation.revoke(doomed)
     states = {k.kid: k.state for k in keys_in("RS256", "retired") + keys_in("RS256", "active")
               + keys_in("RS256", "next")}
     published = {k["kid"] for k in jwks_document()["keys"]}
@@ -91,7 +91,7 @@ def test_no_private_member_is_logged_while_keys_change(ctx, caplog):
     for alg in SUPPORTED_ALGS:
         rotation.rotate(alg, force=True)
         verify(signer.sign(claims(), alg=alg))
-    rotation.revoke(keys_in("ES256", "active")[0].kid)
+    revocation.revoke(keys_in("ES256", "active")[0].kid)
     rotation.purge()
     text = caplog.text
     assert "PRIVATE KEY" not in text

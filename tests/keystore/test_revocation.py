@@ -5,7 +5,7 @@ import time
 import pytest
 
 from idp import events
-from idp.keystore import rotation, signer
+from idp.keystore import revocation, rotation, signer
 from idp.keystore.jwks import InvalidJWT, verify
 from idp.keystore.keys import KeyError_, all_keys, keys_in
 
@@ -30,7 +30,7 @@ def test_revoking_the_active_key_fails_its_tokens_on_another_instance(
         token = signer.sign(claims())  # the second instance caches the key now
         assert verify(token)
     kid = verify(token).header["kid"]
-    out = rotation.revoke(kid)
+    out = revocation.revoke(kid)
     assert out["was"] == "active" and revoked_events == [kid]
     with second.app_context():  # no wait
         with pytest.raises(InvalidJWT):
@@ -53,7 +53,7 @@ def test_revocation_is_immediate_even_when_an_instance_missed_the_broadcast(ctx,
         assert verify(token)
     # Hold its cache inside its lifetime however long the revocation takes on a busy host.
     second.extensions["idp.signer_cache"].loaded_at = time.monotonic() + 60
-    rotation.revoke(verify(token).header["kid"])
+    revocation.revoke(verify(token).header["kid"])
     with second.app_context():  # its cache still holds the key as active
         with pytest.raises(InvalidJWT, match="revoked"):
             verify(token)
@@ -70,7 +70,7 @@ def verify_kid(token):
 
 def test_revoked_key_leaves_the_jwks_and_another_key_of_its_alg_signs(ctx):
     kid = keys_in("RS256", "active")[0].kid
-    out = rotation.revoke(kid)
+    out = revocation.revoke(kid)
     assert kid not in {k["kid"] for k in signer.public_jwks()["keys"]}
     assert [k.kid for k in keys_in("RS256", "active")] == [out["activated"]]
     assert len(keys_in("RS256", "next")) == 1  # the next scheduled rotation has a key ready
@@ -78,7 +78,7 @@ def test_revoked_key_leaves_the_jwks_and_another_key_of_its_alg_signs(ctx):
 
 def test_revoking_the_active_key_promotes_the_published_next_key(ctx):
     waiting = rotation.generate("RS256").kid
-    out = rotation.revoke(keys_in("RS256", "active")[0].kid)
+    out = revocation.revoke(keys_in("RS256", "active")[0].kid)
     assert out["activated"] == waiting
 
 
@@ -87,7 +87,7 @@ def test_revoking_a_retired_key_fails_tokens_it_signed(ctx):
     old = verify(token).header["kid"]
     rotation.rotate(force=True)
     assert verify(token)
-    out = rotation.revoke(old)
+    out = revocation.revoke(old)
     assert out["was"] == "retired" and out["activated"] is None
     with pytest.raises(InvalidJWT):
         verify(token)
@@ -96,12 +96,12 @@ def test_revoking_a_retired_key_fails_tokens_it_signed(ctx):
 def test_revoke_refuses_unknown_and_already_revoked_keys_changing_nothing(ctx, revoked_events):
     before = [(k.kid, k.state) for k in all_keys()]
     with pytest.raises(KeyError_, match="no key"):
-        rotation.revoke("not-a-kid")
+        revocation.revoke("not-a-kid")
     assert [(k.kid, k.state) for k in all_keys()] == before
     kid = keys_in("RS256", "active")[0].kid
-    rotation.revoke(kid)
+    revocation.revoke(kid)
     after = [(k.kid, k.state) for k in all_keys()]
     with pytest.raises(KeyError_, match="already revoked"):
-        rotation.revoke(kid)
+        revocation.revoke(kid)
     assert [(k.kid, k.state) for k in all_keys()] == after
     assert revoked_events == [kid]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from idp.keystore import rotation, signer
+from idp.keystore import revocation, rotation, signer
 from idp.keystore.jwks import jwks_document
 from idp.rp.jwks_cache import JWKSCache, TokenRejected
 from tests.keystore.conftest import claims, wait_out_max_age
@@ -76,7 +76,7 @@ def test_rp_rejects_tokens_of_a_revoked_key_once_its_copy_is_refreshed(ctx, rp):
     cache, ticks = rp
     token = signer.sign(claims())
     cache.decode(token)
-    rotation.revoke(cache.decode(token).header["kid"])
+    revocation.revoke(cache.decode(token).header["kid"])
     ticks.value += ctx.config["IDP"].jwks_max_age
     with pytest.raises(TokenRejected):
         cache.decode(token)
