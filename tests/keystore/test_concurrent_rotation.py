@@ -63,3 +63,25 @@ def test_the_database_allows_one_active_key_per_alg(app, ctx):
     count = db.session.scalar(select(func.count()).select_from(SigningKey)
                               .where(SigningKey.state == "active"))
     assert count == 1
+
+
+def test_concurrent_rotate_commands_in_separate_processes(app, ctx, settings_env):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = dict(os.environ, **settings_env, PYTHONPATH=ROOT)
+    command = [sys.executable, "-m", "idp", "keys", "rotate", "--force", "--json"]
+    procs = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [proc.communicate(timeout=60) + (proc.returncode,) for proc in procs]
+    assert all(code == 0 for _, _, code in results), results
+    import json
+
+    actions = [json.loads(out)["action"] for out, _, _ in results]
+    assert set(actions) <= {"rotated", "already_rotated"} and "rotated" in actions
+    db.session.remove()
+    assert len(keys_in("RS256", "active")) == 1
+    assert len(keys_in("RS256", "retired")) == actions.count("rotated")
