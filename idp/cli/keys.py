@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import sys
 
 import click
@@ -168,6 +169,7 @@ def rewrap(new_key_file, new_key_stdin, as_json):
 
 
 def _new_kek_text(path, from_stdin) -> str | None:
+    """The new KEK: --new-key-file, --new-key-stdin, IDP_NEW_KEY_ENCRYPTION_KEY, or piped in."""
     if path and from_stdin:
         fail("give --new-key-file or --new-key-stdin, not both")
     if path:
@@ -178,4 +180,17 @@ def _new_kek_text(path, from_stdin) -> str | None:
             fail(f"cannot read {path}: {exc.strerror}")
     if from_stdin:
         return sys.stdin.readline()
-    return os.environ.get("IDP_NEW_KEY_ENCRYPTION_KEY")
+    return os.environ.get("IDP_NEW_KEY_ENCRYPTION_KEY") or _piped_stdin()
+
+
+def _piped_stdin() -> str | None:
+    """A KEK piped in (`... | idp keys rewrap`); None for a terminal or nothing sent."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return None
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], 1.0)
+        if not ready:
+            return None
+    except (OSError, ValueError):
+        pass  # not a real file (an in-process runner): just read it
+    return sys.stdin.readline().strip() or None

@@ -132,6 +132,10 @@ def test_rewrap_from_stdin_and_env(run, run_json, monkeypatch):
     new = generate_kek()
     assert run_json("keys", "rewrap", "--new-key-stdin", input=new + "\n")["rewrapped"]
     monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", new)
+    piped = generate_kek()
+    assert run_json("keys", "rewrap", input=piped + "\n")["rewrapped"]  # `echo K | idp keys rewrap`
+    new = piped
+    monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", new)
     newer = generate_kek()
     monkeypatch.setenv("IDP_NEW_KEY_ENCRYPTION_KEY", newer)
     assert run_json("keys", "rewrap")["rewrapped"]
