@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from . import billing, clients, db, orders, orgs, plans, products, serve, subscriptions, users
+from . import billing, clients, db, keys, orders, orgs, plans, products, serve, subscriptions, users
 
 COMMANDS = [
     serve.serve,
@@ -21,6 +21,7 @@ COMMANDS = [
     subscriptions.subscriptions,
     orders.orders,
     billing.billing,
+    keys.keys,
 ]
 
 

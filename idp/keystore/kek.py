@@ -31,8 +31,27 @@ def generate_kek() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
+def load_previous_kek(settings) -> bytes | None:
+    """Return the KEK being rotated away from (opening only), or None when none is set."""
+    value = settings.get("previous_key_encryption_key", "")
+    path = settings.get("previous_key_encryption_key_file", "")
+    if not value and path:
+        try:
+            value = Path(path).read_text()
+        except OSError as exc:
+            raise KeyEncryptionKeyError(
+                f"cannot read IDP_PREVIOUS_KEY_ENCRYPTION_KEY_FILE {path}: {exc.strerror}") from None
+    if not value:
+        return None
+    try:
+        return decode_kek(value)
+    except KeyEncryptionKeyError as exc:
+        raise KeyEncryptionKeyError(f"previous {exc}") from None
+
+
 def load_kek(settings, announce=print) -> bytes:
     """Return the KEK the settings name; in development create keys/dev-kek if needed."""
+    load_previous_kek(settings)  # a malformed previous KEK stops start-up too
     if settings.key_encryption_key:
         return decode_kek(settings.key_encryption_key)
     if settings.key_encryption_key_file:

@@ -3,6 +3,9 @@
 Decrypted keys are cached per process; the cache is dropped when another
 instance announces a key change on the ``keys`` channel, and after
 ``CACHE_SECONDS`` in any case, so every instance agrees within seconds.
+A revoked kid is also marked in the shared store, which ``sign`` and
+``jwks.verify`` consult on every call: revocation is immediate on every
+instance, without waiting for a cache to expire.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, import_key
 
 from ..storage.store import get_store
-from . import envelope
-from .keys import active_keys, kek, published_keys
+from .keys import KTY, PRIVATE_MEMBERS, active_keys, jws_registry, open_private, published_keys
 
 CACHE_SECONDS = 3.0
 CHANNEL = "keys"
+# Far longer than any instance can hold a key in its cache (CACHE_SECONDS, or a
+# load that raced the revocation); after that the database state says "revoked".
+REVOKED_MARK_SECONDS = 3600
 
 
 class NoSigningKey(Exception):
@@ -49,28 +54,37 @@ def invalidate(broadcast: bool = True) -> None:
         get_store().publish(CHANNEL, "changed")
 
 
+def mark_revoked(kid: str) -> None:
+    """Tell every instance, at once, that ``kid`` must neither sign nor verify."""
+    get_store().set(f"keys:revoked:{kid}", "1", ttl=REVOKED_MARK_SECONDS)
+
+
+def is_revoked(kid: str) -> bool:
+    return get_store().get(f"keys:revoked:{kid}") is not None
+
+
 def _load(cache: _Cache) -> None:
-    secret = kek()
     signing = {}
     for row in active_keys():
-        pem = envelope.open_(secret, row.private_key_encrypted, row.kid)
-        signing[row.alg] = (row.kid, import_key(pem, _kty(row.alg)))
-    public_dicts = [dict(row.public_jwk) for row in published_keys()]
+        signing[row.alg] = (row.kid, import_key(open_private(row), KTY[row.alg]))
+    public_dicts = [_public_only(row.public_jwk) for row in published_keys()]
     cache.signing = signing
     cache.public_dicts = public_dicts
     cache.public = KeySet([import_key(d) for d in public_dicts]) if public_dicts else KeySet([])
     cache.loaded_at = time.monotonic()
 
 
-def _kty(alg: str) -> str:
-    return {"RS256": "RSA", "PS256": "RSA", "ES256": "EC", "EdDSA": "OKP"}[alg]
+def _public_only(jwk: dict) -> dict:
+    # The column holds public members only; filtering again costs nothing and
+    # keeps a private member from ever being served even if one slipped in.
+    return {k: v for k, v in jwk.items() if k not in PRIVATE_MEMBERS}
 
 
-def _fresh() -> _Cache:
+def _fresh(force: bool = False) -> _Cache:
     cache = _cache()
-    if cache.stale():
+    if force or cache.stale():
         with cache.lock:
-            if cache.stale():
+            if force or cache.stale():
                 _load(cache)
     return cache
 
@@ -79,13 +93,15 @@ def sign(claims: dict, alg: str | None = None, typ: str | None = None) -> str:
     """Return a compact JWS of ``claims`` signed by the active key for ``alg``."""
     alg = alg or current_app.config["IDP"].default_signing_alg
     cache = _fresh()
-    if alg not in cache.signing:
+    if alg in cache.signing and is_revoked(cache.signing[alg][0]):
+        cache = _fresh(force=True)  # revoked on another instance a moment ago
+    if alg not in cache.signing or is_revoked(cache.signing[alg][0]):
         raise NoSigningKey(f"no active {alg} signing key")
     kid, key = cache.signing[alg]
     header = {"alg": alg, "kid": kid}
     if typ:
         header["typ"] = typ
-    return jwt.encode(header, claims, key, algorithms=[alg])
+    return jwt.encode(header, claims, key, algorithms=[alg], registry=jws_registry([alg]))
 
 
 def public_keyset() -> KeySet:
@@ -94,7 +110,7 @@ def public_keyset() -> KeySet:
 
 
 def public_jwks() -> dict:
-    """The JWKS document: public members only."""
+    """The JWKS document: public members only (same as ``jwks.jwks_document()``)."""
     return {"keys": [dict(d) for d in _fresh().public_dicts]}
 
 
