@@ -100,7 +100,16 @@ def create_client(name: str, redirect_uris: list[str], *, public: bool = False,
                     secret_hash=hash_password(secret) if secret else None, scope=scope, **fields)
     with transaction() as session:
         session.add(client)
+    _ensure_alg(id_token_signed_response_alg)
     return client, secret
+
+
+def _ensure_alg(alg: str | None) -> None:
+    """A client registered for an algorithm gets an active key for it now, not mid-request."""
+    if alg:
+        from ..keystore.rotation import ensure_signing_alg
+
+        ensure_signing_alg(alg)
 
 
 def update_client(client_id: str, **changes) -> Client:
@@ -122,6 +131,7 @@ def update_client(client_id: str, **changes) -> Client:
         for key, value in changes.items():
             if value is not None:
                 setattr(client, key, value)
+    _ensure_alg(changes.get("id_token_signed_response_alg"))
     return client
 
 

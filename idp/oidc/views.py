@@ -7,12 +7,12 @@ session. The consent form is CSRF-protected.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, session
+from flask import Blueprint, render_template, request, session
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 
 from ..extensions import csrf
-from ..keystore import signer
+from ..keystore.jwks import jwks_cache_control, jwks_document
 from ..sessions import store as sso
 from . import authorize, consent, interaction, render
 from .endpoints import discovery, userinfo
@@ -134,7 +134,7 @@ def openid_configuration():
 
 @bp.route("/.well-known/jwks.json")
 def jwks():
-    response = render.json_response(signer.public_jwks())
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['IDP'].jwks_max_age}"
+    response = render.json_response(jwks_document())
+    response.headers["Cache-Control"] = jwks_cache_control()
     response.headers.pop("Pragma", None)
     return response
