@@ -41,7 +41,9 @@ def test_choice_is_stored_in_the_interaction_and_remembered(app, web, setup, use
     token = csrf_token(web.get(f"/select-organization?interaction={iid}").get_data(as_text=True))
     resp = web.post("/select-organization", data={"csrf_token": token, "interaction": iid,
                                                   "organization": ids["Beta"]})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/signed-in")
+    # The choice resumes the stored authorization request (never a URL from the request).
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith(f"/oauth2/authorize/resume?interaction={iid}")
     assert _stored(app, iid) == {"client_id": "rp", "scope": "openid", "organization_id": ids["Beta"]}
     with app.app_context():
         assert default_organization(user["id"]) == ids["Beta"]
