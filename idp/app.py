@@ -74,9 +74,10 @@ def _engine_options(settings) -> dict:
 
 
 def _init_extensions(app: Flask, settings, announce) -> None:
-    from .storage import models  # noqa: F401  (registers every model)
+    from . import sessions
     from .keystore.kek import load_kek
     from .keystore.signer import CHANNEL, _Cache
+    from .storage import models  # noqa: F401  (registers every model)
     from .storage.store import create_store
     from .web.auth import load_user
 
@@ -85,6 +86,7 @@ def _init_extensions(app: Flask, settings, announce) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
+    sessions.init_app(app)
     store = create_store(settings)
     app.extensions["idp.store"] = store
     app.extensions["idp.kek"] = load_kek(settings, announce)
@@ -99,10 +101,12 @@ def _register_blueprints(app: Flask) -> None:
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
+    from .web.logout import bp as logout_bp
 
     for blueprint in (
         ops_bp,
         auth_bp,
+        logout_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

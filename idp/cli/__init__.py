@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import click
 
-from . import clients, db, serve, users
+from . import clients, db, serve, sessions, users, worker
 
 COMMANDS = [
     serve.serve,
     db.db,
     users.users,
     clients.clients,
+    sessions.sessions,
+    worker.worker,
 ]
 
 

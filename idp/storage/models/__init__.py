@@ -5,8 +5,11 @@ from .accounts import User
 from .keys import SigningKey
 from .oauth import Client
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
+from .sessions import BackchannelAttempt, BackchannelDelivery
 
 __all__ = [
+    "BackchannelAttempt",
+    "BackchannelDelivery",
     "Client",
     "Membership",
     "Organization",
