@@ -45,28 +45,42 @@ def schedule(delivery_id: int, due: datetime) -> None:
     get_store().zadd(QUEUE, str(delivery_id), due.timestamp())
 
 
-def enqueue(sid: str, user_id: int, client_ids, reason: str) -> list[int]:
-    """Queue a logout token for each of ``client_ids`` that has a back-channel URI."""
+def add(sid: str, user_id: int, client_ids, reason: str) -> list[BackchannelDelivery]:
+    """Add a delivery row for each of ``client_ids`` with a back-channel URI (not committed).
+
+    The caller commits (one unit of work), then calls ``schedule_rows``.
+    """
     targets = [c for c in (find_client(cid) for cid in client_ids or ()) if c is not None
                and c.backchannel_logout_uri]
-    if not targets:
-        return []
     now = clock.now()
     rows = [BackchannelDelivery(sid=sid, user_id=user_id, client_id=c.client_id,
                                 reason=reason[:64], next_attempt_at=now, created_at=now)
             for c in targets]
-    with transaction() as session:
-        session.add_all(rows)
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def schedule_rows(rows: list[BackchannelDelivery]) -> list[int]:
+    """Put committed rows on the queue, due now; return their ids."""
     for row in rows:
-        schedule(row.id, now)
+        schedule(row.id, row.next_attempt_at)
         log.info("back-channel logout queued: delivery=%s client=%s reason=%s",
-                 row.id, row.client_id, reason)
+                 row.id, row.client_id, row.reason)
     return [row.id for row in rows]
+
+
+def enqueue(sid: str, user_id: int, client_ids, reason: str) -> list[int]:
+    """Queue a logout token for each of ``client_ids`` that has a back-channel URI."""
+    with transaction():
+        rows = add(sid, user_id, client_ids, reason)
+    return schedule_rows(rows)
 
 
 def claim(delivery_id: int) -> BackchannelDelivery | None:
     """Take a due delivery for one attempt (one conditional UPDATE: one worker wins)."""
     now = clock.now()
+    lease = max(LEASE_SECONDS, 4 * _settings().backchannel_timeout)
     with transaction() as session:
         won = session.execute(
             update(BackchannelDelivery)
@@ -74,7 +88,7 @@ def claim(delivery_id: int) -> BackchannelDelivery | None:
                    BackchannelDelivery.status.in_(RETRYABLE),
                    BackchannelDelivery.next_attempt_at <= now)
             .values(attempts=BackchannelDelivery.attempts + 1,
-                    next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
+                    next_attempt_at=now + timedelta(seconds=lease))
             .returning(BackchannelDelivery.id)
             .execution_options(synchronize_session=False)
         ).scalar()

@@ -10,6 +10,9 @@ they serve the person's own account, which outlives any one organisation
 membership, and nothing they show depends on the plan. What the person lost
 through the organisation is exactly its products, and ``lost_products``
 already names them. (The OIDC part revokes the matching refresh tokens.)
+
+The delivery rows are committed here, together with whatever the sender has
+pending: send ``entitlements_changed`` once your own changes are final.
 """
 
 from __future__ import annotations

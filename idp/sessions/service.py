@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from .. import events
+from ..storage.transaction import transaction
 from . import backchannel, store
 
 log = logging.getLogger("idp.sessions")
@@ -29,9 +30,13 @@ def end_session(sid: str, reason: str = LOGOUT) -> store.SSOSession | None:
     session = store.end(sid)
     if session is None:
         return None
-    backchannel.enqueue(session.sid, session.user_id, session.clients, reason)
-    events.session_ended.send(None, sid=session.sid, user_id=session.user_id,
-                              clients=list(session.clients), reason=reason)
+    # One unit of work: the delivery rows and whatever the receivers of session_ended
+    # write (the OIDC part's refresh-token revocations) commit together.
+    with transaction():
+        rows = backchannel.add(session.sid, session.user_id, session.clients, reason)
+        events.session_ended.send(None, sid=session.sid, user_id=session.user_id,
+                                  clients=list(session.clients), reason=reason)
+    backchannel.schedule_rows(rows)
     log.info("session ended: user=%s reason=%s clients=%d", session.user_id, reason,
              len(session.clients))
     return session

@@ -278,3 +278,22 @@ def test_session_ends_once_under_concurrent_logouts(app, user, rp_clients, signe
         thread.join(10)
     assert sum(1 for r in results if r is not None) == 1
     assert len(deliveries(app)) == 3  # one per client, not one per caller
+
+
+def test_session_ended_receivers_share_the_unit_of_work(app, web, user, rp_clients, signed_in):
+    """What a session_ended receiver writes (the OIDC part's revocations) commits with the logout."""
+    from idp import events
+    from idp.extensions import db
+    from idp.storage.models import User
+
+    def receiver(sender, user_id, **_):
+        db.session.get(User, user_id).family_name = "Revoked"  # no commit here
+
+    events.session_ended.connect(receiver)
+    try:
+        _log_out_at_asset(app, web, rp_clients, user, signed_in)
+    finally:
+        events.session_ended.disconnect(receiver)
+    with app.app_context():
+        assert db.session.get(User, user["id"]).family_name == "Revoked"
+    assert len(deliveries(app)) == 3
