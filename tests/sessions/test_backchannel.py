@@ -297,3 +297,19 @@ def test_session_ended_receivers_share_the_unit_of_work(app, web, user, rp_clien
     with app.app_context():
         assert db.session.get(User, user["id"]).family_name == "Revoked"
     assert len(deliveries(app)) == 3
+
+
+def test_the_idps_own_sign_out_reaches_every_client(app, web, signed_in, receivers):
+    from tests.helpers.web import csrf_token
+
+    page = web.get("/signed-in")
+    web.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    run_worker(app)
+    assert [len(r.received) for r in receivers.values()] == [1, 1, 1]
+
+
+def test_a_new_login_in_the_same_browser_logs_the_old_session_out(app, web, user, signed_in):
+    from tests.helpers.web import login
+
+    login(web, user["email"], user["password"])
+    assert {(d["sid"], d["reason"]) for d in deliveries(app)} == {(signed_in, "replaced")}

@@ -252,3 +252,29 @@ def test_confirmation_page_renders_once(web, signed_in):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'name="csrf_token"' in html
     assert resp.headers["Cache-Control"] == "no-store"
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("hint", [
+    "é.é.é",
+    _b64(b"not json") + "." + _b64(b"{}") + ".sig",
+    _b64(b'{"alg":"none"}') + "." + _b64(b'{"iss":"http://127.0.0.1:5000","sub":"1","aud":"x"}') + ".",
+    _b64(b'{"alg":"RS256","kid":"nope"}') + "." + _b64(b"[1,2]") + "." + _b64(b"sig"),
+    _b64(b'{"alg":"HS256"}') + "." + _b64(b'{"sub":"1"}') + "." + _b64(b"sig"),
+    "..",
+])
+def test_garbage_hints_get_a_page_not_a_500(app, web, signed_in, hint):
+    resp = web.get("/oauth2/logout", query_string={"id_token_hint": hint})
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    assert _alive(app, signed_in)
+
+
+def test_huge_post_body_is_refused_without_a_500(app, web, signed_in):
+    resp = web.post("/oauth2/logout", data={"state": "s" * (2 * 1024 * 1024)})
+    assert resp.status_code in (400, 413)
+    assert _alive(app, signed_in)
