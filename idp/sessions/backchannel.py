@@ -18,6 +18,8 @@ from sqlalchemy import or_, select, update
 
 from .. import clock
 from ..extensions import db
+from ..keystore.envelope import EnvelopeError
+from ..keystore.signer import NoSigningKey
 from ..oidc.clients import find_client
 from ..storage.models import BackchannelAttempt, BackchannelDelivery
 from ..storage.store import get_store
@@ -114,7 +116,7 @@ def prepare(row: BackchannelDelivery) -> Send | None:
         return None
     try:
         token, jti = logout_token.mint(client, row.sid, str(row.user_id))
-    except Exception as exc:  # noqa: BLE001 — no usable key now: a retry may find one
+    except (NoSigningKey, EnvelopeError) as exc:  # no usable key now: a retry may find one
         record(row, Result(row.id, None, f"cannot sign: {type(exc).__name__}: {exc}"[:200], 0))
         return None
     with transaction():

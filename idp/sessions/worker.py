@@ -25,16 +25,19 @@ from .sender import post_all
 
 log = logging.getLogger("idp.worker")
 
-BATCH = 100
+# Ids taken per round: at most four waves of concurrent sends, so a round stays far
+# shorter than the lease that hides its rows from other workers.
+WAVES = 4
 SWEEP_EVERY = 30.0  # seconds between sweeps of the delivery log in the loop
 
 
 def deliver_due() -> int:
     """Send every back-channel logout due now (one batch); return how many were tried."""
-    ids = get_store().zpop_due(backchannel.QUEUE, clock.now().timestamp(), BATCH)
+    settings = current_app.config["IDP"]
+    batch = WAVES * settings.backchannel_concurrency
+    ids = get_store().zpop_due(backchannel.QUEUE, clock.now().timestamp(), batch)
     rows = [row for row in (backchannel.claim(int(i)) for i in ids if i.isdigit()) if row]
     jobs = [(row, send) for row in rows if (send := backchannel.prepare(row)) is not None]
-    settings = current_app.config["IDP"]
     results = post_all([send for _, send in jobs], settings.backchannel_timeout,
                        settings.backchannel_concurrency)
     for (row, _), result in zip(jobs, results):

@@ -313,3 +313,18 @@ def test_a_new_login_in_the_same_browser_logs_the_old_session_out(app, web, user
 
     login(web, user["email"], user["password"])
     assert {(d["sid"], d["reason"]) for d in deliveries(app)} == {(signed_in, "replaced")}
+
+
+def test_run_once_drains_more_than_one_round(app, user, rp_clients, receivers, signed_in,
+                                             monkeypatch):
+    from idp.sessions import service
+    from idp.sessions import store as sso
+
+    monkeypatch.setitem(app.config["IDP"], "backchannel_concurrency", 1)  # rounds of 4
+    with app.app_context():
+        second = sso.create(user["id"], ["pwd"])
+        for client in rp_clients.values():
+            sso.add_client(second, client["client_id"])
+        assert service.end_all_for_user(user["id"]) == 2
+    run_worker(app)
+    assert [len(r.received) for r in receivers.values()] == [2, 2, 2]
