@@ -23,6 +23,9 @@ def worker(once):
         click.echo(f"processed {run_once()} item(s)")
         return
     app = current_app._get_current_object()
+    if app.config["IDP"].embedded_store:
+        click.echo("note: without IDP_REDIS_URL this worker only finds what the delivery log holds "
+                   "(after a delay); `idp serve` runs its own worker in-process", err=True)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
