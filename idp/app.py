@@ -74,6 +74,7 @@ def _engine_options(settings) -> dict:
 
 
 def _init_extensions(app: Flask, settings, announce) -> None:
+    from . import sessions
     from .keystore.kek import load_kek
     from .keystore.signer import CHANNEL, _Cache
     from .storage import models  # noqa: F401  (registers every model)
@@ -85,6 +86,7 @@ def _init_extensions(app: Flask, settings, announce) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
+    sessions.init_app(app)
     store = create_store(settings)
     app.extensions["idp.store"] = store
     app.extensions["idp.kek"] = load_kek(settings, announce)
@@ -105,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
+    from .web.logout import bp as logout_bp
 
     for blueprint in (
         ops_bp,
@@ -114,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         billing_bp,
         account_bp,
         oidc_bp,
+        logout_bp,
     ):
         app.register_blueprint(blueprint)
     server.init_app(app)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import click
 
-from . import billing, clients, db, keys, orders, orgs, plans, products, serve, subscriptions, users
+from . import (billing, clients, db, keys, orders, orgs, plans, products, serve, sessions,
+               subscriptions, users, worker)
 
 COMMANDS = [
     serve.serve,
@@ -22,6 +23,8 @@ COMMANDS = [
     orders.orders,
     billing.billing,
     keys.keys,
+    sessions.sessions,
+    worker.worker,
 ]
 
 

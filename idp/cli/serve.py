@@ -74,7 +74,12 @@ def _run_gunicorn(overrides, host, port, workers, threads) -> None:
 
         def load(self):
             from ..app import create_app
+            from ..sessions.worker import start_in_process
 
-            return create_app(overrides or None)
+            app = create_app(overrides or None)
+            if app.config["IDP"].embedded_store:
+                # No Redis: no `idp worker` can see this process's queue, so it runs here.
+                start_in_process(app)
+            return app
 
     IdPApplication().run()

@@ -82,7 +82,7 @@ def disable(email, as_json):
     from ..sessions import service
 
     user = set_disabled(email, True)
-    ended = service.end_all_for_user(user.id)
+    ended = service.end_all_for_user(user.id, reason=service.USER_DISABLED)
     emit({"email": user.email, "disabled": True, "sessions_ended": ended}, as_json) if as_json \
         else click.echo(f"disabled {user.email}; ended {ended} session(s)")
 

@@ -1,2 +1,17 @@
-"""SSO sessions: one server-side session (sid) per signed-in browser, kept in the
-shared store with idle and absolute lifetimes, indexed per user."""
+"""SSO sessions and logout.
+
+One server-side session (sid) per signed-in browser, kept in the shared store
+with idle and absolute lifetimes, indexed per user (``store``); the one way
+sessions end (``service``), which queues back-channel logout tokens
+(``logout_token``, ``backchannel``) that the worker (``worker``, ``sender``)
+delivers with retries and a delivery log in Postgres; RP-initiated logout
+request validation (``rp_logout``); entitlement losses turned into
+back-channel logouts (``entitlements``).
+"""
+
+
+def init_app(app) -> None:
+    """Wire the sessions part into an app (signal subscriptions; no threads)."""
+    from .entitlements import connect
+
+    connect()

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 from ..accounts.authenticate import LOGIN_FAILED, authenticate
 from ..extensions import db
 from ..sessions import store as sso
-from ..sessions.service import end_session
+from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
@@ -36,7 +36,7 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
     """Sign the browser in: a fresh SSO session, a fresh cookie (no session fixation)."""
     old = session.get("sid")
     if old:
-        sso.end(old)
+        end_session(old, reason=REPLACED)  # its clients hear of it (back-channel logout)
     session.clear()
     live = sso.create(user.id, amr)
     session["sid"] = live.sid

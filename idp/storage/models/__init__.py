@@ -6,8 +6,11 @@ from .billing import Order, PaymentNotification, Reminder
 from .keys import SigningKey
 from .oauth import Client, Consent, RefreshToken
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
+from .sessions import BackchannelAttempt, BackchannelDelivery
 
 __all__ = [
+    "BackchannelAttempt",
+    "BackchannelDelivery",
     "Client",
     "Consent",
     "Membership",
