@@ -49,3 +49,8 @@ def expire_orders(now: datetime) -> int:
         lifecycle.publish_account_event(
             organization_id, {"type": "order", "order_id": order_id, "status": "expired"})
     return len(rows)
+
+
+def worker_job() -> int:
+    """The billing round of `idp worker`: how many things it did (0 when nothing was due)."""
+    return sum(run_due().values())

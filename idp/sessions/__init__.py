@@ -11,7 +11,12 @@ back-channel logouts (``entitlements``).
 
 
 def init_app(app) -> None:
-    """Wire the sessions part into an app (signal subscriptions; no threads)."""
+    """Wire the sessions part into an app (signal subscriptions, worker jobs; no threads)."""
+    from ..billing.jobs import worker_job
     from .entitlements import connect
+    from .worker import JOBS
 
     connect()
+    # Billing's expiry and renewal reminders run in the same worker loop.
+    if worker_job not in JOBS:
+        JOBS.append(worker_job)

@@ -205,10 +205,18 @@ def test_missing_signing_key_is_a_recorded_failure(app, web, user, make_client, 
                                                    signed_in):
     from idp.sessions import store as sso
 
+    from idp.extensions import db
+    from idp.keystore.signer import invalidate
+    from idp.storage.models import SigningKey
+
     es = make_client(name="ES client", backchannel_logout_uri=receivers["asset"].url,
                      id_token_signed_response_alg="ES256")
     with app.app_context():
         sso.add_client(sso.get(signed_in), es["client_id"])
+        # Registration activated an ES256 key; lose it (an operator's mistake).
+        db.session.query(SigningKey).filter_by(alg="ES256").delete()
+        db.session.commit()
+        invalidate()
     web.get("/oauth2/logout", query_string={"id_token_hint": mint_id_token(
         app, es["client_id"], user["id"])})
     run_worker(app)
