@@ -29,7 +29,9 @@ def create_app(overrides: dict | None = None, announce=None) -> Flask:
 
 
 def _configure(app: Flask, settings, announce) -> None:
-    logging.basicConfig(level=settings.log_level)
+    from .ops.logging import configure_logging
+
+    configure_logging(settings)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     secret = settings.secret_key or _development_secret(app, announce)
     https = settings.issuer.startswith("https://")
@@ -68,8 +70,9 @@ def _embedded_database(app: Flask) -> str:
 def _engine_options(settings) -> dict:
     if settings.database_url.startswith("postgresql"):
         # pre_ping: a restarted Postgres costs one failed checkout, not a restart of the IdP.
+        # hide_parameters: a database error logged never carries bound values (hashes, tokens).
         return {"pool_size": settings.database_pool_size, "max_overflow": 10,
-                "pool_pre_ping": True, "pool_recycle": 1800}
+                "pool_pre_ping": True, "pool_recycle": 1800, "hide_parameters": True}
     return {}
 
 
@@ -96,14 +99,29 @@ def _init_extensions(app: Flask, settings, announce) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .ops.health import bp as ops_bp
+    from .ops.logging import register_request_logging
+    from .ops.metrics import bp as metrics_bp
+    from .ops.metrics import register_metrics
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
+    from .web.totp import bp as totp_bp
 
+    register_request_logging(app)
+    register_metrics(app)
     for blueprint in (
         ops_bp,
+        metrics_bp,
         auth_bp,
+        totp_bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)
+    _subscribe_audit(app)
+
+
+def _subscribe_audit(app: Flask) -> None:
+    from .audit import subscribe_signals
+
+    subscribe_signals()

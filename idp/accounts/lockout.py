@@ -1,0 +1,90 @@
+"""Login lockout: failures counted per account and per IP, locks that grow.
+
+An account is named by its normalised email, known or not, so an unknown
+address locks exactly like a real one (no enumeration). After
+``login_max_failures_per_account`` failures inside ``login_failure_window``
+the account locks for ``login_lockout_base`` seconds, doubling with each
+further lockout (remembered ``login_lockout_memory`` seconds) up to
+``login_lockout_max``. The IP works the same with its own, higher limit.
+Lock deadlines are stored as timestamps of ``idp.clock``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .. import clock, ratelimit
+from ..storage.store import get_store
+from .users import normalise_email
+
+
+@dataclass(frozen=True)
+class Subject:
+    scope: str  # "account" or "ip"
+    id: str
+
+    @property
+    def name(self) -> str:
+        return f"login:{self.scope}:{self.id}"
+
+
+def account(email: str) -> Subject:
+    # A digest, so Redis keys hold no email addresses.
+    digest = hashlib.sha256(normalise_email(str(email)).encode()).hexdigest()[:32]
+    return Subject("account", digest)
+
+
+def ip(address: str | None) -> Subject:
+    return Subject("ip", (address or "unknown")[:64])
+
+
+def _settings():
+    return current_app.config["IDP"]
+
+
+def _limit(subject: Subject) -> int:
+    s = _settings()
+    return s.login_max_failures_per_account if subject.scope == "account" else s.login_max_failures_per_ip
+
+
+def locked_for(*subjects: Subject) -> int:
+    """Seconds until every one of ``subjects`` is unlocked (0: none is locked)."""
+    store, now = get_store(), clock.timestamp()
+    waits = [int(store.get(f"lock:{s.name}") or 0) - now for s in subjects]
+    return max([0, *waits])
+
+
+def register_failure(*subjects: Subject) -> list[tuple[Subject, int]]:
+    """Count a failed attempt; return the subjects it locked, with their lock length."""
+    s = _settings()
+    locked = []
+    for subject in subjects:
+        allowed, _ = ratelimit.hit(f"fail:{subject.name}", _limit(subject) - 1, s.login_failure_window)
+        if not allowed:
+            locked.append((subject, _lock(subject)))
+    return locked
+
+
+def _lock(subject: Subject) -> int:
+    s, store = _settings(), get_store()
+    level = store.incr(f"lockn:{subject.name}", ttl=s.login_lockout_memory)
+    duration = min(s.login_lockout_base * 2 ** min(level - 1, 30), s.login_lockout_max)
+    store.set(f"lock:{subject.name}", str(clock.timestamp() + duration), ttl=duration + 1)
+    ratelimit.reset(f"fail:{subject.name}", s.login_failure_window)
+    return duration
+
+
+def register_success(subject: Subject) -> None:
+    """A correct login forgets the account's failures (not its lockout level)."""
+    ratelimit.reset(f"fail:{subject.name}", _settings().login_failure_window)
+
+
+def unlock(subject: Subject) -> bool:
+    """Lift a lock and forget failures and level; return whether it was locked."""
+    was_locked = locked_for(subject) > 0
+    get_store().delete(f"lock:{subject.name}", f"lockn:{subject.name}")
+    ratelimit.reset(f"fail:{subject.name}", _settings().login_failure_window)
+    return was_locked
