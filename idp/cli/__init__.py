@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import click
 
-from . import clients, db, serve, users
+from . import audit, clients, db, orgs_security, serve, users
 
 COMMANDS = [
     serve.serve,
     db.db,
     users.users,
     clients.clients,
+    audit.audit,
+    orgs_security.security,
 ]
 
 

@@ -96,3 +96,38 @@ def enable(email):
 
     set_disabled(email, False)
     click.echo(f"enabled {email}")
+
+
+@users.command()
+@click.argument("email")
+@json_option
+@with_app
+def unlock(email, as_json):
+    """Lift a login lockout of an email address (known or not) and forget its failures."""
+    from .. import audit
+    from ..accounts import lockout
+    from ..accounts.users import find_by_email, validate_email
+
+    validate_email(email)
+    was_locked = lockout.unlock(lockout.account(email))
+    user = find_by_email(email)
+    audit.record("account.unlocked", user_id=user.id if user else None, email=email,
+                 outcome="success", reason="operator")
+    emit({"email": email, "was_locked": was_locked}, as_json) if as_json \
+        else click.echo(f"unlocked {email}" if was_locked else f"{email} was not locked; failures cleared")
+
+
+@users.command("remove-totp")
+@click.argument("email")
+@with_app
+def remove_totp(email):
+    """Remove a person's second factor (they lost their phone and recovery codes)."""
+    from .. import audit
+    from ..accounts import totp
+    from ..accounts.users import get_user
+
+    user = get_user(email)
+    if not totp.remove(user.id):
+        fail(f"{email} has no second factor")
+    audit.record("totp.removed", user_id=user.id, outcome="success", reason="operator")
+    click.echo(f"removed the second factor of {email}")

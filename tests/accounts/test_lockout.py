@@ -1,0 +1,88 @@
+"""Login lockout: per account and per IP, growing, the same for unknown emails."""
+
+import pytest
+
+from idp import clock
+from tests.helpers.web import login
+
+LOCKED = "Too many attempts. Please wait a moment and try again."
+
+
+def fail_times(web, email, n):
+    return [login(web, email, "wrong password").status_code for _ in range(n)]
+
+
+def test_five_failures_lock_the_account(web, user):
+    assert fail_times(web, user["email"], 5) == [401] * 5
+    resp = login(web, user["email"], user["password"])  # even the right password
+    assert resp.status_code == 429
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    assert LOCKED in resp.get_data(as_text=True)
+    assert web.get("/signed-in").status_code == 302
+
+
+def test_unknown_email_locks_the_same_way(web, user):
+    fail_times(web, user["email"], 5)
+    fail_times(web, "nobody@example.com", 5)
+    known = login(web, user["email"], "x")
+    unknown = login(web, "nobody@example.com", "x")
+    assert known.status_code == unknown.status_code == 429
+    assert known.headers["Retry-After"] == unknown.headers["Retry-After"]
+    strip = lambda r: r.get_data(as_text=True).replace(user["email"], "").replace("nobody@example.com", "")  # noqa: E731
+    assert strip(known).split("csrf_token")[0] == strip(unknown).split("csrf_token")[0]
+
+
+def test_lock_ends_and_the_next_one_doubles(web, user):
+    fail_times(web, user["email"], 5)
+    clock.advance(61)
+    assert login(web, user["email"], user["password"]).status_code == 302
+    fail_times(web, user["email"], 5)
+    assert 61 <= int(login(web, user["email"], "x").headers["Retry-After"]) <= 120
+    clock.advance(121)
+    assert login(web, user["email"], "x").status_code == 401
+
+
+def test_lock_length_is_capped(app, clean):
+    from idp.accounts import lockout
+
+    with app.app_context():
+        subject = lockout.account("cap@example.com")
+        lengths = []
+        for _ in range(10):
+            lengths += [seconds for _, seconds in lockout.register_failure(*[subject] * 5)]
+        assert lengths[:3] == [60, 120, 240]
+        assert max(lengths) == app.config["IDP"].login_lockout_max
+
+
+def test_a_success_forgets_earlier_failures(web, user):
+    fail_times(web, user["email"], 4)
+    assert login(web, user["email"], user["password"]).status_code == 302
+    assert fail_times(web, user["email"], 4) == [401] * 4
+
+
+def test_ip_limit_is_higher_and_spans_accounts(web, clean):
+    # 50 failures from one IP, over different emails (no single account reaches 5).
+    for i in range(50):
+        assert login(web, f"spray{i}@example.com", "x").status_code == 401
+    assert login(web, "fresh@example.com", "x").status_code == 429
+
+
+def test_two_instances_share_the_lockout(app, web, user):
+    from tests.conftest import make_app
+
+    second = make_app()
+    second.config["TESTING"] = True
+    other = second.test_client()
+    fail_times(web, user["email"], 3)
+    fail_times(other, user["email"], 2)
+    assert login(web, user["email"], user["password"]).status_code == 429
+    assert login(other, user["email"], user["password"]).status_code == 429
+
+
+@pytest.mark.parametrize("event", ["login.failed", "account.locked", "login.locked"])
+def test_lockout_is_audited(app, web, user, event):
+    from idp.audit import search
+
+    fail_times(web, user["email"], 6)
+    with app.app_context():
+        assert any(e.type == event for e in search(limit=100))
