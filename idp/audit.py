@@ -52,7 +52,9 @@ def _secret_key(key: str) -> bool:
 def scrub(value: Any) -> Any:
     """Return ``value`` with secret-named keys and token-shaped strings replaced."""
     if isinstance(value, dict):
-        return {str(k): (SCRUBBED if _secret_key(str(k)) else scrub(v)) for k, v in value.items()}
+        # A flag under a secret-sounding name ("require_totp": true) holds no secret.
+        return {str(k): (SCRUBBED if _secret_key(str(k)) and not isinstance(v, (bool, type(None)))
+                         else scrub(v)) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [scrub(v) for v in value]
     if isinstance(value, str):

@@ -19,3 +19,17 @@ def test_cli_unlock_rejects_a_non_email(run):
     assert code != 0 and err.startswith("idp: ")
 
 
+
+
+def test_remove_totp(app, web, user, run):
+    from idp.accounts import totp
+    from tests.helpers.totp import enrol
+
+    login(web, user["email"], user["password"])
+    enrol(web)
+    code, out, _ = run("users", "remove-totp", user["email"])
+    assert code == 0 and "removed" in out
+    with app.app_context():
+        assert not totp.has_totp(user["id"])
+    code, _, err = run("users", "remove-totp", user["email"])
+    assert code != 0 and "has no second factor" in err
