@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..ratelimit import RateLimited
 from ..storage.store import StoreUnavailable
 
@@ -45,6 +45,8 @@ def render_error(status: int, error: str, title: str, message: str, headers=None
     if wants_json():
         response = jsonify(error=error, error_description=message)
     else:
+        # Error pages show no user: never load one (the store may be what failed).
+        g.setdefault("_login_user", login_manager.anonymous_user())
         response = render_template("errors/error.html", title=title, message=message)
     response = (response, status, headers or {})
     return response
