@@ -42,10 +42,8 @@ def test_concurrent_hits_lose_no_count(app, clean):
         assert ratelimit.count("t:threads", 60) == 80
 
 
-def test_two_instances_share_one_counter(app, clean):
-    from tests.conftest import make_app
-
-    other = make_app()
+def test_two_instances_share_one_counter(app, instances):
+    other = instances()
     with app.app_context():
         ratelimit.hit("t:shared", 2, 60)
     with other.app_context():
@@ -55,10 +53,8 @@ def test_two_instances_share_one_counter(app, clean):
         assert ratelimit.count("t:shared", 60) == 3
 
 
-def test_limit_client_raises_past_the_limit(app, clean):
-    from tests.conftest import make_app
-
-    small = make_app(token_rate_limit_per_client=2)
+def test_limit_client_raises_past_the_limit(instances):
+    small = instances(token_rate_limit_per_client=2)
     with small.app_context():
         ratelimit.limit_client("rp-1")
         ratelimit.limit_client("rp-1")
@@ -68,11 +64,9 @@ def test_limit_client_raises_past_the_limit(app, clean):
         ratelimit.limit_client("rp-2")  # another client has its own budget
 
 
-def test_rate_limited_renders_429_json_on_protocol_paths(app, clean):
+def test_rate_limited_renders_429_json_on_protocol_paths(instances):
     """What the token endpoint will answer: 429, Retry-After, temporarily_unavailable."""
-    from tests.conftest import make_app
-
-    small = make_app(token_rate_limit_per_client=1)
+    small = instances(token_rate_limit_per_client=1)
 
     @small.post("/oauth2/_probe")
     def probe():

@@ -54,8 +54,21 @@ def with_app(func):
                 raise CLIError(f"database error: {reason}") from None
             except ValueError as exc:  # service-level input errors (UserError, ClientError...)
                 raise CLIError(str(exc)) from None
+            finally:
+                _close(app)
 
     return wrapper
+
+
+def _close(app) -> None:
+    """Give back the command's database connections and stop its store listeners at once
+    (a long-lived caller, such as a test run or a cron wrapper, would otherwise hold them)."""
+    from ..extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
+    for unsubscribe in app.extensions.get("idp.unsubscribe", []):
+        unsubscribe()
 
 
 def _default(value):

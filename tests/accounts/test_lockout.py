@@ -67,12 +67,8 @@ def test_ip_limit_is_higher_and_spans_accounts(web, clean):
     assert login(web, "fresh@example.com", "x").status_code == 429
 
 
-def test_two_instances_share_the_lockout(app, web, user):
-    from tests.conftest import make_app
-
-    second = make_app()
-    second.config["TESTING"] = True
-    other = second.test_client()
+def test_two_instances_share_the_lockout(web, user, instances):
+    other = instances().test_client()
     fail_times(web, user["email"], 3)
     fail_times(other, user["email"], 2)
     assert login(web, user["email"], user["password"]).status_code == 429

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import dispose
 from tests.helpers.web import csrf_token, login
 
 PASSWORD = "correct horse battery"
@@ -21,13 +22,7 @@ def app_on_private_postgres(private_postgres, app):
         migrate.upgrade()
         create_user("pg@example.com", PASSWORD)
     yield app
-    with app.app_context():
-        from idp.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
-    for unsubscribe in app.extensions["idp.unsubscribe"]:
-        unsubscribe()
+    dispose(app)
 
 
 def test_restart_is_survived_by_the_pool(app_on_private_postgres, private_postgres):

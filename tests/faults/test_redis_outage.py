@@ -8,14 +8,8 @@ from tests.helpers.web import csrf_token, login
 
 
 @pytest.fixture
-def app_on_private_redis(private_redis, clean):
-    from tests.conftest import make_app
-
-    app = make_app(redis_url=private_redis.url)
-    app.config["TESTING"] = True
-    yield app
-    for unsubscribe in app.extensions["idp.unsubscribe"]:
-        unsubscribe()
+def app_on_private_redis(private_redis, instances):
+    return instances(redis_url=private_redis.url)
 
 
 def test_outage_gives_503_pages_and_json_then_recovers(app_on_private_redis, private_redis, user):
@@ -42,12 +36,10 @@ def test_outage_gives_503_pages_and_json_then_recovers(app_on_private_redis, pri
     assert login(app.test_client(), user["email"], user["password"]).status_code == 302
 
 
-def test_json_paths_answer_503_temporarily_unavailable(app_on_private_redis, private_redis):
+def test_json_paths_answer_503_temporarily_unavailable(private_redis, instances):
     """A protocol path (a stand-in under /oauth2/ until the token endpoint merges) that needs
     the store answers 503 JSON temporarily_unavailable."""
-    from tests.conftest import make_app
-
-    app = make_app(redis_url=private_redis.url)
+    app = instances(redis_url=private_redis.url)
 
     @app.get("/oauth2/_probe")
     def probe():
@@ -64,8 +56,6 @@ def test_json_paths_answer_503_temporarily_unavailable(app_on_private_redis, pri
     assert client.get("/readyz").get_json()["failing"] == ["store"]
     private_redis.start()
     assert client.get("/oauth2/_probe").status_code == 200
-    for unsubscribe in app.extensions["idp.unsubscribe"]:
-        unsubscribe()
 
 
 def test_traffic_through_an_outage_never_sees_a_500(app_on_private_redis, private_redis, user):

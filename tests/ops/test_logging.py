@@ -26,11 +26,9 @@ def log_lines():
 
 
 @pytest.fixture
-def noisy_app(clean):
+def noisy_app(instances):
     """An instance with one route that logs, to see the request id on every line."""
-    from tests.conftest import make_app
-
-    app = make_app()
+    app = instances()
 
     @app.get("/_test/noisy")
     def noisy():

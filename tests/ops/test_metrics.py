@@ -57,10 +57,8 @@ def test_counters_for_other_parts(web):
     assert sample(text, "idp_entitlement_denials_total", reason="not_entitled") == denials + 1
 
 
-def test_metrics_can_be_switched_off(clean):
-    from tests.conftest import make_app
-
-    assert make_app(metrics_enabled=False).test_client().get("/metrics").status_code == 404
+def test_metrics_can_be_switched_off(instances):
+    assert instances(metrics_enabled=False).test_client().get("/metrics").status_code == 404
 
 
 WORKER = """

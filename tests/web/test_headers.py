@@ -47,12 +47,8 @@ def test_every_html_page_has_the_security_headers(web, user):
 
 
 @pytest.fixture
-def https_app(clean):
-    from tests.conftest import make_app
-
-    app = make_app(issuer="https://id.example")
-    app.config["TESTING"] = True
-    return app
+def https_app(instances):
+    return instances(issuer="https://id.example")
 
 
 def test_https_issuer_adds_hsts_and_secure_cookies(https_app, user):
