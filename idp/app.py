@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_settings
 from .config.settings import ROOT
@@ -22,6 +23,10 @@ def create_app(overrides: dict | None = None, announce=None) -> Flask:
     app = Flask("idp", template_folder=str(ROOT / "templates"), static_folder=None,
                 instance_path=str(Path(settings.instance_path).resolve()))
     app.config["IDP"] = settings
+    if settings.trusted_proxy_count:
+        # Only as many X-Forwarded-For hops as there are proxies we run (Werkzeug ProxyFix).
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     _configure(app, settings, announce)
     _init_extensions(app, settings, announce)
     _register_blueprints(app)
@@ -77,9 +82,9 @@ def _engine_options(settings) -> dict:
 
 
 def _init_extensions(app: Flask, settings, announce) -> None:
-    from .storage import models  # noqa: F401  (registers every model)
     from .keystore.kek import load_kek
     from .keystore.signer import CHANNEL, _Cache
+    from .storage import models  # noqa: F401  (registers every model)
     from .storage.store import create_store
     from .web.auth import load_user
 

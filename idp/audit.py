@@ -79,11 +79,11 @@ def record(type: str, *, user_id: int | None = None, email: str | None = None,
            client_id: str | None = None, ip: str | None = None, outcome: str | None = None,
            reason: str | None = None, detail: dict | None = None) -> None:
     """Append one event to the audit log (committed at once, whatever the caller does next)."""
-    row = dict(at=clock.now(), type=type[:64], user_id=user_id, email=safe_email(email),
-               client_id=str(client_id)[:64] if client_id else None,
-               ip=(ip or client_ip() or None), outcome=outcome and outcome[:32],
-               reason=reason and _JWT.sub(SCRUBBED, reason)[:200],
-               detail=scrub(detail) if detail is not None else None)
+    row = {"at": clock.now(), "type": type[:64], "user_id": user_id, "email": safe_email(email),
+           "client_id": str(client_id)[:64] if client_id else None,
+           "ip": ip or client_ip() or None, "outcome": outcome and outcome[:32],
+           "reason": reason and _JWT.sub(SCRUBBED, reason)[:200],
+           "detail": scrub(detail) if detail is not None else None}
     try:
         with db.engine.begin() as connection:
             connection.execute(insert(AuditEvent).values(**row))

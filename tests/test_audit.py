@@ -24,11 +24,10 @@ def test_record_writes_one_row(ctx):
 
 
 def test_a_rolled_back_unit_of_work_keeps_its_audit_row(ctx):
-    with pytest.raises(RuntimeError):
-        with transaction() as session:
-            session.add(User(email="x@example.com", email_key="x@example.com"))
-            audit.record("entitlement.denied", reason="not_entitled")
-            raise RuntimeError("the request failed after deciding")
+    with pytest.raises(RuntimeError), transaction() as session:
+        session.add(User(email="x@example.com", email_key="x@example.com"))
+        audit.record("entitlement.denied", reason="not_entitled")
+        raise RuntimeError("the request failed after deciding")
     assert len(events("entitlement.denied")) == 1
     assert db.session.scalar(select(User).where(User.email_key == "x@example.com")) is None
 

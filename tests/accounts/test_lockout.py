@@ -28,7 +28,7 @@ def test_unknown_email_locks_the_same_way(web, user):
     unknown = login(web, "nobody@example.com", "x")
     assert known.status_code == unknown.status_code == 429
     assert known.headers["Retry-After"] == unknown.headers["Retry-After"]
-    strip = lambda r: r.get_data(as_text=True).replace(user["email"], "").replace("nobody@example.com", "")  # noqa: E731
+    strip = lambda r: r.get_data(as_text=True).replace(user["email"], "").replace("nobody@example.com", "")
     assert strip(known).split("csrf_token")[0] == strip(unknown).split("csrf_token")[0]
 
 
@@ -82,3 +82,33 @@ def test_lockout_is_audited(app, web, user, event):
     fail_times(web, user["email"], 6)
     with app.app_context():
         assert any(e.type == event for e in search(limit=100))
+
+
+def forwarded_attempt(app, ip):
+    """A failed login from a browser whose request says it is forwarded for ``ip``."""
+    from tests.helpers.web import csrf_token
+
+    browser = app.test_client()
+    page = browser.get("/login", headers={"X-Forwarded-For": ip})
+    return browser.post("/login", headers={"X-Forwarded-For": ip}, data={
+        "email": f"u{ip}@example.com", "password": "x",
+        "csrf_token": csrf_token(page.get_data(as_text=True))}).status_code
+
+
+def test_a_spoofed_forwarded_for_is_ignored_without_a_proxy(instances):
+    from idp.audit import search
+
+    app = instances(login_max_failures_per_ip=5)
+    assert [forwarded_attempt(app, f"10.0.0.{i}") for i in range(6)] == [401] * 5 + [429]
+    with app.app_context():
+        assert {e.ip for e in search(type="login.failed")} == {"127.0.0.1"}
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(instances):
+    from idp.audit import search
+
+    app = instances(trusted_proxy_count=1, login_max_failures_per_ip=5)
+    assert [forwarded_attempt(app, "203.0.113.8") for _ in range(6)] == [401] * 5 + [429]
+    assert forwarded_attempt(app, "203.0.113.7") == 401  # the proxy's other clients are not locked
+    with app.app_context():
+        assert {e.ip for e in search(type="login.failed")} == {"203.0.113.8", "203.0.113.7"}

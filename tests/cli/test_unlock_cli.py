@@ -33,3 +33,20 @@ def test_remove_totp(app, web, user, run):
         assert not totp.has_totp(user["id"])
     code, _, err = run("users", "remove-totp", user["email"])
     assert code != 0 and "has no second factor" in err
+
+
+def test_unlock_can_lift_an_ip_lock(app, run_json, clean):
+    from idp.accounts import lockout
+
+    with app.app_context():
+        lockout.register_failure(*[lockout.ip("198.51.100.4")] * 50)
+        assert lockout.locked_for(lockout.ip("198.51.100.4")) > 0
+    out = run_json("users", "unlock", "a@example.com", "--ip", "198.51.100.4")
+    assert out["ip_was_locked"] is True
+    with app.app_context():
+        assert lockout.locked_for(lockout.ip("198.51.100.4")) == 0
+
+
+def test_unlock_rejects_a_bad_ip(run):
+    code, _, err = run("users", "unlock", "a@example.com", "--ip", "999.1.1.1")
+    assert code != 0 and err.startswith("idp: not an IP address")

@@ -87,7 +87,7 @@ class PrivateCluster:
 
     def drop(self) -> None:
         subprocess.run(["pg_dropcluster", "--stop", self.VERSION, self.name],
-                       capture_output=True, timeout=60)
+                       capture_output=True, timeout=60, check=False)
 
 
 @pytest.fixture(scope="module")

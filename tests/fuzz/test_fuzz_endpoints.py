@@ -21,7 +21,7 @@ from tests.fuzz.endpoints import ENDPOINTS, PATH_PREFIXES, Endpoint
 from tests.helpers.totp import enrol
 from tests.helpers.web import CSRF_RE, login
 
-EXAMPLES = int(os.environ.get("IDP_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("IDP_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])

@@ -66,7 +66,7 @@ def test_json_is_the_production_default_and_text_can_be_chosen():
     from idp.ops.logging import configure_logging
 
     root = logging.getLogger()
-    ours = lambda: next(h for h in root.handlers if getattr(h, "_idp", False))  # noqa: E731
+    ours = lambda: next(h for h in root.handlers if getattr(h, "_idp", False))
     saved = root.level
     try:
         configure_logging(Settings(log_format="", env="production", log_level="WARNING"))
@@ -82,3 +82,16 @@ def test_an_unknown_log_format_is_a_config_error():
 
     with pytest.raises(ConfigError, match="log_format"):
         load_settings({"log_format": "xml"})
+
+
+def test_database_errors_never_carry_bound_values(ctx):
+    """hide_parameters: a failed statement's message names no value (hashes, tokens)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from idp.extensions import db
+
+    with pytest.raises(DBAPIError) as info:
+        db.session.execute(text("SELECT 1 / :zero + length(:s)"), {"zero": 0, "s": "TOPSECRET"})
+    db.session.rollback()
+    assert "TOPSECRET" not in str(info.value)

@@ -27,8 +27,8 @@ def html_pages(web, user):
     return pages
 
 
-def assert_secure_html(resp):
-    assert resp.mimetype == "text/html"
+def assert_secure_html(resp, name):
+    assert resp.mimetype == "text/html", name
     csp = resp.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
@@ -42,7 +42,7 @@ def assert_secure_html(resp):
 
 def test_every_html_page_has_the_security_headers(web, user):
     for name, resp in html_pages(web, user).items():
-        assert_secure_html(resp), name
+        assert_secure_html(resp, name)
         assert "Strict-Transport-Security" not in resp.headers  # http issuer: no HSTS
 
 
@@ -77,8 +77,8 @@ def test_cookies_are_httponly_and_samesite_on_http(web, user):
 @pytest.mark.parametrize("name", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")))
 def test_every_post_form_carries_a_csrf_token(name):
     text = (TEMPLATES / name).read_text()
-    for form in re.findall(r"<form\b.*?</form>", text, flags=re.S):
-        if re.search(r'method="post"', form, flags=re.I):
+    for form in re.findall(r"<form\b.*?</form>", text, flags=re.DOTALL):
+        if re.search(r'method="post"', form, flags=re.IGNORECASE):
             assert "csrf_token" in form, f"{name}: a POST form without a CSRF token"
 
 

@@ -106,7 +106,7 @@ def test_code_step_without_a_pending_login_is_refused(web, clean):
 
 
 def test_wrong_codes_end_the_pending_login(app, web, user):
-    browser, secret, _ = with_totp(app, web, user)
+    browser, _, _ = with_totp(app, web, user)
     login(browser, user["email"], user["password"])
     statuses = [submit_code(browser, "000000").status_code for _ in range(4)]
     assert statuses == [401] * 4
