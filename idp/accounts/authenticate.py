@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..storage.models import User
 from .passwords import hash_password, needs_rehash, verify_password
-from .users import find_by_email, record_login
+from .users import find_by_email, record_login, set_password_hash
 
 # One message for every failure: no account enumeration.
 LOGIN_FAILED = "The email or password is incorrect."
@@ -24,11 +24,15 @@ def check_credentials(email: str, password: str) -> tuple[User | None, str | Non
         return None, "bad_password"
     if user.disabled:
         return None, "disabled"
-    # Rehash on login when the configured argon2 parameters changed.
-    record_login(user, hash_password(password) if needs_rehash(user.password_hash) else None)
+    # Rehash when the configured argon2 parameters changed (the plain password is at hand only now).
+    if needs_rehash(user.password_hash):
+        set_password_hash(user, hash_password(password))
     return user, None
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user when the password matches and the account is enabled."""
-    return check_credentials(email, password)[0]
+    """Return the user when the password matches and the account is enabled (a one-step login)."""
+    user = check_credentials(email, password)[0]
+    if user is not None:
+        record_login(user)
+    return user

@@ -17,6 +17,7 @@ from ..ops import metrics
 from ..storage.models import User
 from . import lockout, pending, totp
 from .authenticate import check_credentials
+from .users import record_login
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def second_factor_step(token: str, code: str, ip: str | None) -> Outcome:
 
 
 def succeeded(user: User, amr: list[str], ip: str | None) -> None:
+    """Stamp and audit a finished login (every factor given)."""
+    record_login(user)
     audit.record("login.succeeded", user_id=user.id, email=user.email, ip=ip, outcome="success",
                  detail={"amr": amr})
 

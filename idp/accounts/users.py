@@ -89,6 +89,12 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.id)))
 
 
+def set_password_hash(user: User, new_hash: str) -> None:
+    """Store a new hash of the same password (argon2 parameters changed)."""
+    with transaction():
+        user.password_hash = new_hash
+
+
 def record_login(user: User, new_hash: str | None = None) -> None:
     """Stamp the login time; store a rehashed password when parameters changed."""
     with transaction():

@@ -181,3 +181,23 @@ def test_totp_events_are_audited(app, web, user):
     with app.app_context():
         types = [e.type for e in search(user_id=user["id"])]
     assert {"totp.enrolled", "totp.failed", "totp.used", "login.succeeded"} <= set(types)
+
+
+def test_last_login_is_stamped_only_when_every_factor_is_given(app, web, user):
+    from idp.accounts.users import find_by_email
+    from idp.extensions import db
+
+    browser, secret, _ = with_totp(app, web, user)
+
+    def last_login():
+        with app.app_context():
+            stamp = find_by_email(user["email"]).last_login_at
+            db.session.remove()
+            return stamp
+
+    first = last_login()
+    login(browser, user["email"], user["password"])
+    submit_code(browser, "000000")
+    assert last_login() == first
+    submit_code(browser, code_for(secret, 1))
+    assert last_login() > first
