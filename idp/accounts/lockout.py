@@ -57,22 +57,47 @@ def locked_for(*subjects: Subject) -> int:
     return max([0, *waits])
 
 
+def begin_attempt(subject: Subject) -> int:
+    """Count a password attempt *before* checking it; return seconds to wait (0: go ahead).
+
+    Counting first makes the limit hold under parallel requests: however many
+    arrive at once, at most the limit reach the password check per window.
+    """
+    s = _settings()
+    allowed, _ = ratelimit.hit(f"fail:{subject.name}", _limit(subject), s.login_failure_window)
+    return 0 if allowed else (locked_for(subject) or s.login_lockout_base)
+
+
+def attempt_failed(subject: Subject) -> int | None:
+    """The counted attempt failed: lock when it was the last one allowed; return the lock length."""
+    s = _settings()
+    if ratelimit.count(f"fail:{subject.name}", s.login_failure_window) >= _limit(subject):
+        return _lock(subject)
+    return None
+
+
 def register_failure(*subjects: Subject) -> list[tuple[Subject, int]]:
-    """Count a failed attempt; return the subjects it locked, with their lock length."""
+    """Count a failure (not counted in advance); return the subjects it locked, with lock lengths."""
     s = _settings()
     locked = []
     for subject in subjects:
         allowed, _ = ratelimit.hit(f"fail:{subject.name}", _limit(subject) - 1, s.login_failure_window)
-        if not allowed:
-            locked.append((subject, _lock(subject)))
+        if not allowed and (seconds := _lock(subject)):
+            locked.append((subject, seconds))
     return locked
 
 
-def _lock(subject: Subject) -> int:
-    s, store = _settings(), get_store()
+def _lock(subject: Subject) -> int | None:
+    """Start a lock (once, however many failures race here); return its length."""
+    s, store, now = _settings(), get_store(), clock.timestamp()
+    key = f"lock:{subject.name}"
+    if not store.set(key, str(now + s.login_lockout_base), ttl=s.login_lockout_base + 1, nx=True):
+        current = store.get(key)
+        if current is not None and int(current) > now:
+            return None  # another request locked it already
     level = store.incr(f"lockn:{subject.name}", ttl=s.login_lockout_memory)
     duration = min(s.login_lockout_base * 2 ** min(level - 1, 30), s.login_lockout_max)
-    store.set(f"lock:{subject.name}", str(clock.timestamp() + duration), ttl=duration + 1)
+    store.set(key, str(now + duration), ttl=duration + 1)
     ratelimit.reset(f"fail:{subject.name}", s.login_failure_window)
     return duration
 

@@ -31,18 +31,19 @@ class Outcome:
 
 def password_step(email: str, password: str, ip: str | None, interaction: str = "") -> Outcome:
     """Check the password (unless locked out); say what the login needs next."""
-    subjects = (lockout.account(email), lockout.ip(ip))
-    wait = lockout.locked_for(*subjects)
+    account, address = lockout.account(email), lockout.ip(ip)
+    wait = lockout.locked_for(account, address) or lockout.begin_attempt(account)
     if wait:
         audit.record("login.locked", email=email, ip=ip, outcome="denied", reason="locked")
         metrics.count_login_failure("locked")
         return Outcome("locked", retry_after=wait)
     user, reason = check_credentials(email, password)
     if user is None:
-        _failure(subjects, "login.failed", reason, email=email, ip=ip,
-                 user_id=_user_id(email) if reason in ("bad_password", "disabled") else None)
+        user_id = _user_id(email) if reason in ("bad_password", "disabled") else None
+        _failure([(account, lockout.attempt_failed(account))], [address], "login.failed",
+                 reason, email=email, ip=ip, user_id=user_id)
         return Outcome("failed")
-    lockout.register_success(subjects[0])
+    lockout.register_success(account)
     for purpose, needed in (("otp", totp.has_totp), ("enrol", totp.required_for)):
         if needed(user.id):
             return Outcome(purpose, user, pending=pending.begin(user.id, purpose, interaction))
@@ -66,7 +67,7 @@ def second_factor_step(token: str, code: str, ip: str | None) -> Outcome:
         return Outcome("locked", retry_after=wait)
     method = totp.verify(user.id, code)
     if method in (None, "replay"):
-        _failure(subjects, "totp.failed", method or "wrong_code", user_id=user.id, ip=ip)
+        _failure([], subjects, "totp.failed", method or "wrong_code", user_id=user.id, ip=ip)
         if pending.failed_attempt(token) >= current_app.config["IDP"].totp_max_attempts:
             pending.discard(token)
             return Outcome("expired")
@@ -85,15 +86,18 @@ def succeeded(user: User, amr: list[str], ip: str | None) -> None:
                  detail={"amr": amr})
 
 
-def _failure(subjects, event: str, reason: str, **fields) -> None:
+def _failure(locked: list, count: list, event: str, reason: str, **fields) -> None:
+    """Audit and count a failure; ``locked`` holds locks already decided, ``count`` the
+    subjects whose failure counters this failure still has to move."""
     audit.record(event, outcome="failure", reason=reason, **fields)
     metrics.count_login_failure(reason)
-    for subject, seconds in lockout.register_failure(*subjects):
-        audit.record("account.locked" if subject.scope == "account" else "ip.locked",
-                     outcome="locked", reason=f"{seconds}s", ip=fields.get("ip"),
-                     user_id=fields.get("user_id"), email=fields.get("email"),
-                     detail={"scope": subject.scope, "seconds": seconds})
-        metrics.count_lockout(subject.scope)
+    for subject, seconds in [*locked, *lockout.register_failure(*count)]:
+        if seconds:
+            audit.record("account.locked" if subject.scope == "account" else "ip.locked",
+                         outcome="locked", reason=f"{seconds}s", ip=fields.get("ip"),
+                         user_id=fields.get("user_id"), email=fields.get("email"),
+                         detail={"scope": subject.scope, "seconds": seconds})
+            metrics.count_lockout(subject.scope)
 
 
 def _user_id(email: str) -> int | None:
