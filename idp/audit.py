@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from typing import Any
 
-from flask import has_request_context, request
-from sqlalchemy import insert, select
+from flask import current_app, has_request_context, request
+from sqlalchemy import Engine, create_engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import clock
@@ -75,6 +76,36 @@ def client_ip() -> str | None:
     return (request.remote_addr or None) if has_request_context() else None
 
 
+_engine_lock = threading.Lock()
+
+
+def _engine() -> Engine:
+    """The audit log's own small pool.
+
+    A request holds one connection of the main pool while it records; taking the
+    audit connection from that same pool could leave every thread holding one and
+    waiting for a second. A separate pool cannot deadlock with the main one.
+    """
+    engine = current_app.extensions.get("idp.audit_engine")
+    if engine is None:
+        with _engine_lock:
+            engine = current_app.extensions.get("idp.audit_engine")
+            if engine is None:
+                options = {"pool_pre_ping": True, "hide_parameters": True}
+                if db.engine.dialect.name == "postgresql":
+                    options.update(pool_size=2, max_overflow=8, pool_timeout=10)
+                engine = create_engine(db.engine.url, **options)
+                current_app.extensions["idp.audit_engine"] = engine
+    return engine
+
+
+def dispose() -> None:
+    """Close the audit pool of the current app (tests, CLI commands)."""
+    engine = current_app.extensions.pop("idp.audit_engine", None)
+    if engine is not None:
+        engine.dispose()
+
+
 def record(type: str, *, user_id: int | None = None, email: str | None = None,
            client_id: str | None = None, ip: str | None = None, outcome: str | None = None,
            reason: str | None = None, detail: dict | None = None) -> None:
@@ -85,7 +116,7 @@ def record(type: str, *, user_id: int | None = None, email: str | None = None,
            "reason": reason and _JWT.sub(SCRUBBED, reason)[:200],
            "detail": scrub(detail) if detail is not None else None}
     try:
-        with db.engine.begin() as connection:
+        with _engine().begin() as connection:
             connection.execute(insert(AuditEvent).values(**row))
     except SQLAlchemyError as exc:
         # The log line says that an event was lost, not what it held.

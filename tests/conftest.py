@@ -187,11 +187,13 @@ def confidential_client(make_client):
 
 def dispose(application) -> None:
     """Close an extra instance's database pool and store subscriptions."""
+    from idp import audit
     from idp.extensions import db
 
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+        audit.dispose()
     for unsubscribe in application.extensions.get("idp.unsubscribe", []):
         unsubscribe()
 

@@ -60,18 +60,24 @@ def second_factor_step(token: str, code: str, ip: str | None) -> Outcome:
     if user is None or user.disabled:
         pending.discard(token)
         return Outcome("expired")
-    subjects = (lockout.account(user.email), lockout.ip(ip))
-    wait = lockout.locked_for(*subjects)
+    account, address = lockout.account(user.email), lockout.ip(ip)
+    wait = lockout.locked_for(account, address) or lockout.begin_attempt(account)
     if wait:
         audit.record("login.locked", user_id=user.id, ip=ip, outcome="denied", reason="locked")
         return Outcome("locked", retry_after=wait)
+    # Counted before the check, like passwords: parallel guesses cannot exceed the limit.
+    attempts, limit = pending.count_attempt(token), current_app.config["IDP"].totp_max_attempts
+    if attempts > limit:
+        return Outcome("expired")
     method = totp.verify(user.id, code)
     if method in (None, "replay"):
-        _failure([], subjects, "totp.failed", method or "wrong_code", user_id=user.id, ip=ip)
-        if pending.failed_attempt(token) >= current_app.config["IDP"].totp_max_attempts:
+        _failure([(account, lockout.attempt_failed(account))], [address], "totp.failed",
+                  method or "wrong_code", user_id=user.id, ip=ip)
+        if attempts >= limit:
             pending.discard(token)
             return Outcome("expired")
         return Outcome("failed", user)
+    lockout.register_success(account)
     if pending.take(token) is None:  # a parallel request finished this login first
         return Outcome("expired")
     audit.record("totp.used", user_id=user.id, ip=ip, outcome="success", detail={"method": method})

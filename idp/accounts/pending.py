@@ -37,8 +37,8 @@ def load(token, purpose: str) -> dict | None:
     return state if state and state["purpose"] == purpose else None
 
 
-def failed_attempt(token: str) -> int:
-    """Count a wrong code against this parked login; return the count so far."""
+def count_attempt(token: str) -> int:
+    """Count a code attempt against this parked login (before checking it); return the count."""
     return get_store().incr(_key(token) + ":n", ttl=current_app.config["IDP"].interaction_lifetime)
 
 

@@ -63,10 +63,12 @@ def with_app(func):
 def _close(app) -> None:
     """Give back the command's database connections and stop its store listeners at once
     (a long-lived caller, such as a test run or a cron wrapper, would otherwise hold them)."""
+    from .. import audit
     from ..extensions import db
 
     db.session.remove()
     db.engine.dispose()
+    audit.dispose()
     for unsubscribe in app.extensions.get("idp.unsubscribe", []):
         unsubscribe()
 
