@@ -61,11 +61,15 @@ def begin_attempt(subject: Subject) -> int:
     """Count a password attempt *before* checking it; return seconds to wait (0: go ahead).
 
     Counting first makes the limit hold under parallel requests: however many
-    arrive at once, at most the limit reach the password check per window.
+    arrive at once, at most the limit reach the password check per window. The
+    lock is read again after counting: a request that counted just after another
+    one locked (and reset) the counter still sees that lock.
     """
     s = _settings()
     allowed, _ = ratelimit.hit(f"fail:{subject.name}", _limit(subject), s.login_failure_window)
-    return 0 if allowed else (locked_for(subject) or s.login_lockout_base)
+    if not allowed:
+        return locked_for(subject) or s.login_lockout_base
+    return locked_for(subject)
 
 
 def attempt_failed(subject: Subject) -> int | None:

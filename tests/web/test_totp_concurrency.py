@@ -29,10 +29,11 @@ def test_parallel_code_guesses_are_capped(app, web, user):
     for t in threads:
         t.join()
     assert len(statuses) == 20 and 500 not in statuses
-    checked = statuses.count(401) + statuses.count(302)
-    assert checked <= 5, statuses  # 401: a wrong code was checked; the rest were refused unchecked
     assert statuses.count(302) <= 1
     from idp.audit import search
 
-    with app.app_context():  # every checked code is in the audit log: none lost to pool waits
-        assert len(search(type="totp.failed")) == statuses.count(401)
+    with app.app_context():  # every checked wrong code is audited (none lost to pool waits)
+        checked = len(search(type="totp.failed"))
+    # 401: checked and wrong; the last allowed wrong code ends the parked login (400);
+    # the rest were refused before any check (429 locked / 400 expired).
+    assert statuses.count(401) <= checked <= 5, statuses
