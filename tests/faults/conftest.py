@@ -3,6 +3,7 @@ stopped and started at will, always removed afterwards. The shared ones are neve
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import socket
@@ -58,8 +59,14 @@ def private_redis(tmp_path):
         server.stop()
 
 
+def _pg_version() -> str:
+    """The installed PostgreSQL major version (what CI's .ci/run starts)."""
+    versions = sorted(os.listdir("/etc/postgresql"), key=lambda v: int(v) if v.isdigit() else 0)
+    return versions[-1] if versions else "15"
+
+
 class PrivateCluster:
-    VERSION = "15"
+    VERSION = _pg_version() if os.path.isdir("/etc/postgresql") else "15"
 
     def __init__(self):
         self.name = f"idptest_{secrets.token_hex(4)}"
@@ -67,13 +74,15 @@ class PrivateCluster:
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _ctl(self, *args: str) -> None:
-        subprocess.run(["pg_ctlcluster", self.VERSION, self.name, *args], check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", self.VERSION, self.name,
+                        *args], check=True, capture_output=True, timeout=60)
 
     def create(self) -> None:
-        subprocess.run(["pg_createcluster", self.VERSION, self.name, "-p", str(self.port),
-                        "--", "--auth=trust", "--no-sync"],
-                       check=True, capture_output=True, timeout=120)
+        done = subprocess.run(["pg_createcluster", self.VERSION, self.name, "-p", str(self.port),
+                               "--", "--auth=trust", "--no-sync"],
+                              capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"cannot create a private Postgres cluster: {done.stderr.strip()[:300]}")
         self.start()
 
     def start(self) -> None:
