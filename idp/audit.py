@@ -8,7 +8,8 @@ token or assertion ever lands in the log.
 
 Event types (``type``) — stable, documented in docs/hardening.md:
   login.succeeded, login.failed, login.locked (attempt refused while locked),
-  account.locked, account.unlocked,
+  account.locked, ip.locked, account.unlocked, account.disabled, account.enabled,
+  account.password_changed, logout,
   totp.enrolled, totp.used, totp.failed, totp.removed, org.require_totp,
   session.ended, key.revoked, client.created, client.updated,
   client.secret_rotated, client.deleted;

@@ -126,3 +126,14 @@ def test_search_filters(ctx):
     assert audit.search(type="login") == []
     assert [e.user_id for e in audit.search(since=clock.now() - timedelta(minutes=30))] == [2]
     assert db.session.scalar(select(AuditEvent.id).limit(1)) is not None
+
+
+def test_operator_account_changes_are_recorded(ctx, user):
+    from idp.accounts.users import set_disabled, set_password
+
+    set_disabled(user["email"])
+    set_disabled(user["email"], False)
+    set_password(user["email"], "another long password")
+    types = [e.type for e in audit.search(user_id=user["id"])]
+    assert types == ["account.disabled", "account.enabled", "account.password_changed"]
+    assert "another long password" not in repr([e.detail for e in audit.search()])

@@ -101,6 +101,16 @@ def remove(user_id: int) -> bool:
     return gone.rowcount > 0
 
 
+def rewrap(old_kek: bytes, new_kek: bytes) -> int:
+    """Re-seal every TOTP secret under a new key-encryption key (for `idp keys rewrap`)."""
+    rows = db.session.scalars(select(TotpCredential)).all()
+    with transaction():
+        for row in rows:
+            secret = envelope.open_(old_kek, row.secret_sealed, _aad(row.user_id))
+            row.secret_sealed = envelope.seal(new_kek, secret, _aad(row.user_id))
+    return len(rows)
+
+
 def _recovery_code() -> str:
     raw = secrets.token_hex(5)  # 40 bits, shown as xxxxx-xxxxx
     return f"{raw[:5]}-{raw[5:]}"

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from .. import clock
+from .. import audit, clock
 from ..extensions import db
 from ..storage.models import User
 from ..storage.transaction import transaction
@@ -75,6 +75,7 @@ def set_password(email: str, password: str) -> User:
     user = get_user(email)
     with transaction():
         user.password_hash = hash_password(password)
+    audit.record("account.password_changed", user_id=user.id, email=user.email, outcome="success")
     return user
 
 
@@ -82,6 +83,8 @@ def set_disabled(email: str, disabled: bool = True) -> User:
     user = get_user(email)
     with transaction():
         user.disabled = disabled
+    audit.record("account.disabled" if disabled else "account.enabled", user_id=user.id,
+                 email=user.email, outcome="success")
     return user
 
 

@@ -113,3 +113,19 @@ def test_required_for_members_of_a_requiring_org(ctx, user):
 def test_require_totp_refuses_an_unknown_org(ctx):
     with pytest.raises(totp.OrganizationError):
         totp.require_totp(999999, True)
+
+
+def test_rewrap_reseals_under_a_new_kek(ctx, user):
+    import os
+
+    from flask import current_app
+
+    secret, _ = enrolled(user["id"])
+    old = current_app.extensions["idp.kek"]
+    new = os.urandom(32)
+    assert totp.rewrap(old, new) == 1
+    current_app.extensions["idp.kek"] = new
+    try:
+        assert totp.verify(user["id"], next_code(secret)) == "totp"
+    finally:
+        current_app.extensions["idp.kek"] = old
