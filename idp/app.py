@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_settings
 from .config.settings import ROOT
@@ -22,6 +23,10 @@ def create_app(overrides: dict | None = None, announce=None) -> Flask:
     app = Flask("idp", template_folder=str(ROOT / "templates"), static_folder=None,
                 instance_path=str(Path(settings.instance_path).resolve()))
     app.config["IDP"] = settings
+    if settings.trusted_proxy_count:
+        # Only as many X-Forwarded-For hops as there are proxies we run (Werkzeug ProxyFix).
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     _configure(app, settings, announce)
     _init_extensions(app, settings, announce)
     _register_blueprints(app)
@@ -29,7 +34,9 @@ def create_app(overrides: dict | None = None, announce=None) -> Flask:
 
 
 def _configure(app: Flask, settings, announce) -> None:
-    logging.basicConfig(level=settings.log_level)
+    from .ops.logging import configure_logging
+
+    configure_logging(settings)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     secret = settings.secret_key or _development_secret(app, announce)
     https = settings.issuer.startswith("https://")
@@ -68,8 +75,9 @@ def _embedded_database(app: Flask) -> str:
 def _engine_options(settings) -> dict:
     if settings.database_url.startswith("postgresql"):
         # pre_ping: a restarted Postgres costs one failed checkout, not a restart of the IdP.
+        # hide_parameters: a database error logged never carries bound values (hashes, tokens).
         return {"pool_size": settings.database_pool_size, "max_overflow": 10,
-                "pool_pre_ping": True, "pool_recycle": 1800}
+                "pool_pre_ping": True, "pool_recycle": 1800, "hide_parameters": True}
     return {}
 
 
@@ -103,14 +111,21 @@ def _register_blueprints(app: Flask) -> None:
     from .oidc import server
     from .oidc.views import bp as oidc_bp
     from .ops.health import bp as ops_bp
+    from .ops.logging import register_request_logging
+    from .ops.metrics import bp as metrics_bp
+    from .ops.metrics import register_metrics
     from .orgs.views import bp as orgs_web_bp
     from .web.auth import bp as auth_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
+    from .web.totp import bp as totp_bp
 
+    register_request_logging(app)
+    register_metrics(app)
     for blueprint in (
         ops_bp,
+        metrics_bp,
         auth_bp,
         orgs_web_bp,
         billing_notifications_bp,
@@ -118,8 +133,16 @@ def _register_blueprints(app: Flask) -> None:
         account_bp,
         oidc_bp,
         logout_bp,
+        totp_bp,
     ):
         app.register_blueprint(blueprint)
     server.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)
+    _subscribe_audit(app)
+
+
+def _subscribe_audit(app: Flask) -> None:
+    from .audit import subscribe_signals
+
+    subscribe_signals()

@@ -183,3 +183,32 @@ def make_client(app, clean):
 @pytest.fixture
 def confidential_client(make_client):
     return make_client(first_party=True)
+
+
+def dispose(application) -> None:
+    """Close an extra instance's database pool and store subscriptions."""
+    from idp import audit
+    from idp.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+        audit.dispose()
+    for unsubscribe in application.extensions.get("idp.unsubscribe", []):
+        unsubscribe()
+
+
+@pytest.fixture
+def instances(clean):
+    """Make extra app instances ('another server') that are closed after the test."""
+    made = []
+
+    def factory(**overrides):
+        application = make_app(**overrides)
+        application.config["TESTING"] = True
+        made.append(application)
+        return application
+
+    yield factory
+    for application in made:
+        dispose(application)

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from .. import clock
+from .. import audit, clock
 from ..extensions import db
 from ..storage.models import User
 from ..storage.transaction import transaction
@@ -75,6 +75,7 @@ def set_password(email: str, password: str) -> User:
     user = get_user(email)
     with transaction():
         user.password_hash = hash_password(password)
+    audit.record("account.password_changed", user_id=user.id, email=user.email, outcome="success")
     return user
 
 
@@ -82,11 +83,19 @@ def set_disabled(email: str, disabled: bool = True) -> User:
     user = get_user(email)
     with transaction():
         user.disabled = disabled
+    audit.record("account.disabled" if disabled else "account.enabled", user_id=user.id,
+                 email=user.email, outcome="success")
     return user
 
 
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def set_password_hash(user: User, new_hash: str) -> None:
+    """Store a new hash of the same password (argon2 parameters changed)."""
+    with transaction():
+        user.password_hash = new_hash
 
 
 def record_login(user: User, new_hash: str | None = None) -> None:

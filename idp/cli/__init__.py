@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from . import (billing, clients, db, keys, orders, orgs, plans, products, serve, sessions,
-               subscriptions, users, worker)
+from . import (audit, billing, clients, db, keys, orders, orgs, orgs_security, plans, products,
+               serve, sessions, subscriptions, users, worker)
 
 COMMANDS = [
     serve.serve,
@@ -25,6 +25,8 @@ COMMANDS = [
     keys.keys,
     sessions.sessions,
     worker.worker,
+    audit.audit,
+    orgs_security.security,
 ]
 
 

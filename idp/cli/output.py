@@ -55,14 +55,22 @@ def with_app(func):
             except ValueError as exc:  # service-level input errors (UserError, ClientError...)
                 raise CLIError(str(exc)) from None
             finally:
-                # One command, one app: give its connections (and listener) back now, not at exit
-                # (a test run invoking hundreds of commands would exhaust max_connections).
-                db.session.remove()
-                db.engine.dispose()
-                for unsubscribe in app.extensions.get("idp.unsubscribe", []):
-                    unsubscribe()
+                _close(app)
 
     return wrapper
+
+
+def _close(app) -> None:
+    """Give back the command's database connections and stop its store listeners at once
+    (a long-lived caller, such as a test run or a cron wrapper, would otherwise hold them)."""
+    from .. import audit
+    from ..extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
+    audit.dispose()
+    for unsubscribe in app.extensions.get("idp.unsubscribe", []):
+        unsubscribe()
 
 
 def _default(value):

@@ -50,6 +50,8 @@ def serve(host, port, workers, threads):
     if workers > 1 and settings.embedded_store:
         fail("--workers > 1 needs IDP_REDIS_URL: the in-process store is not shared between "
              "worker processes (sessions, codes and rate limits would differ per worker)")
+    if workers > 1:
+        _multiprocess_metrics()
     app = make_app(**overrides)
     prepare(app)
     issuer = app.config["IDP"].issuer
@@ -58,6 +60,28 @@ def serve(host, port, workers, threads):
     click.echo(f"Tomps Identity: issuer {issuer}  ({database}, {store})")
     click.echo(f"listening on http://{host}:{port}  (workers {workers}, threads {threads})")
     _run_gunicorn(overrides, host, port, workers, threads)
+
+
+def _multiprocess_metrics() -> None:
+    """Several workers: let /metrics sum them (prometheus_client multiprocess mode).
+
+    Must run before prometheus_client is imported. An operator's own
+    PROMETHEUS_MULTIPROC_DIR wins; otherwise a fresh empty directory is used.
+    """
+    import os
+    import tempfile
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="idp-metrics-")
+
+
+def _child_exit(server, worker) -> None:
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def _run_gunicorn(overrides, host, port, workers, threads) -> None:
@@ -71,6 +95,7 @@ def _run_gunicorn(overrides, host, port, workers, threads) -> None:
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("child_exit", _child_exit)
 
         def load(self):
             from ..app import create_app

@@ -65,7 +65,8 @@ def list_(as_json):
 @with_app
 def set_password(email, password_stdin):
     """Set a person's password."""
-    from ..accounts.users import get_user, set_password as set_pw
+    from ..accounts.users import get_user
+    from ..accounts.users import set_password as set_pw
 
     get_user(email)
     set_pw(email, _password(password_stdin))
@@ -96,3 +97,50 @@ def enable(email):
 
     set_disabled(email, False)
     click.echo(f"enabled {email}")
+
+
+@users.command()
+@click.argument("email")
+@click.option("--ip", "address", help="Also lift the lock of this client IP address.")
+@json_option
+@with_app
+def unlock(email, address, as_json):
+    """Lift a login lockout of an email address (known or not) and forget its failures."""
+    import ipaddress
+
+    from .. import audit
+    from ..accounts import lockout
+    from ..accounts.users import find_by_email, validate_email
+
+    validate_email(email)
+    if address:
+        try:
+            address = str(ipaddress.ip_address(address))
+        except ValueError:
+            fail(f"not an IP address: {address[:60]!r}")
+    was_locked = lockout.unlock(lockout.account(email))
+    ip_was_locked = lockout.unlock(lockout.ip(address)) if address else None
+    user = find_by_email(email)
+    audit.record("account.unlocked", user_id=user.id if user else None, email=email,
+                 ip=address, outcome="success", reason="operator")
+    out = {"email": email, "was_locked": was_locked}
+    if address:
+        out.update(ip=address, ip_was_locked=ip_was_locked)
+    emit(out, as_json) if as_json else click.echo(
+        f"unlocked {email}" if was_locked else f"{email} was not locked; failures cleared")
+
+
+@users.command("remove-totp")
+@click.argument("email")
+@with_app
+def remove_totp(email):
+    """Remove a person's second factor (they lost their phone and recovery codes)."""
+    from .. import audit
+    from ..accounts import totp
+    from ..accounts.users import get_user
+
+    user = get_user(email)
+    if not totp.remove(user.id):
+        fail(f"{email} has no second factor")
+    audit.record("totp.removed", user_id=user.id, outcome="success", reason="operator")
+    click.echo(f"removed the second factor of {email}")

@@ -124,6 +124,8 @@ def _validate(settings: dict, problems: list[str]) -> None:
     url = settings["database_url"]
     if url and not url.startswith(("postgresql", "sqlite")):
         problems.append(f"database_url: expected postgresql+psycopg://... or sqlite:///..., got {url.split(':')[0]}")
+    if settings["log_format"] not in ("", "json", "text"):
+        problems.append(f"log_format: must be json or text, got {settings['log_format']!r}")
     redis_url = settings["redis_url"]
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         problems.append("redis_url: expected redis://host:port/db")

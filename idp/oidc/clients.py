@@ -6,6 +6,7 @@ import secrets
 
 from sqlalchemy import select
 
+from .. import audit
 from ..accounts.passwords import generate_secret, hash_password
 from ..extensions import db
 from ..storage.models import Client
@@ -101,6 +102,9 @@ def create_client(name: str, redirect_uris: list[str], *, public: bool = False,
     with transaction() as session:
         session.add(client)
     _ensure_alg(id_token_signed_response_alg)
+    audit.record("client.created", client_id=client.client_id, outcome="success",
+                 detail={"name": name, "public": public, "first_party": first_party,
+                         "product": product, "redirect_uris": redirects})
     return client, secret
 
 
@@ -132,6 +136,8 @@ def update_client(client_id: str, **changes) -> Client:
             if value is not None:
                 setattr(client, key, value)
     _ensure_alg(changes.get("id_token_signed_response_alg"))
+    audit.record("client.updated", client_id=client_id, outcome="success",
+                 detail={k: v for k, v in changes.items() if v is not None})
     return client
 
 
@@ -142,6 +148,7 @@ def rotate_secret(client_id: str) -> tuple[Client, str]:
     secret = generate_secret()
     with transaction():
         client.secret_hash = hash_password(secret)
+    audit.record("client.secret_rotated", client_id=client_id, outcome="success")
     return client, secret
 
 
@@ -149,6 +156,7 @@ def delete_client(client_id: str) -> None:
     client = get_client(client_id)
     with transaction() as session:
         session.delete(client)
+    audit.record("client.deleted", client_id=client_id, outcome="success")
 
 
 def describe(client: Client) -> dict:

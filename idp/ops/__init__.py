@@ -1,1 +1,2 @@
-"""Operations endpoints: liveness, readiness (and metrics, later)."""
+"""Operations: liveness and readiness (health), Prometheus metrics (metrics),
+JSON logs with a request id (logging)."""

@@ -8,7 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..accounts.authenticate import LOGIN_FAILED, authenticate
+from .. import audit
+from ..accounts import login as login_service
+from ..accounts.authenticate import LOGIN_FAILED
 from ..extensions import db
 from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
@@ -45,15 +47,30 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
     return live
 
 
-def _after_login(interaction_id: str | None):
+# The same words for a locked account and a locked IP, known email or not (no enumeration).
+LOGIN_LOCKED = "Too many attempts. Please wait a moment and try again."
+
+
+def next_url(interaction_id: str | None) -> str:
+    """Where a finished login goes: the resumed authorization request, or the signed-in page."""
     # ``interaction`` is an id we stored, never a URL from the request (no open redirect).
     if interaction_id:
         from ..oidc import interaction
 
         target = interaction.resume_url(interaction_id)
         if target:
-            return redirect(target)
-    return redirect(url_for("auth.signed_in"))
+            return target
+    return url_for("auth.signed_in")
+
+
+def _after_login(interaction_id: str | None):
+    return redirect(next_url(interaction_id))
+
+
+def locked_response(template: str, retry_after: int, **context):
+    """A 429 page with Retry-After and the one generic lockout message."""
+    return (render_template(template, error=LOGIN_LOCKED, **context), 429,
+            {"Retry-After": str(max(1, retry_after))})
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,11 +83,18 @@ def login():
                                client_name=_client_name(form.interaction.data))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, error=_form_error(form)), 400
-    user = authenticate(form.email.data, form.password.data)
-    if user is None:
+    outcome = login_service.password_step(form.email.data, form.password.data,
+                                          request.remote_addr, form.interaction.data)
+    if outcome.status == "locked":
+        return locked_response("auth/login.html", outcome.retry_after, form=form)
+    if outcome.status == "failed":
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
-    start_session(user, ["pwd"])
-    return _after_login(form.interaction.data)
+    if outcome.status in ("otp", "enrol"):
+        # Not signed in yet: the browser keeps only the id of the parked login.
+        session["mfa"] = outcome.pending
+        return redirect(url_for("totp.verify" if outcome.status == "otp" else "totp.enrol"))
+    start_session(outcome.user, ["pwd"])
+    return _after_login(outcome.interaction)
 
 
 def _client_name(interaction_id: str) -> str | None:
@@ -105,8 +129,9 @@ def sign_out():
         return render_template("errors/error.html", title="Bad request",
                                message="The sign-out form expired. Please try again."), 400
     sid = session.get("sid")
-    if sid:
-        end_session(sid)
+    ended = end_session(sid) if sid else None
+    if ended is not None:
+        audit.record("logout", user_id=ended.user_id, outcome="success")
     logout_user()
     session.clear()
     return render_template("auth/signed_out.html")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db
+from ..extensions import db, login_manager
+from ..ratelimit import RateLimited
 from ..storage.store import StoreUnavailable
 
 log = logging.getLogger("idp.errors")
@@ -30,7 +31,8 @@ _HTTP_ERRORS = {
     405: ("invalid_request", "Method not allowed", "This address does not accept that method."),
     413: ("invalid_request", "Request too large", "The request is too large."),
     415: ("invalid_request", "Unsupported media type", "The request has the wrong content type."),
-    429: ("slow_down", "Too many requests", "Too many attempts. Please wait and try again."),
+    # RFC 6749 has no rate-limit code: 429 (RFC 6585 §4) + temporarily_unavailable, see ratelimit.py.
+    429: ("temporarily_unavailable", "Too many requests", "Too many attempts. Please wait and try again."),
 }
 
 
@@ -43,6 +45,8 @@ def render_error(status: int, error: str, title: str, message: str, headers=None
     if wants_json():
         response = jsonify(error=error, error_description=message)
     else:
+        # Error pages show no user: never load one (the store may be what failed).
+        g.setdefault("_login_user", login_manager.anonymous_user())
         response = render_template("errors/error.html", title=title, message=message)
     response = (response, status, headers or {})
     return response
@@ -56,6 +60,15 @@ def _unavailable(exc):
                         {"Retry-After": "5", "Cache-Control": "no-store"})
 
 
+def _rate_limited(exc: RateLimited):
+    from ..ops.metrics import count_rate_limited
+
+    count_rate_limited(exc.kind)
+    error, title, message = _HTTP_ERRORS[429]
+    return render_error(429, error, title, message,
+                        {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"})
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -67,6 +80,7 @@ def register_error_handlers(app) -> None:
         headers.pop("Content-Type", None)
         return render_error(code, error, title, message, headers)
 
+    app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(PoolTimeout, _unavailable)

@@ -2,13 +2,16 @@
 on ``db.metadata`` (what Alembic compares against)."""
 
 from .accounts import User
+from .audit import AuditEvent
 from .billing import Order, PaymentNotification, Reminder
 from .keys import SigningKey
 from .oauth import Client, Consent, RefreshToken
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
 from .sessions import BackchannelAttempt, BackchannelDelivery
+from .totp import RecoveryCode, TotpCredential
 
 __all__ = [
+    "AuditEvent",
     "BackchannelAttempt",
     "BackchannelDelivery",
     "Client",
@@ -19,10 +22,12 @@ __all__ = [
     "PaymentNotification",
     "Plan",
     "Product",
+    "RecoveryCode",
     "RefreshToken",
     "Reminder",
     "SigningKey",
     "Subscription",
     "SubscriptionPeriod",
+    "TotpCredential",
     "User",
 ]

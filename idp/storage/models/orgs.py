@@ -45,6 +45,8 @@ class Organization(db.Model):
     address: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     billing_email: Mapped[str | None] = mapped_column(String(320))
+    # Members must use a second factor (TOTP); set by `idp security require-totp`.
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 

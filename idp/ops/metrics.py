@@ -1,0 +1,90 @@
+"""Prometheus metrics at /metrics, and the counters other parts increment.
+
+Several gunicorn workers each count for themselves; with the environment
+variable ``PROMETHEUS_MULTIPROC_DIR`` set (an empty, writable directory,
+wiped before start), prometheus_client writes every worker's values there
+and /metrics sums them across workers. Without it, /metrics shows this
+process only (enough for one process and for tests).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Blueprint, Response, abort, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+bp = Blueprint("metrics", __name__)
+
+REQUESTS = Counter("idp_http_requests_total", "HTTP requests by endpoint, method and status.",
+                   ["endpoint", "method", "status"])
+LATENCY = Histogram("idp_http_request_duration_seconds", "Request latency by endpoint.",
+                    ["endpoint"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
+LOGIN_FAILURES = Counter("idp_login_failures_total", "Failed logins by private reason.", ["reason"])
+LOCKOUTS = Counter("idp_lockouts_total", "Lockouts started, by scope (account, ip).", ["scope"])
+TOKENS = Counter("idp_tokens_issued_total", "Tokens issued, by grant type.", ["grant"])
+ENTITLEMENT_DENIALS = Counter("idp_entitlement_denials_total", "Entitlement denials by reason.",
+                              ["reason"])
+RATE_LIMITED = Counter("idp_rate_limited_total", "Requests refused with 429, by limit.", ["limit"])
+
+
+def count_login_failure(reason: str) -> None:
+    LOGIN_FAILURES.labels(reason=str(reason)[:40]).inc()
+
+
+def count_lockout(scope: str) -> None:
+    LOCKOUTS.labels(scope=scope).inc()
+
+
+def count_token(grant: str) -> None:
+    """Count one token response of ``grant`` (authorization_code, refresh_token...)."""
+    TOKENS.labels(grant=str(grant)[:40]).inc()
+
+
+def count_entitlement_denial(reason: str) -> None:
+    """Count one refusal by the entitlement gate (not_entitled, subscription_expired...)."""
+    ENTITLEMENT_DENIALS.labels(reason=str(reason)[:40]).inc()
+
+
+def count_rate_limited(limit: str) -> None:
+    RATE_LIMITED.labels(limit=limit).inc()
+
+
+def _start_timer() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _observe(response):
+    started = g.pop("metrics_started", None)
+    # The route pattern, never the raw path: unknown paths cannot blow up label cardinality.
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    REQUESTS.labels(endpoint=endpoint, method=request.method[:10], status=str(response.status_code)).inc()
+    if started is not None:
+        LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+    return response
+
+
+@bp.get("/metrics")
+def metrics():
+    if not current_app.config["IDP"].metrics_enabled:
+        abort(404)
+    registry = None
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    body = generate_latest(registry) if registry else generate_latest()
+    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+def register_metrics(app) -> None:
+    """Time and count every request of ``app``."""
+    app.before_request(_start_timer)
+    app.after_request(_observe)

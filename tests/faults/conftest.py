@@ -1,0 +1,111 @@
+"""Private services for fault tests: a redis-server and a Postgres cluster on free ports,
+stopped and started at will, always removed afterwards. The shared ones are never touched."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import redis as redis_lib
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.proc: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis_lib.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _pg_version() -> str:
+    """The installed PostgreSQL major version (what CI's .ci/run starts)."""
+    versions = sorted(os.listdir("/etc/postgresql"), key=lambda v: int(v) if v.isdigit() else 0)
+    return versions[-1] if versions else "15"
+
+
+class PrivateCluster:
+    VERSION = _pg_version() if os.path.isdir("/etc/postgresql") else "15"
+
+    def __init__(self):
+        self.name = f"idptest_{secrets.token_hex(4)}"
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", self.VERSION, self.name,
+                        *args], check=True, capture_output=True, timeout=60)
+
+    def create(self) -> None:
+        done = subprocess.run(["pg_createcluster", self.VERSION, self.name, "-p", str(self.port),
+                               "--", "--auth=trust", "--no-sync"],
+                              capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"cannot create a private Postgres cluster: {done.stderr.strip()[:300]}")
+        self.start()
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def stop(self) -> None:
+        self._ctl("stop", "-m", "fast")
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast")
+
+    def drop(self) -> None:
+        subprocess.run(["pg_dropcluster", "--stop", self.VERSION, self.name],
+                       capture_output=True, timeout=60, check=False)
+
+
+@pytest.fixture(scope="module")
+def private_postgres():
+    if not shutil.which("pg_createcluster"):
+        pytest.skip("pg_createcluster is not installed")
+    cluster = PrivateCluster()
+    try:
+        cluster.create()
+        yield cluster
+    finally:
+        cluster.drop()

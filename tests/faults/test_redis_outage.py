@@ -1,0 +1,103 @@
+"""Redis stops in the middle of traffic: clear 503s (never a 500), and service resumes alone."""
+
+import threading
+
+import pytest
+
+from tests.helpers.web import csrf_token, login
+
+
+@pytest.fixture
+def app_on_private_redis(private_redis, instances):
+    return instances(redis_url=private_redis.url)
+
+
+def test_outage_gives_503_pages_and_json_then_recovers(app_on_private_redis, private_redis, user):
+    app = app_on_private_redis
+    web = app.test_client()
+    assert login(web, user["email"], user["password"]).status_code == 302
+    assert web.get("/signed-in").status_code == 200
+    browser = app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+
+    private_redis.stop()
+    down = browser.post("/login", data={"email": user["email"], "password": user["password"],
+                                        "csrf_token": csrf_token(page)})
+    assert down.status_code == 503 and down.mimetype == "text/html"
+    assert "temporarily unavailable" in down.get_data(as_text=True)
+    assert down.headers["Retry-After"]
+    assert web.get("/signed-in").status_code == 503  # the session lives in Redis
+    ready = web.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["failing"] == ["store"]
+    assert web.get("/healthz").status_code == 200  # the process itself is fine
+
+    private_redis.start()  # an empty Redis: sessions are gone, the service is back
+    assert web.get("/readyz").status_code == 200
+    assert login(app.test_client(), user["email"], user["password"]).status_code == 302
+
+
+def test_json_paths_answer_503_temporarily_unavailable(private_redis, instances):
+    """A protocol path (a stand-in under /oauth2/ until the token endpoint merges) that needs
+    the store answers 503 JSON temporarily_unavailable."""
+    app = instances(redis_url=private_redis.url)
+
+    @app.get("/oauth2/_probe")
+    def probe():
+        from idp.storage.store import get_store
+
+        return {"value": get_store().get("probe")}
+
+    client = app.test_client()
+    assert client.get("/oauth2/_probe").status_code == 200
+    private_redis.stop()
+    resp = client.get("/oauth2/_probe")
+    assert resp.status_code == 503 and resp.headers["Retry-After"]
+    assert resp.get_json()["error"] == "temporarily_unavailable"
+    assert client.get("/readyz").get_json()["failing"] == ["store"]
+    private_redis.start()
+    assert client.get("/oauth2/_probe").status_code == 200
+
+
+def test_traffic_through_an_outage_never_sees_a_500(app_on_private_redis, private_redis, user):
+    app = app_on_private_redis
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def traffic():
+        browser = app.test_client()
+        while not stop.is_set():
+            page = browser.get("/login")
+            statuses.append(page.status_code)
+            if page.status_code == 200:
+                resp = browser.post("/login", data={
+                    "email": user["email"], "password": user["password"],
+                    "csrf_token": csrf_token(page.get_data(as_text=True))})
+                statuses.append(resp.status_code)
+            statuses.append(browser.get("/readyz").status_code)
+
+    threads = [threading.Thread(target=traffic) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        _wait_for(lambda: len(statuses) > 20)
+        private_redis.stop()
+        _wait_for(lambda: statuses.count(503) > 10)
+        private_redis.start()
+        seen = len(statuses)
+        _wait_for(lambda: len(statuses) > seen + 20)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert 500 not in statuses
+    assert set(statuses) <= {200, 302, 503}
+    assert 503 in statuses and statuses[-1] in (200, 302)
+
+
+def _wait_for(condition, timeout=20.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
