@@ -74,16 +74,29 @@ def test_cookies_are_httponly_and_samesite_on_http(web, user):
                            for c in cookies)
 
 
+# Forms that post to a relying party (OAuth 2.0 Form Post Response Mode), not to us:
+# our CSRF token must never leave for another origin.
+OFFSITE_FORMS = {"oidc/form_post.html"}
+
+
 @pytest.mark.parametrize("name", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")))
 def test_every_post_form_carries_a_csrf_token(name):
     text = (TEMPLATES / name).read_text()
+    if name in OFFSITE_FORMS:
+        assert "csrf_token" not in text, f"{name}: our CSRF token would leave for the RP"
+        return
     for form in re.findall(r"<form\b.*?</form>", text, flags=re.DOTALL):
         if re.search(r'method="post"', form, flags=re.IGNORECASE):
             assert "csrf_token" in form, f"{name}: a POST form without a CSRF token"
 
 
-# Views machines call (protocol endpoints) are exempt by design; none exist in this branch yet.
-CSRF_EXEMPT: set[str] = set()
+# Machine endpoints a relying party POSTs to from its own origin: they authenticate the
+# client (or carry a bearer token / id_token_hint) instead of a form token.
+CSRF_EXEMPT: set[str] = {
+    "oidc.authorize_endpoint",  # OIDC Core §3.1.2.1: the RP may POST the authorization request
+    "oidc.token", "oidc.revoke", "oidc.introspect", "oidc.userinfo_endpoint",
+    "logout.end_session",  # RP-Initiated Logout §2: GET or POST from the RP
+}
 
 
 def test_every_post_route_refuses_a_request_without_csrf(app, web, user):
