@@ -1,11 +1,9 @@
 """The subscription lifecycle driven by payments: start, extend, refund, expire.
 
-Period arithmetic lives in ``activate_or_extend`` and nowhere else in billing:
-  - no running period (no subscription, a pending one, or one whose period ended):
-    the period starts now and lasts ``plan.period_days``; the subscription is active;
-  - a running period (active/past_due, end in the future): the new period starts at
-    the current end — periods never overlap and no paid day is lost.
-Each period is a ``SubscriptionPeriod`` row carrying the order that paid for it.
+Period arithmetic is the subscription service's (idp.orgs.subscriptions.apply_paid_period):
+no running period → it starts now; a running one → it starts at the current end, so
+periods never overlap and no paid day is lost. Each period is a ``SubscriptionPeriod``
+row carrying the order that paid for it.
 
 These functions run inside the caller's transaction (the one that moved the order to
 paid); ``announce`` runs after its commit.
@@ -15,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -23,6 +21,7 @@ from sqlalchemy import select, update
 from .. import clock, events
 from ..extensions import db
 from ..orgs import cache as entitlement_cache
+from ..orgs.subscriptions import apply_paid_period
 from ..storage.models import Membership, Organization, Plan, Subscription, SubscriptionPeriod
 from ..storage.store import StoreUnavailable, get_store
 
@@ -35,38 +34,14 @@ def _lock_organization(organization_id: int) -> None:
                        .with_for_update())
 
 
-def _current(organization_id: int) -> Subscription | None:
-    return db.session.scalar(select(Subscription).where(
-        Subscription.organization_id == organization_id,
-        Subscription.status.in_(("pending", "active", "past_due"))))
-
-
 def activate_or_extend(session, organization_id: int, plan: Plan, order_id: int | None
                        ) -> SubscriptionPeriod:
-    """Start the organisation's subscription on ``plan`` now, or extend the running one
-    from its current period end; record the period with ``order_id``. Return the period.
+    """Start or extend the organisation's subscription for a confirmed payment.
 
-    Call only after the payment is confirmed, in the same transaction as the paid move.
+    Call only after the payment is confirmed, in the same transaction as the paid
+    move; the period arithmetic is the subscription service's (one place).
     """
-    _lock_organization(organization_id)
-    now = clock.now()
-    sub = _current(organization_id)
-    running = (sub is not None and sub.status in ("active", "past_due")
-               and sub.current_period_end is not None and sub.current_period_end > now)
-    start = sub.current_period_end if running else now
-    end = start + timedelta(days=plan.period_days)
-    if sub is None:
-        sub = Subscription(organization_id=organization_id, plan_id=plan.id, status="active")
-        session.add(sub)
-    if not running:
-        sub.plan_id, sub.current_period_start = plan.id, start
-    sub.status, sub.current_period_end = "active", end
-    session.flush()
-    period = SubscriptionPeriod(subscription_id=sub.id, plan_id=plan.id, start=start, end=end,
-                                order_id=order_id)
-    session.add(period)
-    session.flush()
-    return period
+    return apply_paid_period(session, organization_id, plan, order_id)
 
 
 def cancel_order_period(session, order_id: int) -> Subscription | None:

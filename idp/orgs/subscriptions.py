@@ -100,26 +100,48 @@ def create_pending(org_ref, plan_code) -> Subscription:
     return sub
 
 
-def activate_or_extend(org_ref, plan_code, order_id: int | None = None) -> Subscription:
-    """Apply one paid period of ``plan`` (the billing entry point; idempotent per order_id).
+def apply_paid_period(session, organization_id: int, plan: Plan,
+                      order_id: int | None) -> SubscriptionPeriod:
+    """Apply one paid period of ``plan`` inside the caller's transaction (billing's paid move).
 
-    No current subscription → a new active one from now. A pending one → active
-    from now. An active or past-due one → extended from its current period end
-    (or from now if that end has passed), never overlapping; the order's plan
-    becomes the subscription's plan. An order_id already applied changes nothing.
+    The one place period arithmetic for payments lives. No running period (no
+    subscription, a pending one, or one whose period ended) → the period starts now;
+    a running one (active/past_due, end ahead) → it starts at the current end, so
+    periods never overlap and no paid day is lost. The order's plan becomes the
+    subscription's plan; the period row carries the order (a unique index refuses a
+    second period for one order).
     """
+    session.execute(select(Organization.id).where(Organization.id == organization_id)
+                    .with_for_update())
+    now = clock.now()
+    sub = current_subscription(organization_id)
+    running = (sub is not None and sub.status in ("active", "past_due")
+               and sub.current_period_end is not None and sub.current_period_end > now)
+    if sub is None:
+        sub = Subscription(organization_id=organization_id, plan_id=plan.id, status="pending")
+        session.add(sub)
+        session.flush()
+    sub.plan_id, sub.plan = plan.id, plan
+    start = sub.current_period_end if running else now
+    period = SubscriptionPeriod(subscription_id=sub.id, plan_id=plan.id, start=start,
+                                end=start + timedelta(days=plan.period_days), order_id=order_id)
+    session.add(period)
+    if not running:
+        sub.current_period_start = start
+    sub.current_period_end, sub.status = period.end, "active"
+    session.flush()
+    return period
+
+
+def activate_or_extend(org_ref, plan_code, order_id: int | None = None) -> Subscription:
+    """Apply one paid period of ``plan`` as its own unit of work (idempotent per order_id)."""
     org, plan = get_organization(org_ref), get_plan(plan_code)
     with watch([org.id], "downgraded"), transaction() as session:
         _lock(session, org)
-        if order_id is not None and session.scalar(
+        if order_id is None or not session.scalar(
                 select(SubscriptionPeriod.id).where(SubscriptionPeriod.order_id == order_id)):
-            return current_subscription(org.id) or subscription_of(org.id)
-        sub = current_subscription(org.id) or _new(session, org, plan, "pending")
-        sub.plan_id, sub.plan = plan.id, plan
-        now = clock.now()
-        begin = now if sub.status == "pending" else max(now, sub.current_period_end)
-        _add_period(session, sub, begin, plan.period_days, order_id)
-    return sub
+            apply_paid_period(session, org.id, plan, order_id)
+    return current_subscription(org.id) or subscription_of(org.id)
 
 
 def change_plan(org_ref, plan_code) -> Subscription:
@@ -180,16 +202,6 @@ def mark_past_due(org_ref) -> Subscription:
     if _require_current(org).status != "active":
         raise OrgError(f"{org.name}'s subscription is not active")
     return _end(org, "past_due", "past_due")
-
-
-def expire_due(at: datetime | None = None) -> int:
-    """Expire every active subscription whose period has ended (the worker's job); return how many."""
-    at = at or clock.now()
-    due = list(db.session.scalars(select(Subscription.organization_id).where(
-        Subscription.status == "active", Subscription.current_period_end <= at)))
-    for organization_id in due:
-        expire(organization_id)
-    return len(due)
 
 
 def show(org_ref) -> dict:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from idp import clock
+from idp.billing.jobs import expire_subscriptions
 from idp.extensions import db
 from idp.orgs import subscriptions
 from idp.orgs.errors import OrgError
@@ -188,14 +189,14 @@ def test_show_reports_a_lapsed_active_row_as_expired(plans, org_with):
     assert shown["status"] == "expired" and shown["stored_status"] == "active"
 
 
-def test_expire_due_expires_only_lapsed_subscriptions(plans, org_with):
+def test_expiry_job_expires_only_lapsed_subscriptions(plans, org_with):
     lapsing, _ = org_with(1)
     running, _ = org_with(1)
     subscriptions.start(lapsing, "suite")
     clock.advance(20 * 86400)
     subscriptions.start(running, "suite")
     clock.advance(11 * 86400)
-    assert subscriptions.expire_due() == 1
+    assert expire_subscriptions(clock.now()) == 1  # the worker's expiry job
     assert db.session.scalar(db.select(Subscription.status).where(
         Subscription.organization_id == lapsing)) == "expired"
     assert db.session.scalar(db.select(Subscription.status).where(
