@@ -162,7 +162,7 @@ def test_picker_choice_that_the_plan_does_not_cover_is_refused(apps, app, user):
 
 @pytest.mark.parametrize("by", ["id", "name"])
 def test_org_parameter_skips_the_picker(apps, app, user, by):
-    alpha, beta = _two_orgs(app, user)
+    alpha, _ = _two_orgs(app, user)
     flow = apps["building"]
     flow.login()
     tokens = flow.exchange(flow.code(org=str(alpha) if by == "id" else "Alpha Works")).get_json()

@@ -177,6 +177,21 @@ def test_several_resources_at_authorize(apps, app, user):
     assert decode(flow.web, tokens["access_token"])["aud"] == [AUD["asset"], AUD["project"]]
 
 
+def test_several_resources_at_the_token_endpoint(apps, app, user):
+    org(app, user["email"], "suite")
+    flow = apps["asset"]
+    data = {"grant_type": "authorization_code", "code": flow.code(),
+            "redirect_uri": flow.client["redirect_uri"], "code_verifier": flow.verifier}
+    from werkzeug.datastructures import MultiDict
+
+    body = MultiDict([*data.items(), ("resource", AUD["building"]), ("resource", AUD["asset"])])
+    resp = flow.web.post("/oauth2/token", data=body,
+                         headers=basic(flow.client["client_id"], flow.client["client_secret"]))
+    assert resp.status_code == 200, resp.get_json()
+    assert decode(flow.web, resp.get_json()["access_token"])["aud"] == [AUD["building"],
+                                                                        AUD["asset"]]
+
+
 def test_resource_outside_the_plan_at_authorize_is_invalid_target(apps, app, user):
     org(app, user["email"], "starter")
     flow = apps["building"]
