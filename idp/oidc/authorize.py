@@ -103,9 +103,10 @@ def _gate(grant, user, live, stored, interaction_id, prompts, mode):
         if "none" in prompts:
             raise AccessDeniedError(decision.description)
         return _refuse(req, decision, interaction_id)
+    resources = _resources(req)  # RFC 8707 §2: validated here, carried with the code
     req.organization_id = org
-    req.resources = gating.audiences(grant.client, decision.entitlement, _resources(req)) \
-        if _resources(req) else None
+    req.resources = gating.audiences(grant.client, decision.entitlement, resources) \
+        if resources else None
     return _issue(grant, user, live, interaction_id, mode)
 
 
@@ -190,8 +191,9 @@ def _store(req, interaction_id):
     """Save the request as an interaction (or refresh the stored scope); return its id."""
     if interaction_id is None:
         params = {k: req.payload.data.get(k) for k in KEPT if req.payload.data.get(k)}
-        if _resources(req):
-            params["resource"] = _resources(req)
+        resources = _resources(req)
+        if resources:
+            params["resource"] = resources
         if any(len("".join(v)) > MAX_PARAM for v in params.values()):
             raise InvalidRequestError(f"Parameters are limited to {MAX_PARAM} characters.")
         interaction_id = interaction.save({

@@ -226,3 +226,24 @@ def test_token_issued_is_audited_with_the_snapshot(apps, app, user):
     assert [e.reason for e in events] == ["authorization_code", "refresh_token"]
     assert events[0].detail["entitlement"]["plan"] == "suite"
     assert events[0].detail["entitlement"]["products"] == ["asset", "building", "project"]
+
+
+def test_seat_limit_refuses_the_newest_member(apps, app, user):
+    from idp import clock
+    from idp.accounts.users import create_user
+    from idp.orgs import subscriptions
+    from idp.orgs.organizations import add_member
+    from idp.orgs.plans import create_plan
+
+    with app.app_context():
+        create_plan("solo", "Solo", ["building"], tier=1, seats=1)
+        elder = create_user("elder@example.com").email
+    org_id = org(app, elder, "suite")
+    clock.advance(5)
+    with app.app_context():
+        add_member(org_id, user["email"], "member")
+        subscriptions.change_plan(org_id, "solo")
+    apps["building"].login()
+    resp = apps["building"].authorize()
+    assert resp.status_code == 403
+    assert "Every seat of your organisation's plan is taken." in _page_text(resp)
