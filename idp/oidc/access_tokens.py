@@ -15,7 +15,7 @@ from flask import current_app
 from .. import clock
 from ..keystore import jwks, signer
 from ..storage.store import get_store
-from .claims import plan_claims
+from .claims import entitlement_claims
 
 TYP = "at+jwt"
 
@@ -25,8 +25,13 @@ class InvalidAccessToken(Exception):
 
 
 def audiences(client, user, scope: str, resources=None) -> list[str]:
-    """The audiences an access token is valid for (entitlements narrow this later)."""
+    """The audiences when no entitlement gate ran (client_credentials): the issuer."""
     return [current_app.config["IDP"].issuer]
+
+
+def capped(exp: int, cap: int | None) -> int:
+    """No token outlives the entitlement it encodes (DESIGN "Tokens")."""
+    return exp if cap is None else min(exp, cap)
 
 
 def alg_for(client) -> str:
@@ -41,18 +46,20 @@ def mint(client, user, scope: str, context: dict | None = None) -> tuple[str, di
     claims = {
         "iss": settings.issuer,
         "sub": user.subject if user is not None else client.client_id,
-        "aud": audiences(client, user, scope, context.get("resources")),
+        # The gate's product audiences (entitlement_gate.audiences), else the issuer.
+        "aud": context.get("audiences") or audiences(client, user, scope),
         "client_id": client.client_id,
         "scope": scope or "",
         "iat": now,
-        "exp": now + settings.access_token_lifetime,
+        "exp": capped(now + settings.access_token_lifetime, context.get("exp_cap")),
         "jti": secrets.token_urlsafe(18),
     }
     for key in ("auth_time", "sid", "acr", "amr"):
         if context.get(key):
             claims[key] = context[key]
     if user is not None:
-        claims.update(plan_claims(user, client, scope, context.get("organization_id")))
+        claims.update(entitlement_claims(user, context.get("organization_id"),
+                                         context.get("entitlement")))
     return signer.sign(claims, alg_for(client), TYP), claims
 
 

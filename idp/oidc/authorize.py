@@ -14,9 +14,11 @@ from .. import clock
 from ..keystore import jwks
 from ..sessions import store as sso
 from . import consent, interaction, render
+from . import entitlement_gate as gating
 from .errors import (
     AccessDeniedError,
     ConsentRequiredError,
+    InteractionRequiredError,
     InvalidRequestError,
     LoginRequiredError,
     OAuth2Error,
@@ -31,7 +33,7 @@ PROMPTS = {"none", "login", "consent", "select_account"}
 # The request parameters an interaction keeps (anything else is ignored, OIDC Core §3.1.2.1).
 KEPT = ("response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
         "code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint",
-        "id_token_hint", "response_mode", "acr_values", "ui_locales", "resource")
+        "id_token_hint", "response_mode", "acr_values", "ui_locales", "resource", "org")
 MAX_PARAM = 4096
 
 
@@ -66,6 +68,9 @@ def _decide(grant, interaction_id, mode):
     if stored and stored.get("denied"):
         interaction.discard(interaction_id)
         raise AccessDeniedError("The person denied the request.")
+    if stored and stored.get("refused"):  # "Return to <client>" on the entitlement page
+        interaction.discard(interaction_id)
+        raise AccessDeniedError(stored["refused"])
     prompts = _prompts(data.get("prompt"))
     max_age = _max_age(data.get("max_age"))
     live, user = _signed_in()
@@ -82,7 +87,46 @@ def _decide(grant, interaction_id, mode):
         if "none" in prompts:
             raise ConsentRequiredError("The person has not consented to this client.")
         return _hand_off("oidc.consent", req, interaction_id)
+    return _gate(grant, user, live, stored, interaction_id, prompts, mode)
+
+
+def _gate(grant, user, live, stored, interaction_id, prompts, mode):
+    """DESIGN "Entitlement gate": on every request, after authentication, before a code."""
+    req = grant.request
+    org = gating.organization_for(user.id, req.payload.data.get("org"), stored)
+    if org == gating.PICK:
+        if "none" in prompts:  # OIDC Core §3.1.2.6: the picker is UI
+            raise InteractionRequiredError("Choose an organisation: send the org parameter.")
+        return _hand_off("orgs_web.select_organization", req, interaction_id)
+    decision = gating.check(user.id, grant.client, org)
+    if not decision.allowed:
+        if "none" in prompts:
+            raise AccessDeniedError(decision.description)
+        return _refuse(req, decision, interaction_id)
+    resources = _resources(req)  # RFC 8707 §2: validated here, carried with the code
+    req.organization_id = org
+    req.resources = gating.audiences(grant.client, decision.entitlement, resources) \
+        if resources else None
     return _issue(grant, user, live, interaction_id, mode)
+
+
+def _resources(req) -> list[str]:
+    """RFC 8707 §2: ``resource`` may be repeated (kept as a list across the interaction)."""
+    values = []
+    for value in req.payload.datalist.get("resource") or ():
+        values.extend(value if isinstance(value, list) else [value])
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _refuse(req, decision, interaction_id):
+    """The person sees why; "Return to <client>" resumes into access_denied (with state, iss)."""
+    from ..orgs.views import render_denied
+
+    interaction_id = _store(req, interaction_id)
+    interaction.update(interaction_id, dict(interaction.load(interaction_id),
+                                            refused=decision.description))
+    return render_denied(decision, req.client.name,
+                         return_url=url_for("oidc.resume", interaction=interaction_id))
 
 
 def _issue(grant, user, live, interaction_id, mode):
@@ -138,9 +182,19 @@ def _hint_matches(hint, user) -> bool:
 
 def _hand_off(endpoint, req, interaction_id, **extra):
     """Store (or keep) the interaction and send the browser to a page for people."""
+    interaction_id = _store(req, interaction_id)
+    args = {k: v[:320] for k, v in extra.items() if isinstance(v, str) and v}
+    return redirect(url_for(endpoint, interaction=interaction_id, **args))
+
+
+def _store(req, interaction_id):
+    """Save the request as an interaction (or refresh the stored scope); return its id."""
     if interaction_id is None:
         params = {k: req.payload.data.get(k) for k in KEPT if req.payload.data.get(k)}
-        if any(len(v) > MAX_PARAM for v in params.values()):
+        resources = _resources(req)
+        if resources:
+            params["resource"] = resources
+        if any(len("".join(v)) > MAX_PARAM for v in params.values()):
             raise InvalidRequestError(f"Parameters are limited to {MAX_PARAM} characters.")
         interaction_id = interaction.save({
             "params": params,
@@ -149,5 +203,4 @@ def _hand_off(endpoint, req, interaction_id, **extra):
     else:
         stored = interaction.load(interaction_id)
         interaction.update(interaction_id, dict(stored, scope=req.scope or ""))
-    args = {k: v[:320] for k, v in extra.items() if isinstance(v, str) and v}
-    return redirect(url_for(endpoint, interaction=interaction_id, **args))
+    return interaction_id

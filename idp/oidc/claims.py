@@ -12,7 +12,10 @@ SCOPE_CLAIMS = {
 SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access", "plan"]
 CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
                     "azp", "sid", "at_hash", "name", "given_name", "family_name", "locale",
-                    "updated_at", "email", "email_verified"]
+                    "updated_at", "email", "email_verified",
+                    # Plan claims (docs/plan-claims.md): first-party clients and the plan scope.
+                    "org_id", "org_name", "org_role", "plan", "plan_name", "plan_tier",
+                    "plan_status", "products", "limits", "plan_period_end"]
 
 
 def _value(user, claim):
@@ -36,6 +39,25 @@ def user_claims(user, scope: str) -> dict:
     return claims
 
 
-def plan_claims(user, client, scope: str, organization_id: int | None = None) -> dict:
-    """The organisation and plan claims for tokens (the entitlements part fills this in)."""
-    return {}
+def wants_plan_claims(client, scope: str) -> bool:
+    """ID tokens and userinfo carry plan claims for first-party clients and the ``plan`` scope."""
+    return bool(getattr(client, "first_party", False)) or "plan" in (scope_to_list(scope) or ())
+
+
+def entitlement_claims(user, organization_id: int | None, entitlement=None) -> dict:
+    """The plan claims of ``entitlement`` (resolved now when not given); {} without an org."""
+    from ..orgs import entitlements
+
+    if entitlement is None:
+        if organization_id is None or user is None:
+            return {}
+        entitlement = entitlements.resolve(user.id, organization_id)
+    return entitlements.plan_claims(entitlement)
+
+
+def plan_claims(user, client, scope: str, organization_id: int | None = None,
+                entitlement=None) -> dict:
+    """The organisation and plan claims for ID tokens and userinfo (by the rule above)."""
+    if not wants_plan_claims(client, scope):
+        return {}
+    return entitlement_claims(user, organization_id, entitlement)

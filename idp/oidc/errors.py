@@ -35,3 +35,10 @@ class InvalidTokenError(OAuth2Error):
 
 class InteractionExpired(Exception):
     """The stored interaction is gone (expired or already finished): a page for people."""
+
+
+class InvalidTargetError(OAuth2Error):
+    """RFC 8707 §2: a ``resource`` the grant does not cover (here: outside the plan)."""
+
+    error = "invalid_target"
+    status_code = 400

@@ -9,6 +9,7 @@ from flask import current_app
 
 from .. import clock
 from ..keystore import signer
+from .access_tokens import capped
 from .claims import plan_claims, user_claims
 
 
@@ -29,12 +30,13 @@ def mint(client, user, scope: str, context: dict, access_token: str | None = Non
     alg = alg_for(client)
     now = clock.timestamp()
     claims = {"iss": settings.issuer, "aud": client.client_id, "iat": now,
-              "exp": now + settings.id_token_lifetime,
+              "exp": capped(now + settings.id_token_lifetime, context.get("exp_cap")),
               "auth_time": context.get("auth_time") or now}
     # Profile and email claims also ride in the ID token (DESIGN "Tokens"): OIDC Core §2
     # allows other claims, and the product apps then need no userinfo round-trip.
     claims.update(user_claims(user, scope))
-    claims.update(plan_claims(user, client, scope, context.get("organization_id")))
+    claims.update(plan_claims(user, client, scope, context.get("organization_id"),
+                              context.get("entitlement")))
     for key in ("sid", "acr", "amr"):
         if context.get(key):
             claims[key] = context[key]

@@ -82,9 +82,12 @@ def token():
     return _once(request.form) or authorization.create_token_response()
 
 
+REPEATABLE = {"resource"}  # RFC 8707 §2: resource may be sent several times
+
+
 def _once(form):
-    """RFC 6749 §3.2: parameters MUST NOT be included more than once."""
-    repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
+    """RFC 6749 §3.2: parameters MUST NOT be included more than once (RFC 8707 aside)."""
+    repeated = sorted(k for k in form if len(form.getlist(k)) > 1 and k not in REPEATABLE)
     if repeated:
         name = repeated[0] if repeated[0].isidentifier() and repeated[0].isascii() else "a parameter"
         return render.endpoint_error(InvalidRequestError(f"Repeated {name[:40]}."))

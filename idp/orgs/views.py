@@ -64,9 +64,14 @@ def _next(interaction_id: str) -> str:
     return url_for("auth.signed_in")
 
 
-def render_denied(decision, client_name: str | None = None, status: int = 403):
-    """The page a person sees when the entitlement gate refuses (a Decision that is not allowed)."""
+def render_denied(decision, client_name: str | None = None, status: int = 403,
+                  return_url: str | None = None):
+    """The page a person sees when the entitlement gate refuses (a Decision that is not allowed).
+
+    ``return_url`` (our own resume URL) sends the browser back to the client with
+    ``error=access_denied``: the "Return to <client>" link.
+    """
     if decision.allowed:
         raise ValueError("render_denied needs a refused Decision")
     return render_template("errors/entitlement.html", decision=decision,
-                           client_name=client_name), status
+                           client_name=client_name, return_url=return_url), status

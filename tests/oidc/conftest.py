@@ -132,3 +132,29 @@ def dispose(app) -> None:
         unsubscribe()
     with app.app_context():
         db.engine.dispose()
+
+
+PRODUCTS = ("building", "project", "asset")
+
+
+@pytest.fixture
+def apps(app, web, user, make_client):
+    """Plans starter/duo/suite, one first-party client per product and the account portal."""
+    from tests.helpers.plans import make_plans
+
+    with app.app_context():
+        make_plans()
+    flows = {p: Flow(web, make_client(first_party=True, product=p, name=f"Tomps {p.title()}",
+                                      redirect_uri=f"https://{p}.example/cb"), user)
+             for p in PRODUCTS}
+    flows["portal"] = Flow(web, make_client(first_party=True, name="Account",
+                                            redirect_uri="https://account.example/cb"), user)
+    return flows
+
+
+def org(app, email: str, plan: str | None = "suite", status: str = "active", **kw) -> int:
+    """An organisation with ``email`` as a member, on ``plan`` in ``status``."""
+    from tests.helpers.plans import make_org
+
+    with app.app_context():
+        return make_org(email, plan, status, **kw)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ...extensions import db
 from ...storage.models import User
 from .. import access_tokens
-from ..claims import user_claims
+from ..claims import plan_claims, user_claims
+from ..clients import find_client
 from ..errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
 
 
@@ -37,4 +38,9 @@ def userinfo(token: str) -> dict:
     user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
     if user is None or user.disabled:
         raise InvalidTokenError("The person of this token is gone.")
-    return user_claims(user, claims.get("scope", ""))
+    scope = claims.get("scope", "")
+    # Plan claims by the ID-token rule, resolved now (a plan change shows at once).
+    org_id = claims.get("org_id") if isinstance(claims.get("org_id"), int) else None
+    client = find_client(claims.get("client_id")) if org_id is not None else None
+    extra = plan_claims(user, client, scope, org_id) if client is not None else {}
+    return {**user_claims(user, scope), **extra}

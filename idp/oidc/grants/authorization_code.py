@@ -19,6 +19,7 @@ from authlib.oidc.core import OpenIDCode
 from ...storage.store import get_store
 from ...storage.transaction import transaction
 from .. import access_tokens, codes, id_tokens, refresh
+from .. import entitlement_gate as gating
 from ..errors import InvalidGrantError
 from .base import TOKEN_METHODS, load_user, mint, wants_refresh_token
 
@@ -59,6 +60,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             "code_challenge_method": data.get("code_challenge_method"),
             "user_id": request.user.id, "sid": live.sid, "auth_time": live.auth_time,
             "amr": live.amr, "acr": live.acr,
+            # What the entitlement gate decided (authorize.py): re-checked at redemption.
+            "organization_id": getattr(request, "organization_id", None),
+            "resources": getattr(request, "resources", None),
         })
         if nonce:
             lifetime = max(codes.lifetime(), 1)
@@ -88,10 +92,14 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
                        include_refresh_token=True):
         client, stored = self.request.client, self.request.authorization_code
+        issue = gating.for_tokens(client, user.id, stored.get("organization_id"),
+                                  self.request.payload.datalist.get("resource"),
+                                  granted=stored.get("resources"))
+        self.request.token_context = context = dict(stored, **issue.context())
         with transaction():
             token, self.request.issued = mint(
-                client, user, scope, dict(stored),
-                with_refresh=wants_refresh_token(client, scope))
+                client, user, scope, context, with_refresh=wants_refresh_token(client, scope))
+        gating.record_issued("authorization_code", client, user.id, issue)
         return token
 
     def save_token(self, token):
@@ -114,7 +122,8 @@ class OpenIDCodeExtension(OpenIDCode):
 
     def encode_id_token(self, token, request):
         stored = request.authorization_code
-        return id_tokens.mint(request.client, request.user, token.get("scope", ""), dict(stored),
+        context = getattr(request, "token_context", None) or dict(stored)
+        return id_tokens.mint(request.client, request.user, token.get("scope", ""), context,
                               access_token=token.get("access_token"), nonce=stored.get_nonce())
 
     def __call__(self, grant):

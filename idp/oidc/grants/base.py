@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import current_app
-
 from ...extensions import db
 from ...storage.models import User
 from .. import access_tokens, refresh
@@ -41,7 +39,7 @@ def mint(client, user, scope: str, context: dict, *, with_refresh: bool,
     """Return the token response and what was issued {jti, exp, family_id}."""
     access, claims = access_tokens.mint(client, user, scope, context)
     token = {"access_token": access, "token_type": "Bearer",
-             "expires_in": current_app.config["IDP"].access_token_lifetime, "scope": scope or ""}
+             "expires_in": claims["exp"] - claims["iat"], "scope": scope or ""}
     issued = {"jti": claims["jti"], "exp": claims["exp"], "family_id": None}
     if with_refresh and user is not None:
         offline = "offline_access" in (scope or "").split()

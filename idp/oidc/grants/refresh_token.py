@@ -16,6 +16,7 @@ from flask import current_app
 from ... import clock
 from ...extensions import db
 from ...storage.transaction import transaction
+from .. import entitlement_gate as gating
 from .. import id_tokens, refresh
 from ..errors import InvalidGrantError
 from .base import TOKEN_METHODS, load_user, mint
@@ -46,9 +47,24 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def create_token_response(self):
         row = self.request.refresh_token
+        self.request.issue = self._gate(row)
         if row.revoked_at is None and refresh.claim(row.id):
             return 200, self._rotate(row), self.TOKEN_RESPONSE_HEADER
         return 200, self._lost(row), self.TOKEN_RESPONSE_HEADER
+
+    def _gate(self, row) -> gating.Issue:
+        """Every refresh re-runs the entitlement gate (DESIGN "Tokens"), before rotation.
+
+        A refusal leaves a live token as it is (paying a pending invoice restores it);
+        a reused one still costs its family, as in ``_lost``.
+        """
+        try:
+            return gating.for_tokens(self.client, row.user_id, row.organization_id,
+                                     self.request.payload.datalist.get("resource"))
+        except InvalidGrantError:
+            if row.revoked_at is not None or row.rotated_at is not None:
+                refresh.revoke_family(row.family_id)
+            raise
 
     def _rotate(self, row) -> dict:
         user = self.authenticate_user(row)
@@ -56,7 +72,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             refresh.revoke_family(row.family_id)
             raise InvalidGrantError("The person of this token can no longer sign in.")
         scope = self.request.payload.scope or row.scope  # RFC 6749 §6: may narrow
-        context = _context(row)
+        issue = self.request.issue
+        context = dict(_context(row), **issue.context())
         with transaction():
             token, _ = mint(self.client, user, scope, context, with_refresh=True,
                             family_id=row.family_id, parent_id=row.id)
@@ -66,6 +83,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             token["id_token"] = id_tokens.mint(self.client, user, scope, context,
                                                access_token=token["access_token"])
         refresh.remember_response(row.token_hash, token)
+        gating.record_issued("refresh_token", self.client, user.id, issue)
         return token
 
     def _lost(self, row) -> dict:
