@@ -16,6 +16,8 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app
 from flask import request as flask_request
 
+from .. import audit
+from ..ops.metrics import count_token
 from .clients import find_client
 from .endpoints.introspection import IntrospectionEndpoint
 from .endpoints.revocation import RevocationEndpoint
@@ -24,6 +26,9 @@ from .grants.client_credentials import ClientCredentialsGrant
 from .grants.refresh_token import RefreshTokenGrant
 from .pkce import S256CodeChallenge
 from .render import endpoint_error, json_response
+from .throttle import claimed_client_id
+
+TOKEN_ENDPOINT = "oidc.token"
 
 
 class _HttpRequest(FlaskOAuth2Request):
@@ -71,11 +76,25 @@ class AuthorizationServer(_FlaskAuthorizationServer):
         return _HttpRequest(flask_request)
 
     def handle_response(self, status_code, payload, headers):
+        if status_code == 200 and isinstance(payload, dict) and "access_token" in payload:
+            count_token(str(flask_request.form.get("grant_type", "")))  # token responses only
         # RFC 6749 §5.1: token responses are never cached.
         return json_response(payload if isinstance(payload, dict) else {}, status_code,
                              dict(headers or ()))
 
     def handle_error_response(self, request, error):
+        if flask_request.endpoint == TOKEN_ENDPOINT:
+            return self.token_error(error, getattr(request, "client", None))
+        return endpoint_error(error)
+
+    def token_error(self, error, client=None):
+        """The one place token-endpoint errors are rendered, and audited (reason only)."""
+        if client is None:  # not authenticated: name it only when it is a client we know
+            client = find_client(claimed_client_id(flask_request))
+        audit.record("token.refused", client_id=client.client_id if client else None,
+                     outcome="failure", reason=error.error,
+                     detail={"grant_type": str(flask_request.form.get("grant_type", ""))[:40],
+                             "description": (error.get_error_description() or "")[:200]})
         return endpoint_error(error)
 
     def send_signal(self, name, *args, **kwargs):
