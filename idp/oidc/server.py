@@ -116,11 +116,29 @@ def _build() -> AuthorizationServer:
 authorization = _build()
 
 
+class _NoDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def _silence_authlib_debug() -> None:
+    """Authlib logs whole token responses at DEBUG ("Issue token %r"): never let them through.
+
+    A filter on each of its loggers, not only a level, so an operator who turns every
+    logger to DEBUG still gets no token in a log line.
+    """
+    logging.getLogger("authlib").setLevel(max(logging.INFO, logging.getLogger().level))
+    names = [n for n in logging.Logger.manager.loggerDict if n == "authlib" or n.startswith("authlib.")]
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoDebug) for f in logger.filters):
+            logger.addFilter(_NoDebug())
+
+
 def init_app(app) -> None:
     """Bind the server to ``app`` and subscribe to the events it reacts to."""
     from . import subscribers
 
-    # Authlib logs whole token responses at DEBUG ("Issue token %r"): never let them through.
-    logging.getLogger("authlib").setLevel(max(logging.INFO, logging.getLogger().level))
+    _silence_authlib_debug()
     authorization.init_app(app)
     subscribers.connect()
