@@ -36,7 +36,14 @@ _HTTP_ERRORS = {
 }
 
 
+# Endpoints under /oauth2/ that a person's browser is sent to: their failures are pages.
+PEOPLE_ENDPOINTS = {"oidc.authorize_endpoint", "oidc.resume", "logout.end_session",
+                    "logout.confirm"}
+
+
 def wants_json() -> bool:
+    if request.endpoint in PEOPLE_ENDPOINTS:
+        return False
     return request.blueprint in API_BLUEPRINTS or request.path.startswith(API_PREFIXES)
 
 
