@@ -164,7 +164,7 @@ def rewrap(new_key_file, new_key_stdin, as_json):
     text = _new_kek_text(new_key_file, new_key_stdin)
     old = kek()
     new = decode_kek(text) if text is not None else old
-    with transaction():  # one unit of work: signing keys and second factors move together
+    with transaction(atomic=True):  # one unit of work: signing keys and second factors move together
         kids = reseal(new)
         secrets = totp.rewrap(old, new)
     if as_json:

@@ -8,6 +8,7 @@ introspection. No implicit, hybrid or password grant (RFC 9700 §2.1.2, §2.4).
 from __future__ import annotations
 
 import logging
+import re
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as _FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
@@ -21,6 +22,7 @@ from ..ops.metrics import count_token
 from .clients import find_client
 from .endpoints.introspection import IntrospectionEndpoint
 from .endpoints.revocation import RevocationEndpoint
+from .errors import UnsupportedGrantTypeError
 from .grants.authorization_code import AuthorizationCodeGrant, OpenIDCodeExtension
 from .grants.client_credentials import ClientCredentialsGrant
 from .grants.refresh_token import RefreshTokenGrant
@@ -29,6 +31,7 @@ from .render import endpoint_error, json_response
 from .throttle import claimed_client_id
 
 TOKEN_ENDPOINT = "oidc.token"
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 class _HttpRequest(FlaskOAuth2Request):
@@ -89,6 +92,9 @@ class AuthorizationServer(_FlaskAuthorizationServer):
 
     def token_error(self, error, client=None):
         """The one place token-endpoint errors are rendered, and audited (reason only)."""
+        if isinstance(error, UnsupportedGrantTypeError):  # its description echoes the input
+            error.grant_type = error.grant_type if _SAFE_NAME.match(str(error.grant_type)) \
+                else "(this value)"
         if client is None:  # not authenticated: name it only when it is a client we know
             client = find_client(claimed_client_id(flask_request))
         audit.record("token.refused", client_id=client.client_id if client else None,
