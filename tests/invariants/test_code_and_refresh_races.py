@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from idp import clock
 from tests.helpers.oauth import assert_oauth_error
-from tests.oidc.conftest import basic, flow  # noqa: F401  (the RP fixture)
+from tests.oidc.conftest import basic
 
 N = 20
 
@@ -70,7 +70,7 @@ def test_twenty_threads_refresh_once_and_share_the_successor(app, instances, flo
     with app.app_context():
         rows = db.session.scalars(select(RefreshToken)).all()
         assert len(rows) == 2 and sum(r.rotated_at is not None for r in rows) == 1
-    (access, successor), = pairs
+    ((_, successor),) = pairs
 
     clock.advance(app.config["IDP"].refresh_token_grace + 1)
     assert_oauth_error(flow.refresh(tokens["refresh_token"]), "invalid_grant")  # reuse
