@@ -154,16 +154,23 @@ def export(public, as_json):
 @with_app
 @keystore_errors
 def rewrap(new_key_file, new_key_stdin, as_json):
-    """Re-encrypt every key under a new key-encryption key (default: the current one)."""
+    """Re-encrypt every key and TOTP secret under a new key-encryption key (default: the current one)."""
+    from ..accounts import totp
     from ..keystore.kek import decode_kek
+    from ..keystore.keys import kek
     from ..keystore.rewrap import rewrap as reseal
+    from ..storage.transaction import transaction
 
     text = _new_kek_text(new_key_file, new_key_stdin)
-    kids = reseal(decode_kek(text) if text is not None else None)
+    old = kek()
+    new = decode_kek(text) if text is not None else old
+    with transaction(atomic=True):  # one unit of work: signing keys and second factors move together
+        kids = reseal(new)
+        secrets = totp.rewrap(old, new)
     if as_json:
-        emit({"rewrapped": kids}, True)
+        emit({"rewrapped": kids, "totp_secrets": secrets}, True)
         return
-    click.echo(f"re-encrypted {len(kids)} key(s)"
+    click.echo(f"re-encrypted {len(kids)} key(s) and {secrets} TOTP secret(s)"
                + ("; now set IDP_KEY_ENCRYPTION_KEY to the new key on every instance"
                   if text is not None else " under the current key-encryption key"))
 

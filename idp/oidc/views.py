@@ -14,7 +14,7 @@ from wtforms import HiddenField, SubmitField
 from ..extensions import csrf
 from ..keystore.jwks import jwks_cache_control, jwks_document
 from ..sessions import store as sso
-from . import authorize, consent, interaction, render
+from . import authorize, consent, interaction, render, throttle
 from .endpoints import discovery, userinfo
 from .errors import InvalidRequestError, InvalidTokenError, OAuth2Error
 from .server import StoredRequest, authorization
@@ -77,32 +77,43 @@ def token():
     if request.method != "POST":  # RFC 6749 §3.2: POST only
         return render.json_response({"error": "invalid_request",
                                      "error_description": "Use POST."}, 405, {"Allow": "POST"})
+    throttle.limit(request)
     if not request.form.get("grant_type"):  # RFC 6749 §5.2: a missing parameter
-        return render.endpoint_error(InvalidRequestError("Missing grant_type."))
-    return _once(request.form) or authorization.create_token_response()
+        return authorization.token_error(InvalidRequestError("Missing grant_type."))
+    repeated = _repeated(request.form)
+    if repeated:
+        return authorization.token_error(repeated)
+    return authorization.create_token_response()
 
 
 REPEATABLE = {"resource"}  # RFC 8707 §2: resource may be sent several times
 
 
-def _once(form):
+def _repeated(form) -> InvalidRequestError | None:
     """RFC 6749 §3.2: parameters MUST NOT be included more than once (RFC 8707 aside)."""
     repeated = sorted(k for k in form if len(form.getlist(k)) > 1 and k not in REPEATABLE)
     if repeated:
         name = repeated[0] if repeated[0].isidentifier() and repeated[0].isascii() else "a parameter"
-        return render.endpoint_error(InvalidRequestError(f"Repeated {name[:40]}."))
+        return InvalidRequestError(f"Repeated {name[:40]}.")
     return None
+
+
+def _once(form):
+    error = _repeated(form)
+    return render.endpoint_error(error) if error else None
 
 
 @bp.route("/oauth2/revoke", methods=["POST"])
 @csrf.exempt
 def revoke():
+    throttle.limit(request, "revoke")
     return _once(request.form) or authorization.create_endpoint_response("revocation")
 
 
 @bp.route("/oauth2/introspect", methods=["POST"])
 @csrf.exempt
 def introspect():
+    throttle.limit(request, "introspect")
     return _once(request.form) or authorization.create_endpoint_response("introspection")
 
 

@@ -31,8 +31,9 @@ def end_session(sid: str, reason: str = LOGOUT) -> store.SSOSession | None:
     if session is None:
         return None
     # One unit of work: the delivery rows and whatever the receivers of session_ended
-    # write (the OIDC part's refresh-token revocations) commit together.
-    with transaction():
+    # write (the OIDC part's refresh-token revocations) commit together; a receiver's
+    # own transaction() joins this one instead of committing it early.
+    with transaction(atomic=True):
         rows = backchannel.add(session.sid, session.user_id, session.clients, reason)
         events.session_ended.send(None, sid=session.sid, user_id=session.user_id,
                                   clients=list(session.clients), reason=reason)

@@ -1,16 +1,40 @@
-"""One transaction per unit of work: services wrap their writes in ``transaction()``."""
+"""One transaction per unit of work: services wrap their writes in ``transaction()``.
+
+``transaction(atomic=True)`` opens a unit of work that whatever runs inside it joins:
+an inner ``transaction()`` (a service called from it, or a signal receiver such as
+the OIDC part's reaction to ``session_ended``) becomes a SAVEPOINT instead of
+committing the outer work half-done. Only the outermost block commits; an inner
+block that raises rolls back to its savepoint. Outside an atomic block an inner
+``transaction()`` commits as it always did (some services record a refusal that
+must outlive the caller's rollback).
+"""
 
 from contextlib import contextmanager
 
 from ..extensions import db
 
+_ATOMIC = "idp.atomic_depth"
+
 
 @contextmanager
-def transaction():
+def transaction(*, atomic: bool = False):
     """Commit the session when the block succeeds, roll back when it raises."""
+    info = db.session.info
+    depth = info.get(_ATOMIC, 0)
+    if depth:
+        info[_ATOMIC] = depth + 1
+        try:
+            with db.session.begin_nested():
+                yield db.session
+        finally:
+            info[_ATOMIC] = depth
+        return
+    info[_ATOMIC] = 1 if atomic else 0
     try:
         yield db.session
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        info[_ATOMIC] = 0

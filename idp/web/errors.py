@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import g, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -36,7 +36,14 @@ _HTTP_ERRORS = {
 }
 
 
+# Endpoints under /oauth2/ that a person's browser is sent to: their failures are pages.
+PEOPLE_ENDPOINTS = {"oidc.authorize_endpoint", "oidc.resume", "logout.end_session",
+                    "logout.confirm"}
+
+
 def wants_json() -> bool:
+    if request.endpoint in PEOPLE_ENDPOINTS:
+        return False
     return request.blueprint in API_BLUEPRINTS or request.path.startswith(API_PREFIXES)
 
 
@@ -60,6 +67,14 @@ def _unavailable(exc):
                         {"Retry-After": "5", "Cache-Control": "no-store"})
 
 
+def _bad_value(exc):
+    # Postgres refused a value (a NUL byte in text, a number out of range): bad input, not ours.
+    log.info("value refused by the database: %s", type(exc.orig).__name__ if exc.orig else "?")
+    db.session.rollback()
+    return render_error(400, "invalid_request", "Bad request", "The request contains a value "
+                        "that cannot be accepted.", {"Cache-Control": "no-store"})
+
+
 def _rate_limited(exc: RateLimited):
     from ..ops.metrics import count_rate_limited
 
@@ -81,6 +96,7 @@ def register_error_handlers(app) -> None:
         return render_error(code, error, title, message, headers)
 
     app.register_error_handler(RateLimited, _rate_limited)
+    app.register_error_handler(DataError, _bad_value)
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(PoolTimeout, _unavailable)

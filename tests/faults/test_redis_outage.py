@@ -37,8 +37,8 @@ def test_outage_gives_503_pages_and_json_then_recovers(app_on_private_redis, pri
 
 
 def test_json_paths_answer_503_temporarily_unavailable(private_redis, instances):
-    """A protocol path (a stand-in under /oauth2/ until the token endpoint merges) that needs
-    the store answers 503 JSON temporarily_unavailable."""
+    """Any JSON path that needs the store (a probe route here; the real OIDC endpoints are
+    in test_oidc_outage.py) answers 503 JSON temporarily_unavailable."""
     app = instances(redis_url=private_redis.url)
 
     @app.get("/oauth2/_probe")

@@ -4,12 +4,8 @@ To fuzz a new endpoint, add a row. ``setup`` names how the browser is prepared
 (see ``SETUPS`` in test_fuzz_endpoints.py); ``csrf_from`` is the page whose
 form token is sent along (None: no token, the request must be refused);
 ``json`` marks machine endpoints (JSON errors, no HTML checks). After the OIDC
-merge, add rows such as:
-
-    Endpoint("GET", "/oauth2/authorize", ("client_id", "redirect_uri", "response_type",
-             "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt")),
-    Endpoint("POST", "/oauth2/token", ("grant_type", "code", "redirect_uri", "client_id",
-             "code_verifier", "refresh_token"), json=True),
+merge the authorization server's endpoints and forms are rows too (``OIDC`` below), and
+the billing and account pages (``BILLING``).
 """
 
 from __future__ import annotations
@@ -51,5 +47,68 @@ ENDPOINTS = [
     Endpoint("GET", "/oauth2/does-not-exist", ("client_id", "redirect_uri"), json=True),
 ]
 
+AUTHORIZE = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
+             "code_challenge", "code_challenge_method", "prompt", "max_age", "id_token_hint",
+             "login_hint", "response_mode", "request", "request_uri", "org", "resource")
+CLIENT_AUTH = ("client_id", "client_secret")
+LOGOUT = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "logout_hint",
+          "ui_locales")
+TOKEN = ("grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope",
+         "resource", *CLIENT_AUTH)
+
+OIDC = [
+    Endpoint("GET", "/oauth2/authorize", AUTHORIZE),
+    Endpoint("GET", "/oauth2/authorize", AUTHORIZE, setup="signed_in"),
+    Endpoint("POST", "/oauth2/authorize", AUTHORIZE, setup="signed_in"),
+    Endpoint("GET", "/oauth2/authorize/resume", ("interaction", "next"), setup="signed_in"),
+    Endpoint("GET", "/consent", ("interaction",), setup="signed_in"),
+    Endpoint("POST", "/consent", ("interaction", "allow", "deny"), setup="signed_in",
+             csrf_from="/signed-in"),
+    Endpoint("POST", "/consent", ("interaction", "allow"), setup="signed_in"),
+    Endpoint("POST", "/oauth2/token", TOKEN, json=True),
+    Endpoint("GET", "/oauth2/token", TOKEN, json=True),
+    Endpoint("GET", "/oauth2/userinfo", ("access_token", "x"), json=True),
+    Endpoint("POST", "/oauth2/userinfo", ("access_token",), json=True),
+    Endpoint("POST", "/oauth2/revoke", ("token", "token_type_hint", *CLIENT_AUTH), json=True),
+    Endpoint("POST", "/oauth2/introspect", ("token", "token_type_hint", *CLIENT_AUTH), json=True),
+    Endpoint("GET", "/.well-known/openid-configuration", ("x",), json=True),
+    Endpoint("GET", "/.well-known/jwks.json", ("kid",), json=True),
+    Endpoint("GET", "/oauth2/logout", LOGOUT),
+    Endpoint("GET", "/oauth2/logout", LOGOUT, setup="signed_in"),
+    Endpoint("POST", "/oauth2/logout", LOGOUT, setup="signed_in"),
+    Endpoint("POST", "/oauth2/logout/confirm", LOGOUT, setup="signed_in", csrf_from="/signed-in"),
+    Endpoint("POST", "/oauth2/logout/confirm", LOGOUT, setup="signed_in"),
+    Endpoint("GET", "/select-organization", ("interaction",), setup="signed_in"),
+    Endpoint("POST", "/select-organization", ("interaction", "organization"), setup="signed_in",
+             csrf_from="/signed-in"),
+]
+
+BILLING = [
+    Endpoint("POST", "/billing/notifications/midtrans", ("order_id", "transaction_status",
+             "status_code", "gross_amount", "signature_key", "fraud_status"), json=True),
+    Endpoint("POST", "/billing/notifications/unknown", ("order_id",), json=True),
+    Endpoint("GET", "/api/plans", ("currency", "x"), json=True),
+    Endpoint("GET", "/plans", ("currency", "lang", "next")),
+    Endpoint("GET", "/plans/suite/review", ("org", "lang", "next"), setup="signed_in"),
+    Endpoint("GET", "/account", ("org", "next"), setup="signed_in"),
+    Endpoint("GET", "/account/company", ("org",), setup="signed_in"),
+    Endpoint("POST", "/account/company", ("legal_name", "tax_id", "address", "country",
+             "billing_email", "org"), setup="signed_in", csrf_from="/signed-in"),
+    Endpoint("POST", "/account/orders", ("plan", "org"), setup="signed_in",
+             csrf_from="/signed-in"),
+    Endpoint("POST", "/account/orders", ("plan", "org"), setup="signed_in"),
+    Endpoint("GET", "/account/orders/1", ("x",), setup="signed_in"),
+    Endpoint("GET", "/account/orders/1/pay", ("x",), setup="signed_in"),
+    Endpoint("GET", "/account/renew", ("org",), setup="signed_in"),
+    Endpoint("POST", "/account/renew", ("org",), setup="signed_in", csrf_from="/signed-in"),
+    Endpoint("GET", "/account/events", ("since", "type"), setup="signed_in"),
+]
+
+# Rows added with the authorization server and billing run fewer examples each, so the
+# whole fuzz suite stays well under a minute (IDP_FUZZ_EXAMPLES scales every row).
+EXTRA = OIDC + BILLING
+
 # Paths built from fuzzed segments go here (unknown paths, traversal, encodings).
-PATH_PREFIXES = ["/", "/login/", "/account/", "/oauth2/", "/static/web/", "/.well-known/"]
+PATH_PREFIXES = ["/", "/login/", "/account/", "/oauth2/", "/static/web/", "/.well-known/",
+                 "/oauth2/authorize/", "/oauth2/logout/", "/billing/notifications/", "/plans/",
+                 "/api/", "/account/orders/"]

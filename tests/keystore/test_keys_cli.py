@@ -162,3 +162,63 @@ def test_help_lists_every_subcommand():
     out = CliRunner().invoke(cli, ["keys", "--help"]).output
     for name in ("list", "generate", "rotate", "retire", "revoke", "purge", "export", "rewrap"):
         assert name in out
+
+
+def test_rewrap_moves_totp_secrets_too_and_second_factor_works_after_the_swap(
+        tmp_path, app, run_json, user, monkeypatch):
+    from tests.conftest import make_app
+    from tests.helpers.totp import code_for, enrol, submit_code
+    from tests.helpers.web import login
+
+    browser = app.test_client()
+    login(browser, user["email"], user["password"])
+    secret, _ = enrol(browser)
+    new = generate_kek()
+    path = tmp_path / "new.kek"
+    path.write_text(new)
+    out = run_json("keys", "rewrap", "--new-key-file", str(path))
+    assert out["totp_secrets"] == 1 and len(out["rewrapped"]) == 1
+    monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", new)
+    swapped = make_app()
+    try:
+        web = swapped.test_client()
+        login(web, user["email"], user["password"])
+        clock.advance(30)  # a later step than the enrolment code
+        resp = submit_code(web, code_for(secret))
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+        assert web.get("/signed-in").status_code == 200
+    finally:
+        from tests.conftest import dispose
+
+        dispose(swapped)
+
+
+def test_a_totp_secret_that_does_not_open_leaves_every_key_as_it_was(
+        app, run, run_json, user):
+    from idp.accounts import totp
+    from idp.storage.models import SigningKey, TotpCredential
+    from tests.helpers.totp import enrol
+    from tests.helpers.web import login
+
+    browser = app.test_client()
+    login(browser, user["email"], user["password"])
+    enrol(browser)
+    with app.app_context():
+        from idp.extensions import db
+        from idp.keystore import envelope
+
+        row = db.session.get(TotpCredential, user["id"])
+        row.secret_sealed = envelope.seal(generate_kek_bytes(), b"x", totp._aad(user["id"]))
+        db.session.commit()
+        before = [k.private_key_encrypted for k in db.session.query(SigningKey).all()]
+    _one_line_error(*run("keys", "rewrap", "--new-key-stdin", input=generate_kek() + "\n"))
+    with app.app_context():
+        from idp.extensions import db
+
+        assert [k.private_key_encrypted for k in db.session.query(SigningKey).all()] == before
+
+
+def generate_kek_bytes() -> bytes:
+    import os
+
+    return os.urandom(32)

@@ -20,7 +20,6 @@ from ...storage.store import get_store
 from ...storage.transaction import transaction
 from .. import access_tokens, codes, id_tokens, refresh
 from .. import entitlement_gate as gating
-from ..errors import InvalidGrantError
 from .base import TOKEN_METHODS, load_user, mint, wants_refresh_token
 
 
@@ -105,8 +104,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def save_token(self, token):
         code = self.request.form.get("code")
         if codes.record_issued(code, self.request.issued):
+            # A replay raced this first use (RFC 6749 §4.1.2): what it issued is revoked
+            # now. The first use itself keeps its response, so of N concurrent
+            # redemptions exactly one succeeds — with tokens that no longer work.
             revoke_issued(self.request.issued)
-            raise InvalidGrantError("The authorization code was used more than once.")
 
 
 class OpenIDCodeExtension(OpenIDCode):
