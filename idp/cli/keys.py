@@ -35,7 +35,7 @@ def keystore_errors(func):
 
 @click.group()
 def keys():
-    """Signing keys (see docs/keys-runbook.md)."""
+    """Signing keys (see README "Signing keys: runbook")."""
 
 
 @keys.command("list")

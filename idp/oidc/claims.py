@@ -13,7 +13,7 @@ SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access", "plan"]
 CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
                     "azp", "sid", "at_hash", "name", "given_name", "family_name", "locale",
                     "updated_at", "email", "email_verified",
-                    # Plan claims (docs/plan-claims.md): first-party clients and the plan scope.
+                    # Plan claims (README "Plan claims"): first-party clients and the plan scope.
                     "org_id", "org_name", "org_role", "plan", "plan_name", "plan_tier",
                     "plan_status", "products", "limits", "plan_period_end"]
 

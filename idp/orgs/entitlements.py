@@ -176,7 +176,7 @@ def gate(user_id: int, client, organization_id: int | None, at: datetime | None 
 
 
 def plan_claims(entitlement: Entitlement | None) -> dict:
-    """The plan claims (names documented in docs/plan-claims.md); {} when not a member."""
+    """The plan claims (names documented in README "Plan claims"); {} when not a member."""
     if entitlement is None or entitlement.role is None:
         return {}
     claims = {"org_id": entitlement.organization_id, "org_name": entitlement.organization_name,
