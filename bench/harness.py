@@ -72,27 +72,41 @@ def scratch_environment(port: int):
 
 @dataclass
 class Server:
-    """The IdP under gunicorn (`idp serve`), in its own process group."""
+    """The IdP under gunicorn (`idp serve`), in its own process group.
+
+    ``hello=True`` runs the bare Flask baseline (bench/hello_app.py) under the
+    same gunicorn settings instead.
+    """
 
     env: dict
     port: int
     workers: int
     threads: int
+    worker_class: str = "gthread"
+    hello: bool = False
     proc: subprocess.Popen | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        if self.hello:
+            return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+                    "--workers", str(self.workers), "--worker-class", self.worker_class,
+                    "--threads", str(self.threads), "bench.hello_app:app"]
+        return [sys.executable, "-m", "idp", "serve", "--port", str(self.port),
+                "--workers", str(self.workers), "--threads", str(self.threads),
+                "--worker-class", self.worker_class]
+
     def __enter__(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "idp", "serve", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            self.command(), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        ready = self.base + ("/" if self.hello else "/readyz")
         for _ in range(150):
             with contextlib.suppress(requests.RequestException):
-                if requests.get(self.base + "/readyz", timeout=1).status_code == 200:
+                if requests.get(ready, timeout=1).status_code == 200:
                     return self
             time.sleep(0.2)
         self.__exit__()
@@ -140,12 +154,24 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(server: Server, name: str, path: str, *, connections: int, duration: int,
-        script: str | None = None, env: dict | None = None) -> Result:
-    """Drive ``path`` with wrk; return throughput, latency percentiles and server CPU."""
+WRK_MISSING = "bench: wrk is not installed (apt-get install wrk)"
+
+
+def require_wrk() -> None:
     if not shutil.which("wrk"):
-        sys.exit("bench: wrk is not installed (apt-get install wrk)")
-    args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
+        sys.exit(WRK_MISSING)
+
+
+def wrk(server: Server, name: str, path: str, *, connections: int, duration: int,
+        script: str | None = None, env: dict | None = None, threads: int = 2) -> Result:
+    """Drive ``path`` with wrk; return throughput, latency percentiles and server CPU.
+
+    A script that runs out of single-use inputs stops early and prints
+    ``EXHAUSTED n`` (requests sent with no input left); those are not errors.
+    """
+    require_wrk()
+    args = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s",
+            "--latency"]
     if script:
         args += ["-s", script]
     cpu_before = server.cpu_seconds()
@@ -154,9 +180,13 @@ def wrk(server: Server, name: str, path: str, *, connections: int, duration: int
     cpu = server.cpu_seconds() - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    exhausted = re.search(r"EXHAUSTED (\d+)", out)
+    if exhausted:
+        errors = max(0, errors - int(exhausted.group(1)))
+        total -= int(exhausted.group(1))
     return Result(name, rps, p50, p99, errors, 1000 * cpu / max(total, 1))
