@@ -112,7 +112,7 @@ def _step(mode, http, base, seed, client, out) -> bool:
 
 
 def drive(mode: str, base: str, seed: dict, client: dict, *, processes: int,
-          duration: float, limit: int = 10**9, cpu=lambda: 0.0) -> dict:
+          duration: float, limit: int = 10**9, cpu=lambda: 0.0, box=lambda: (0, 0)) -> dict:
     """Run ``processes`` browsers for ``duration`` seconds (or ``limit`` iterations in all).
 
     The browsers sign in first (not timed); ``cpu()`` (the server's CPU seconds)
@@ -124,13 +124,15 @@ def drive(mode: str, base: str, seed: dict, client: dict, *, processes: int,
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pending = pool.map_async(_work, jobs)
         time.sleep(max(0.0, start_at - time.time()))
-        cpu_before = cpu()
+        cpu_before, box_before = cpu(), box()
         outcomes = pending.get()
         elapsed, cpu_used = time.time() - start_at, cpu() - cpu_before
+        box_after = box()
     latencies = sorted(x for o in outcomes for x in o.latencies)
     done = sum(o.done for o in outcomes)
     return {"done": done, "errors": sum(o.errors for o in outcomes), "elapsed": elapsed,
             "cpu_ms": 1000 * cpu_used / max(done, 1),
+            "box": 100.0 * (box_after[0] - box_before[0]) / max(box_after[1] - box_before[1], 1),
             "per_s": done / elapsed if elapsed else 0.0,
             "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]

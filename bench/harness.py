@@ -85,6 +85,7 @@ class Server:
     worker_class: str = "gthread"
     hello: bool = False
     proc: subprocess.Popen | None = None
+    log_path: Path | None = None  # the server's stderr (read it when a run shows errors)
 
     @property
     def base(self) -> str:
@@ -100,9 +101,11 @@ class Server:
                 "--worker-class", self.worker_class]
 
     def __enter__(self):
-        self.proc = subprocess.Popen(
-            self.command(), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+        self.log_path = Path(tempfile.mkstemp(prefix="idp-bench-server-", suffix=".log")[1])
+        with self.log_path.open("w") as log:
+            self.proc = subprocess.Popen(
+                self.command(), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=log, start_new_session=True)
         ready = self.base + ("/" if self.hello else "/readyz")
         for _ in range(150):
             with contextlib.suppress(requests.RequestException):
@@ -132,6 +135,18 @@ class Server:
         return total
 
 
+def box_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine (load generator, Postgres, Redis included)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_percent(before: tuple[float, float], after: tuple[float, float]) -> float:
+    total = after[1] - before[1]
+    return 100.0 * (after[0] - before[0]) / total if total else 0.0
+
+
 @dataclass
 class Result:
     name: str
@@ -140,13 +155,16 @@ class Result:
     p99_ms: float
     errors: int
     cpu_ms_per_request: float
+    box_busy: float = 0.0  # % of all CPUs busy during the run (everything on the machine)
 
     def row(self) -> str:
         return (f"{self.name:<34} {self.requests_per_s:>9.0f} {self.p50_ms:>8.2f} "
-                f"{self.p99_ms:>8.2f} {self.cpu_ms_per_request:>9.2f} {self.errors:>7}")
+                f"{self.p99_ms:>8.2f} {self.cpu_ms_per_request:>10.2f} {self.errors:>7} "
+                f"{self.box_busy:>6.0f}%")
 
 
-HEADER = f"{'benchmark':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>9} {'errors':>7}"
+HEADER = (f"{'benchmark':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} "
+          f"{'errors':>7} {'box':>7}")
 
 
 def _ms(text: str) -> float:
@@ -174,14 +192,14 @@ def wrk(server: Server, name: str, path: str, *, connections: int, duration: int
             "--latency"]
     if script:
         args += ["-s", script]
-    cpu_before = server.cpu_seconds()
+    cpu_before, box_before = server.cpu_seconds(), box_cpu()
     out = subprocess.run(args + [server.base + path], capture_output=True, text=True,
                          env={**os.environ, **(env or {})}, check=True).stdout
-    cpu = server.cpu_seconds() - cpu_before
+    cpu, box = server.cpu_seconds() - cpu_before, busy_percent(box_before, box_cpu())
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
@@ -189,4 +207,4 @@ def wrk(server: Server, name: str, path: str, *, connections: int, duration: int
     if exhausted:
         errors = max(0, errors - int(exhausted.group(1)))
         total -= int(exhausted.group(1))
-    return Result(name, rps, p50, p99, errors, 1000 * cpu / max(total, 1))
+    return Result(name, rps, p50, p99, errors, 1000 * cpu / max(total, 1), box)

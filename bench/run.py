@@ -24,8 +24,18 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import driver  # noqa: E402
-from harness import HEADER, ROOT, Result, Server, free_port, require_wrk, scratch_environment, wrk  # noqa: E402
+import driver
+from harness import (
+    HEADER,
+    ROOT,
+    Result,
+    Server,
+    box_cpu,
+    free_port,
+    require_wrk,
+    scratch_environment,
+    wrk,
+)
 
 LUA = ROOT / "bench" / "lua"
 ALGS = ("RS256", "ES256", "EdDSA", "PS256")
@@ -76,9 +86,9 @@ class Bench:
     def drive(self, name, mode, client, duration=None, limit=10**9):
         out = driver.drive(mode, self.server.base, self.seed, client,
                            processes=self.args.connections, duration=duration or self.args.duration,
-                           limit=limit, cpu=self.server.cpu_seconds)
+                           limit=limit, cpu=self.server.cpu_seconds, box=box_cpu)
         self.add(Result(name, out["per_s"], out["p50_ms"], out["p99_ms"], out["errors"],
-                        out["cpu_ms"]))
+                        out["cpu_ms"], out["box"]))
         return out["items"]
 
     def flows(self, client, count):
@@ -207,6 +217,8 @@ def main(argv=None) -> None:
                 b = Bench(args, server, seed)
                 run_idp(b)
                 results += b.results
+                if any(r.errors for r in b.results):
+                    print(f"(errors: the server's log is {server.log_path})")
     report(results, base)
     side_benchmarks(args)
 

@@ -16,7 +16,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app
 from flask import request as flask_request
 
-from .clients import find_client
+from . import client_cache
 from .endpoints.introspection import IntrospectionEndpoint
 from .endpoints.revocation import RevocationEndpoint
 from .grants.authorization_code import AuthorizationCodeGrant, OpenIDCodeExtension
@@ -60,7 +60,9 @@ class StoredRequest(OAuth2Request):
 
 class AuthorizationServer(_FlaskAuthorizationServer):
     def query_client(self, client_id):
-        return find_client(client_id)
+        if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+            return None
+        return client_cache.lookup(client_id)
 
     def save_token(self, token, request):
         pass  # each grant stores what it issues (grants/*.py)
