@@ -35,6 +35,7 @@ class Outcome:
     done: int = 0
     errors: int = 0
     latencies: list = field(default_factory=list)  # seconds
+    failures: dict = field(default_factory=dict)  # what went wrong → how often
     items: list = field(default_factory=list)
 
 
@@ -44,14 +45,21 @@ def basic(client: dict) -> str:
 
 
 def sign_in(http: requests.Session, base: str, email: str, password: str) -> bool:
+    """Sign the browser in with the password form (raises Failed saying why not)."""
     page = http.get(base + "/login", timeout=30)
     match = CSRF_RE.search(page.text)
     if not match:
-        return False
+        raise Failed(f"login page {page.status_code}")
     answer = http.post(base + "/login", data={"email": email, "password": password,
                                               "csrf_token": match.group(1), "interaction": ""},
                        allow_redirects=False, timeout=30)
-    return answer.status_code == 302 and "/login" not in answer.headers.get("Location", "")
+    if answer.status_code != 302 or "/login" in answer.headers.get("Location", ""):
+        raise Failed(f"login {answer.status_code}")
+    return True
+
+
+class Failed(Exception):
+    """One iteration failed; the message says where (summed per kind in the report)."""
 
 
 def authorize(http, base, client, redirect_uri) -> str | None:
@@ -62,7 +70,7 @@ def authorize(http, base, client, redirect_uri) -> str | None:
     answer = http.get(f"{base}/oauth2/authorize?{query}", allow_redirects=False, timeout=30)
     location = answer.headers.get("Location", "")
     if answer.status_code != 302 or not location.startswith(redirect_uri):
-        return None
+        raise Failed(f"authorize {answer.status_code} {location[:60]}")
     return (parse_qs(urlsplit(location).query).get("code") or [None])[0]
 
 
@@ -70,43 +78,48 @@ def exchange(http, base, client, redirect_uri, code) -> dict | None:
     answer = http.post(base + "/oauth2/token", data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
         "code_verifier": VERIFIER}, headers={"Authorization": basic(client)}, timeout=30)
-    return answer.json() if answer.status_code == 200 else None
+    if answer.status_code != 200:
+        raise Failed(f"token {answer.status_code} {answer.text[:120]}")
+    return answer.json()
 
 
-def _work(args) -> Outcome:
-    mode, base, seed, client, start_at, deadline, limit = args
+def _work(index, mode, base, seed, client, duration, limit, ready, results) -> None:
+    email = seed["emails"][index % len(seed["emails"])]  # one person per browser
     out = Outcome()
     http = requests.Session()
-    if mode != "login" and not sign_in(http, base, seed["email"], seed["password"]):
+    try:
+        if mode != "login":
+            sign_in(http, base, email, seed["password"])
+    except (requests.RequestException, Failed) as exc:
         out.errors += 1
-        return out
-    time.sleep(max(0.0, start_at - time.time()))  # every browser signed in: start together
+        out.failures[f"sign-in: {exc}"] = 1
+        limit = 0
+    ready.wait()  # every browser signed in: the timed part starts together
+    deadline = time.time() + duration
     while time.time() < deadline and out.done < limit:
         started = time.perf_counter()
         try:
-            ok = _step(mode, http, base, seed, client, out)
-        except requests.RequestException:
+            ok = _step(mode, http, base, seed, client, out, email)
+        except (requests.RequestException, Failed) as exc:
+            kind = str(exc) if isinstance(exc, Failed) else type(exc).__name__
+            out.failures[kind] = out.failures.get(kind, 0) + 1
             ok = False
         if ok:
             out.done += 1
             out.latencies.append(time.perf_counter() - started)
         else:
             out.errors += 1
-    return out
+    results.put(out)
 
 
-def _step(mode, http, base, seed, client, out) -> bool:
+def _step(mode, http, base, seed, client, out, email) -> bool:
     if mode == "login":
-        return sign_in(requests.Session(), base, seed["email"], seed["password"])
+        return sign_in(requests.Session(), base, email, seed["password"])
     code = authorize(http, base, client, seed["redirect_uri"])
-    if code is None:
-        return False
     if mode == "authorize":
         out.items.append(code)
         return True
     tokens = exchange(http, base, client, seed["redirect_uri"], code)
-    if tokens is None:
-        return False
     out.items.append((tokens.get("refresh_token"), tokens.get("access_token")))
     return True
 
@@ -115,21 +128,30 @@ def drive(mode: str, base: str, seed: dict, client: dict, *, processes: int,
           duration: float, limit: int = 10**9, cpu=lambda: 0.0, box=lambda: (0, 0)) -> dict:
     """Run ``processes`` browsers for ``duration`` seconds (or ``limit`` iterations in all).
 
-    The browsers sign in first (not timed); ``cpu()`` (the server's CPU seconds)
-    is sampled at the common start and after the last browser finishes.
+    The browsers sign in first (not timed) and wait at a barrier; ``cpu()`` (the
+    server's CPU seconds) and ``box()`` are sampled at the common start and after
+    the last browser finishes.
     """
     per_process = -(-limit // processes)
-    start_at = time.time() + 1.0 + 0.3 * processes
-    jobs = [(mode, base, seed, client, start_at, start_at + duration, per_process)] * processes
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        pending = pool.map_async(_work, jobs)
-        time.sleep(max(0.0, start_at - time.time()))
-        cpu_before, box_before = cpu(), box()
-        outcomes = pending.get()
-        elapsed, cpu_used = time.time() - start_at, cpu() - cpu_before
-        box_after = box()
+    context = multiprocessing.get_context("fork")
+    ready, results = context.Barrier(processes + 1), context.Queue()
+    workers = [context.Process(target=_work, args=(i, mode, base, seed, client, duration,
+                                                   per_process, ready, results))
+               for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    ready.wait(timeout=300)
+    start_at, cpu_before, box_before = time.time(), cpu(), box()
+    outcomes = [results.get(timeout=duration + 120) for _ in workers]
+    elapsed, cpu_used, box_after = time.time() - start_at, cpu() - cpu_before, box()
+    for worker in workers:
+        worker.join()
     latencies = sorted(x for o in outcomes for x in o.latencies)
     done = sum(o.done for o in outcomes)
+    failures = {}
+    for o in outcomes:
+        for kind, n in o.failures.items():
+            failures[kind] = failures.get(kind, 0) + n
     return {"done": done, "errors": sum(o.errors for o in outcomes), "elapsed": elapsed,
             "cpu_ms": 1000 * cpu_used / max(done, 1),
             "box": 100.0 * (box_after[0] - box_before[0]) / max(box_after[1] - box_before[1], 1),
@@ -137,4 +159,5 @@ def drive(mode: str, base: str, seed: dict, client: dict, *, processes: int,
             "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
             if latencies else 0.0,
+            "failures": failures,
             "items": [item for o in outcomes for item in o.items]}

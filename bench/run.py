@@ -89,6 +89,8 @@ class Bench:
                            limit=limit, cpu=self.server.cpu_seconds, box=box_cpu)
         self.add(Result(name, out["per_s"], out["p50_ms"], out["p99_ms"], out["errors"],
                         out["cpu_ms"], out["box"]))
+        for kind, count in sorted(out["failures"].items(), key=lambda kv: -kv[1])[:5]:
+            print(f"    {count} x {kind}", flush=True)
         return out["items"]
 
     def flows(self, client, count):

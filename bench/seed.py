@@ -17,7 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 REDIRECT = "http://127.0.0.1:9/callback"
-EMAIL, PASSWORD = "bench@bench.example", "correct horse battery staple 42"
+PASSWORD = "correct horse battery staple 42"
+# One person per simulated browser: the lockout counts password attempts in
+# flight per account (5), so 16 browsers signing in as one person would be refused.
+PEOPLE = 64
 ALGS = ("RS256", "ES256", "EdDSA", "PS256")
 
 
@@ -27,17 +30,21 @@ def _client(create_client, name, **options):
 
 
 def seed() -> dict:
-    from idp.accounts.users import create_user
+    from idp.accounts.passwords import hash_password
+    from idp.accounts.users import create_user, set_password_hash
     from idp.oidc.clients import create_client
     from idp.orgs import organizations, plans, subscriptions
 
-    create_user(EMAIL, PASSWORD)
+    shared_hash = hash_password(PASSWORD)  # one argon2id hash, stored for everyone
     org = organizations.create_organization("Bench Ltd")
-    organizations.add_member(org.id, EMAIL)
-    plans.create_plan("suite", "Suite", ["building", "project", "asset"])
+    plans.create_plan("suite", "Suite", ["building", "project", "asset"], seats=PEOPLE)
     subscriptions.start(org.id, "suite")
+    emails = [f"bench{i}@bench.example" for i in range(PEOPLE)]
+    for email in emails:
+        set_password_hash(create_user(email), shared_hash)
+        organizations.add_member(org.id, email)
     return {
-        "email": EMAIL, "password": PASSWORD, "redirect_uri": REDIRECT,
+        "emails": emails, "password": PASSWORD, "redirect_uri": REDIRECT,
         "organization_id": org.id,
         "portal": _client(create_client, "Bench portal"),
         "product": _client(create_client, "Bench Project", product="project"),
