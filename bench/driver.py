@@ -125,7 +125,8 @@ def _step(mode, http, base, seed, client, out, email) -> bool:
 
 
 def drive(mode: str, base: str, seed: dict, client: dict, *, processes: int,
-          duration: float, limit: int = 10**9, cpu=lambda: 0.0, box=lambda: (0, 0)) -> dict:
+          duration: float, limit: int = 10**9, cpu=lambda: 0.0, box=lambda: (0, 0),
+          db=lambda: 0.0) -> dict:
     """Run ``processes`` browsers for ``duration`` seconds (or ``limit`` iterations in all).
 
     The browsers sign in first (not timed) and wait at a barrier; ``cpu()`` (the
@@ -141,9 +142,10 @@ def drive(mode: str, base: str, seed: dict, client: dict, *, processes: int,
     for worker in workers:
         worker.start()
     ready.wait(timeout=300)
-    start_at, cpu_before, box_before = time.time(), cpu(), box()
+    start_at, cpu_before, box_before, db_before = time.time(), cpu(), box(), db()
     outcomes = [results.get(timeout=duration + 120) for _ in workers]
     elapsed, cpu_used, box_after = time.time() - start_at, cpu() - cpu_before, box()
+    db_used = db() - db_before
     for worker in workers:
         worker.join()
     latencies = sorted(x for o in outcomes for x in o.latencies)
@@ -153,7 +155,7 @@ def drive(mode: str, base: str, seed: dict, client: dict, *, processes: int,
         for kind, n in o.failures.items():
             failures[kind] = failures.get(kind, 0) + n
     return {"done": done, "errors": sum(o.errors for o in outcomes), "elapsed": elapsed,
-            "cpu_ms": 1000 * cpu_used / max(done, 1),
+            "cpu_ms": 1000 * cpu_used / max(done, 1), "db_ms": 1000 * db_used / max(done, 1),
             "box": 100.0 * (box_after[0] - box_before[0]) / max(box_after[1] - box_before[1], 1),
             "per_s": done / elapsed if elapsed else 0.0,
             "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,

@@ -123,16 +123,30 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User+system CPU of the server's process group so far (children included)."""
-        total = 0.0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            with contextlib.suppress(OSError, IndexError):
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                fields = stat[stat.rindex(")") + 2:].split()
-                if int(fields[2]) == self.proc.pid:  # process group id
-                    total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-        return total
+        return _cpu(lambda pid, fields: int(fields[2]) == self.proc.pid)  # process group id
+
+    def db_cpu_seconds(self) -> float:
+        """CPU of the Postgres backends serving this server's database (0 for the baseline)."""
+        name = self.env.get("IDP_DATABASE_URL", "").rsplit("/", 1)[-1]
+        if self.hello or not name:
+            return 0.0
+
+        def ours(pid, fields):
+            return f" {name} ".encode() in Path(f"/proc/{pid}/cmdline").read_bytes() + b" "
+        return _cpu(ours)
+
+
+def _cpu(select) -> float:
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if select(pid, fields):
+                total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
 
 
 def box_cpu() -> tuple[float, float]:
@@ -156,15 +170,16 @@ class Result:
     errors: int
     cpu_ms_per_request: float
     box_busy: float = 0.0  # % of all CPUs busy during the run (everything on the machine)
+    db_ms_per_request: float = 0.0  # CPU of its Postgres backends
 
     def row(self) -> str:
         return (f"{self.name:<34} {self.requests_per_s:>9.0f} {self.p50_ms:>8.2f} "
-                f"{self.p99_ms:>8.2f} {self.cpu_ms_per_request:>10.2f} {self.errors:>7} "
-                f"{self.box_busy:>6.0f}%")
+                f"{self.p99_ms:>8.2f} {self.cpu_ms_per_request:>10.2f} "
+                f"{self.db_ms_per_request:>9.2f} {self.errors:>7} {self.box_busy:>6.0f}%")
 
 
 HEADER = (f"{'benchmark':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} "
-          f"{'errors':>7} {'box':>7}")
+          f"{'db ms/req':>9} {'errors':>7} {'box':>7}")
 
 
 def _ms(text: str) -> float:
@@ -192,10 +207,11 @@ def wrk(server: Server, name: str, path: str, *, connections: int, duration: int
             "--latency"]
     if script:
         args += ["-s", script]
-    cpu_before, box_before = server.cpu_seconds(), box_cpu()
+    cpu_before, db_before, box_before = server.cpu_seconds(), server.db_cpu_seconds(), box_cpu()
     out = subprocess.run(args + [server.base + path], capture_output=True, text=True,
                          env={**os.environ, **(env or {})}, check=True).stdout
     cpu, box = server.cpu_seconds() - cpu_before, busy_percent(box_before, box_cpu())
+    db_cpu = server.db_cpu_seconds() - db_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))
@@ -207,4 +223,5 @@ def wrk(server: Server, name: str, path: str, *, connections: int, duration: int
     if exhausted:
         errors = max(0, errors - int(exhausted.group(1)))
         total -= int(exhausted.group(1))
-    return Result(name, rps, p50, p99, errors, 1000 * cpu / max(total, 1), box)
+    return Result(name, rps, p50, p99, errors, 1000 * cpu / max(total, 1), box,
+                  1000 * db_cpu / max(total, 1))

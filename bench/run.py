@@ -86,9 +86,10 @@ class Bench:
     def drive(self, name, mode, client, duration=None, limit=10**9):
         out = driver.drive(mode, self.server.base, self.seed, client,
                            processes=self.args.connections, duration=duration or self.args.duration,
-                           limit=limit, cpu=self.server.cpu_seconds, box=box_cpu)
+                           limit=limit, cpu=self.server.cpu_seconds, box=box_cpu,
+                           db=self.server.db_cpu_seconds)
         self.add(Result(name, out["per_s"], out["p50_ms"], out["p99_ms"], out["errors"],
-                        out["cpu_ms"], out["box"]))
+                        out["cpu_ms"], out["box"], out["db_ms"]))
         for kind, count in sorted(out["failures"].items(), key=lambda kv: -kv[1])[:5]:
             print(f"    {count} x {kind}", flush=True)
         return out["items"]

@@ -25,7 +25,7 @@ def test_run_prints_settings_baseline_and_discovery_figures():
     text = out.stdout
     assert "workers 1" in text and "connections 4" in text and "duration 1s" in text
     assert re.search(r"CPUs \d+", text)
-    row = re.search(r"^discovery\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+\d+%\s+"
+    row = re.search(r"^discovery\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+(\d+)\s+\d+%\s+"
                     r"([\d.]+)", text, re.MULTILINE)
     assert row, text
     requests_per_s, errors, ratio = int(row.group(1)), int(row.group(5)), float(row.group(6))
