@@ -72,27 +72,44 @@ def scratch_environment(port: int):
 
 @dataclass
 class Server:
-    """The IdP under gunicorn (`idp serve`), in its own process group."""
+    """The IdP under gunicorn (`idp serve`), in its own process group.
+
+    ``hello=True`` runs the bare Flask baseline (bench/hello_app.py) under the
+    same gunicorn settings instead.
+    """
 
     env: dict
     port: int
     workers: int
     threads: int
+    worker_class: str = "gthread"
+    hello: bool = False
     proc: subprocess.Popen | None = None
+    log_path: Path | None = None  # the server's stderr (read it when a run shows errors)
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        if self.hello:
+            return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+                    "--workers", str(self.workers), "--worker-class", self.worker_class,
+                    "--threads", str(self.threads), "bench.hello_app:app"]
+        return [sys.executable, "-m", "idp", "serve", "--port", str(self.port),
+                "--workers", str(self.workers), "--threads", str(self.threads),
+                "--worker-class", self.worker_class]
+
     def __enter__(self):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "idp", "serve", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+        self.log_path = Path(tempfile.mkstemp(prefix="idp-bench-server-", suffix=".log")[1])
+        with self.log_path.open("w") as log:
+            self.proc = subprocess.Popen(
+                self.command(), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=log, start_new_session=True)
+        ready = self.base + ("/" if self.hello else "/readyz")
         for _ in range(150):
             with contextlib.suppress(requests.RequestException):
-                if requests.get(self.base + "/readyz", timeout=1).status_code == 200:
+                if requests.get(ready, timeout=1).status_code == 200:
                     return self
             time.sleep(0.2)
         self.__exit__()
@@ -106,16 +123,42 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User+system CPU of the server's process group so far (children included)."""
-        total = 0.0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            with contextlib.suppress(OSError, IndexError):
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                fields = stat[stat.rindex(")") + 2:].split()
-                if int(fields[2]) == self.proc.pid:  # process group id
-                    total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-        return total
+        return _cpu(lambda pid, fields: int(fields[2]) == self.proc.pid)  # process group id
+
+    def db_cpu_seconds(self) -> float:
+        """CPU of the Postgres backends serving this server's database (0 for the baseline)."""
+        name = self.env.get("IDP_DATABASE_URL", "").rsplit("/", 1)[-1]
+        if self.hello or not name:
+            return 0.0
+
+        def ours(pid, fields):
+            return f" {name} ".encode() in Path(f"/proc/{pid}/cmdline").read_bytes() + b" "
+        return _cpu(ours)
+
+
+def _cpu(select) -> float:
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if select(pid, fields):
+                total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
+
+
+def box_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine (load generator, Postgres, Redis included)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_percent(before: tuple[float, float], after: tuple[float, float]) -> float:
+    total = after[1] - before[1]
+    return 100.0 * (after[0] - before[0]) / total if total else 0.0
 
 
 @dataclass
@@ -126,13 +169,17 @@ class Result:
     p99_ms: float
     errors: int
     cpu_ms_per_request: float
+    box_busy: float = 0.0  # % of all CPUs busy during the run (everything on the machine)
+    db_ms_per_request: float = 0.0  # CPU of its Postgres backends
 
     def row(self) -> str:
         return (f"{self.name:<34} {self.requests_per_s:>9.0f} {self.p50_ms:>8.2f} "
-                f"{self.p99_ms:>8.2f} {self.cpu_ms_per_request:>9.2f} {self.errors:>7}")
+                f"{self.p99_ms:>8.2f} {self.cpu_ms_per_request:>10.2f} "
+                f"{self.db_ms_per_request:>9.2f} {self.errors:>7} {self.box_busy:>6.0f}%")
 
 
-HEADER = f"{'benchmark':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>9} {'errors':>7}"
+HEADER = (f"{'benchmark':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} "
+          f"{'db ms/req':>9} {'errors':>7} {'box':>7}")
 
 
 def _ms(text: str) -> float:
@@ -140,23 +187,41 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(server: Server, name: str, path: str, *, connections: int, duration: int,
-        script: str | None = None, env: dict | None = None) -> Result:
-    """Drive ``path`` with wrk; return throughput, latency percentiles and server CPU."""
+WRK_MISSING = "bench: wrk is not installed (apt-get install wrk)"
+
+
+def require_wrk() -> None:
     if not shutil.which("wrk"):
-        sys.exit("bench: wrk is not installed (apt-get install wrk)")
-    args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
+        sys.exit(WRK_MISSING)
+
+
+def wrk(server: Server, name: str, path: str, *, connections: int, duration: int,
+        script: str | None = None, env: dict | None = None, threads: int = 2) -> Result:
+    """Drive ``path`` with wrk; return throughput, latency percentiles and server CPU.
+
+    A script that runs out of single-use inputs stops early and prints
+    ``EXHAUSTED n`` (requests sent with no input left); those are not errors.
+    """
+    require_wrk()
+    args = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s",
+            "--latency"]
     if script:
         args += ["-s", script]
-    cpu_before = server.cpu_seconds()
+    cpu_before, db_before, box_before = server.cpu_seconds(), server.db_cpu_seconds(), box_cpu()
     out = subprocess.run(args + [server.base + path], capture_output=True, text=True,
                          env={**os.environ, **(env or {})}, check=True).stdout
-    cpu = server.cpu_seconds() - cpu_before
+    cpu, box = server.cpu_seconds() - cpu_before, busy_percent(box_before, box_cpu())
+    db_cpu = server.db_cpu_seconds() - db_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
-    return Result(name, rps, p50, p99, errors, 1000 * cpu / max(total, 1))
+    exhausted = re.search(r"EXHAUSTED (\d+)", out)
+    if exhausted:
+        errors = max(0, errors - int(exhausted.group(1)))
+        total -= int(exhausted.group(1))
+    return Result(name, rps, p50, p99, errors, 1000 * cpu / max(total, 1), box,
+                  1000 * db_cpu / max(total, 1))

@@ -132,6 +132,7 @@ def clean(app, _signing_key_rows):
             db.session.add(Product(**product))
         db.session.commit()
         invalidate(broadcast=False)
+        app.extensions["idp.client_cache"].drop("*")  # the truncated clients are gone
     clock.reset()
     yield
     clock.reset()

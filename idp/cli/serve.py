@@ -34,7 +34,9 @@ def prepare(app) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Threads per worker (gunicorn gthread).")
-def serve(host, port, workers, threads):
+@click.option("--worker-class", type=click.Choice(["gthread", "sync"]), default="gthread",
+              show_default=True, help="gunicorn worker model (docs/performance.md: why gthread).")
+def serve(host, port, workers, threads, worker_class):
     """Run the IdP (prints the issuer URL)."""
     from ..app import create_app  # noqa: F401  (import errors surface before gunicorn starts)
 
@@ -58,8 +60,10 @@ def serve(host, port, workers, threads):
     database = "SQLite (embedded)" if settings.embedded_database else "PostgreSQL"
     store = "in-process store (embedded)" if settings.embedded_store else "Redis"
     click.echo(f"Tomps Identity: issuer {issuer}  ({database}, {store})")
-    click.echo(f"listening on http://{host}:{port}  (workers {workers}, threads {threads})")
-    _run_gunicorn(overrides, host, port, workers, threads)
+    threads = threads if worker_class == "gthread" else 1
+    click.echo(f"listening on http://{host}:{port}  "
+               f"(workers {workers}, {worker_class}, threads {threads})")
+    _run_gunicorn(overrides, host, port, workers, threads, worker_class)
 
 
 def _multiprocess_metrics() -> None:
@@ -84,14 +88,14 @@ def _child_exit(server, worker) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
-def _run_gunicorn(overrides, host, port, workers, threads) -> None:
+def _run_gunicorn(overrides, host, port, workers, threads, worker_class="gthread") -> None:
     from gunicorn.app.base import BaseApplication
 
     class IdPApplication(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("worker_class", worker_class)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 10)

@@ -64,9 +64,14 @@ def is_revoked(kid: str) -> bool:
 
 
 def _load(cache: _Cache) -> None:
+    # A kid names one immutable key: keep what was decrypted and imported before
+    # (an RSA import with its key checks costs tens of milliseconds; every worker
+    # reloads every CACHE_SECONDS). Which kids sign is still read from the database.
+    imported = {kid: key for kid, key in cache.signing.values()}
     signing = {}
     for row in active_keys():
-        signing[row.alg] = (row.kid, import_key(open_private(row), KTY[row.alg]))
+        key = imported.get(row.kid) or import_key(open_private(row), KTY[row.alg])
+        signing[row.alg] = (row.kid, key)
     public_dicts = [_public_only(row.public_jwk) for row in published_keys()]
     cache.signing = signing
     cache.public_dicts = public_dicts
@@ -93,9 +98,13 @@ def sign(claims: dict, alg: str | None = None, typ: str | None = None) -> str:
     """Return a compact JWS of ``claims`` signed by the active key for ``alg``."""
     alg = alg or current_app.config["IDP"].default_signing_alg
     cache = _fresh()
+    # One store read per signature on the usual path (the revoked mark is checked
+    # again only after a reload, not twice for a key that is fine).
     if alg in cache.signing and is_revoked(cache.signing[alg][0]):
         cache = _fresh(force=True)  # revoked on another instance a moment ago
-    if alg not in cache.signing or is_revoked(cache.signing[alg][0]):
+        if alg in cache.signing and is_revoked(cache.signing[alg][0]):
+            raise NoSigningKey(f"no active {alg} signing key")
+    if alg not in cache.signing:
         raise NoSigningKey(f"no active {alg} signing key")
     kid, key = cache.signing[alg]
     header = {"alg": alg, "kid": kid}

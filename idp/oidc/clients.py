@@ -11,6 +11,7 @@ from ..accounts.passwords import generate_secret, hash_password
 from ..extensions import db
 from ..storage.models import Client
 from ..storage.transaction import transaction
+from . import client_cache
 from .uris import InvalidURI, validate_uri
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
@@ -80,8 +81,8 @@ def create_client(name: str, redirect_uris: list[str], *, public: bool = False,
     if not public and method == "none":
         raise ClientError("a confidential client needs client_secret_basic or client_secret_post")
     grants = list(grant_types or ["authorization_code", "refresh_token"])
-    fields = dict(token_endpoint_auth_method=method, product=product, grant_types=grants,
-                  id_token_signed_response_alg=id_token_signed_response_alg)
+    fields = {"token_endpoint_auth_method": method, "product": product, "grant_types": grants,
+              "id_token_signed_response_alg": id_token_signed_response_alg}
     _check(fields)
     if public and "client_credentials" in grants:
         raise ClientError("a public client cannot use client_credentials")
@@ -101,6 +102,7 @@ def create_client(name: str, redirect_uris: list[str], *, public: bool = False,
                     secret_hash=hash_password(secret) if secret else None, scope=scope, **fields)
     with transaction() as session:
         session.add(client)
+    client_cache.invalidate(client.client_id)  # a reused id must not meet an old snapshot
     _ensure_alg(id_token_signed_response_alg)
     audit.record("client.created", client_id=client.client_id, outcome="success",
                  detail={"name": name, "public": public, "first_party": first_party,
@@ -135,6 +137,7 @@ def update_client(client_id: str, **changes) -> Client:
         for key, value in changes.items():
             if value is not None:
                 setattr(client, key, value)
+    client_cache.invalidate(client_id)
     _ensure_alg(changes.get("id_token_signed_response_alg"))
     audit.record("client.updated", client_id=client_id, outcome="success",
                  detail={k: v for k, v in changes.items() if v is not None})
@@ -148,6 +151,7 @@ def rotate_secret(client_id: str) -> tuple[Client, str]:
     secret = generate_secret()
     with transaction():
         client.secret_hash = hash_password(secret)
+    client_cache.invalidate(client_id)  # the old secret stops working in every process
     audit.record("client.secret_rotated", client_id=client_id, outcome="success")
     return client, secret
 
@@ -156,6 +160,7 @@ def delete_client(client_id: str) -> None:
     client = get_client(client_id)
     with transaction() as session:
         session.delete(client)
+    client_cache.invalidate(client_id)
     audit.record("client.deleted", client_id=client_id, outcome="success")
 
 

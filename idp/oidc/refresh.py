@@ -48,13 +48,17 @@ def find(token) -> RefreshToken | None:
     return db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(token)))
 
 
+def new_family_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
 def issue(client, user_id: int, scope: str, context: dict, *, offline: bool, kid: str | None,
           family_id: str | None = None, parent_id: int | None = None) -> str:
     """Add a new refresh token row (the caller's transaction commits); return the token."""
     token = secrets.token_urlsafe(48)
     lifetime = current_app.config["IDP"].refresh_token_lifetime
     db.session.add(RefreshToken(
-        token_hash=digest(token), family_id=family_id or secrets.token_urlsafe(24),
+        token_hash=digest(token), family_id=family_id or new_family_id(),
         parent_id=parent_id, client_id=client.client_id, user_id=user_id,
         sid=context.get("sid"), scope=scope or "", offline=offline, kid=kid,
         auth_time=context.get("auth_time"), amr=list(context.get("amr") or []),

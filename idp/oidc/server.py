@@ -19,7 +19,7 @@ from flask import request as flask_request
 
 from .. import audit
 from ..ops.metrics import count_token
-from .clients import find_client
+from . import client_cache
 from .endpoints.introspection import IntrospectionEndpoint
 from .endpoints.revocation import RevocationEndpoint
 from .errors import UnsupportedGrantTypeError
@@ -68,7 +68,9 @@ class StoredRequest(OAuth2Request):
 
 class AuthorizationServer(_FlaskAuthorizationServer):
     def query_client(self, client_id):
-        return find_client(client_id)
+        if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+            return None
+        return client_cache.lookup(client_id)
 
     def save_token(self, token, request):
         pass  # each grant stores what it issues (grants/*.py)
@@ -96,7 +98,7 @@ class AuthorizationServer(_FlaskAuthorizationServer):
             error.grant_type = error.grant_type if _SAFE_NAME.match(str(error.grant_type)) \
                 else "(this value)"
         if client is None:  # not authenticated: name it only when it is a client we know
-            client = find_client(claimed_client_id(flask_request))
+            client = self.query_client(claimed_client_id(flask_request))
         audit.record("token.refused", client_id=client.client_id if client else None,
                      outcome="failure", reason=error.error,
                      detail={"grant_type": str(flask_request.form.get("grant_type", ""))[:40],

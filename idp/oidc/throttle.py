@@ -16,7 +16,7 @@ import binascii
 from urllib.parse import unquote
 
 from ..ratelimit import limit_client
-from .clients import find_client
+from .client_cache import lookup
 
 UNKNOWN = "unknown"
 
@@ -38,7 +38,12 @@ def claimed_client_id(request) -> str | None:
 def limit(request, endpoint: str = "token") -> str | None:
     """Count one request of the client it names; return that client_id when known."""
     client_id = claimed_client_id(request)
-    known = client_id if find_client(client_id) is not None else None
+    # The process's client cache answers this: no database round trip per request.
+    known = client_id if _registered(client_id) else None
     bucket = known or UNKNOWN
     limit_client(bucket if endpoint == "token" else f"{bucket}:{endpoint}")
     return known
+
+
+def _registered(client_id) -> bool:
+    return isinstance(client_id, str) and 0 < len(client_id) <= 64 and lookup(client_id) is not None

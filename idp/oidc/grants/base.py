@@ -43,8 +43,10 @@ def mint(client, user, scope: str, context: dict, *, with_refresh: bool,
     issued = {"jti": claims["jti"], "exp": claims["exp"], "family_id": None}
     if with_refresh and user is not None:
         offline = "offline_access" in (scope or "").split()
+        # A new family's id is chosen here, so no SELECT is needed to learn it afterwards.
+        family_id = family_id or refresh.new_family_id()
         token["refresh_token"] = refresh.issue(
             client, user.id, scope, context, offline=offline, kid=kid_of(access),
             family_id=family_id, parent_id=parent_id)
-        issued["family_id"] = family_id or refresh.family_of(token["refresh_token"])
+        issued["family_id"] = family_id
     return token, issued
