@@ -8,6 +8,7 @@ Nothing is faked: the suite fails loudly when Postgres or Redis is missing.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 
@@ -213,3 +214,35 @@ def instances(clean):
     yield factory
     for application in made:
         dispose(application)
+
+
+@pytest.fixture
+def run(clean):
+    """Run `idp ...` in-process (same env as the app); returns (exit_code, stdout, stderr).
+
+    Each command builds its own app and gives its connections back when it ends
+    (idp.cli.output.with_app), like a real invocation.
+    """
+    from click.testing import CliRunner
+
+    from idp.cli import cli
+
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        result = runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+@pytest.fixture
+def run_json(run):
+    """Run `idp ... --json`, assert success, return the parsed output."""
+
+    def invoke(*args, input=None):
+        code, out, err = run(*args, "--json", input=input)
+        assert code == 0, err
+        return json.loads(out)
+
+    return invoke

@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from .factories import SERVER_KEY
@@ -21,52 +19,3 @@ def notify(web):
                                     content_type="application/json")
 
     return post
-
-
-@pytest.fixture
-def run(clean, monkeypatch):
-    """`idp ...` in-process, like tests/cli's ``run``, but each command's app releases its
-    database connections at once (the suite shares one Postgres with other runs)."""
-    from click.testing import CliRunner
-
-    from idp.cli import cli, output
-
-    created = []
-    original = output.make_app
-
-    def tracked(**overrides):
-        app = original(**overrides)
-        created.append(app)
-        return app
-
-    monkeypatch.setattr(output, "make_app", tracked)
-
-    def invoke(*args, input=None):
-        try:
-            result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-        finally:
-            _dispose(created)
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
-
-
-def _dispose(apps):
-    from idp.extensions import db
-
-    while apps:
-        app = apps.pop()
-        with app.app_context():
-            db.engine.dispose()
-        for unsubscribe in app.extensions.get("idp.unsubscribe", []):
-            unsubscribe()
-
-
-@pytest.fixture
-def run_json(run):
-    def invoke(*args, input=None):
-        code, out, err = run(*args, "--json", input=input)
-        assert code == 0, err
-        return json.loads(out)
-
-    return invoke

@@ -3,32 +3,10 @@ import time
 import pytest
 
 from idp import clock
-from tests.cli.conftest import run, run_json  # noqa: F401  (the CLI fixtures)
-
-
-@pytest.fixture(autouse=True)
-def _close_cli_apps(monkeypatch):
-    """Each `idp` call in-process builds an app; close its pool and listener afterwards.
-
-    The shared Postgres has a connection limit that parallel test runs share.
-    """
-    from idp.cli import output
-    from idp.extensions import db
-
-    made = []
-    original = output.make_app
-
-    def tracked(**overrides):
-        made.append(original(**overrides))
-        return made[-1]
-
-    monkeypatch.setattr(output, "make_app", tracked)
-    yield
-    for built in made:
-        _close(built, db)
 
 
 def _close(built, db) -> None:
+    """Give back a second instance's pool and listener."""
     for unsubscribe in built.extensions.get("idp.unsubscribe", []):
         unsubscribe()
     with built.app_context():
