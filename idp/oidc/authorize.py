@@ -25,6 +25,7 @@ from .errors import (
     RegistrationNotSupportedError,
     RequestNotSupportedError,
     RequestURINotSupportedError,
+    UnsupportedResponseTypeError,
 )
 from .grants.base import load_user
 from .server import authorization
@@ -47,6 +48,11 @@ def handle(oauth_request, interaction_id: str | None = None):
     mode = response_mode_of(oauth_request)
     try:
         grant = authorization.get_consent_grant(request=oauth_request, end_user=None)
+    except UnsupportedResponseTypeError as error:
+        # Authlib 1.9 swaps this error's arguments; say it plainly (RFC 6749 §4.1.2.1).
+        error.response_type = str(oauth_request.payload.response_type or "")[:40]
+        error.get_error_description = lambda: "Only response_type=code is supported."
+        return render.authorize_error(error, mode)
     except OAuth2Error as error:
         return render.authorize_error(error, mode)
     except ValueError:  # Authlib refuses to echo unprintable input in a description

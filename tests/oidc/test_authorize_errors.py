@@ -57,8 +57,9 @@ def _redirected_error(resp, flow, error):
 
 @pytest.mark.parametrize("response_type", ["token", "id_token", "code id_token", "none", "x"])
 def test_unsupported_response_type_is_redirected(flow, response_type):
-    _redirected_error(flow.authorize(response_type=response_type), flow,
-                      "unsupported_response_type")
+    params = _redirected_error(flow.authorize(response_type=response_type), flow,
+                               "unsupported_response_type")
+    assert params["error_description"] == "Only response_type=code is supported."
 
 
 def test_missing_response_type_is_redirected(flow):
