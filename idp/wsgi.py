@@ -1,8 +1,30 @@
 """WSGI entry point for gunicorn in production: ``gunicorn idp.wsgi:app``.
 
-Nothing else runs here: migrations are `idp db upgrade`, keys are `idp keys`.
+Each worker checks it can serve (schema current, keys open under the KEK, a first
+signing key) and exits with one line otherwise. Migrations stay explicit
+(`idp db upgrade`); keys are managed with `idp keys`.
 """
 
-from . import create_app
+import sys
 
-app = create_app()
+from . import create_app
+from .config import ConfigError
+from .keystore.envelope import EnvelopeError
+from .keystore.kek import KeyEncryptionKeyError
+from .startup import StartupError, check_ready
+
+
+def _build():
+    try:
+        application = create_app()
+        check_ready(application, announce=lambda line: print(f"idp: {line}", file=sys.stderr))
+        return application
+    except ConfigError as exc:
+        reason = "configuration: " + "; ".join(exc.problems)
+    except (StartupError, KeyEncryptionKeyError, EnvelopeError) as exc:
+        reason = str(exc)
+    print(f"idp: {reason}", file=sys.stderr)
+    sys.exit(1)
+
+
+app = _build()

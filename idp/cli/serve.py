@@ -9,23 +9,12 @@ from .output import fail, make_app
 
 def prepare(app) -> None:
     """Schema and first key: automatic in the embedded default, checked otherwise."""
-    from ..keystore.envelope import EnvelopeError
-    from ..keystore.keys import check_keys_open, ensure_active_key
-    from ..storage import migrate
+    from ..startup import StartupError, check_ready
 
-    settings = app.config["IDP"]
-    with app.app_context():
-        if settings.embedded_database:
-            migrate.upgrade()
-        elif migrate.current_revision() != migrate.head_revision():
-            fail("the database schema is not current: run `idp db upgrade` first")
-        try:
-            check_keys_open()
-        except EnvelopeError as exc:
-            fail(str(exc))
-        created = ensure_active_key(settings.default_signing_alg)
-        if created is not None:
-            click.echo(f"created a first {created.alg} signing key {created.kid}", err=True)
+    try:
+        check_ready(app, announce=lambda line: click.echo(line, err=True))
+    except StartupError as exc:
+        fail(str(exc))
 
 
 @click.command()

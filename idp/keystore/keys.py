@@ -8,6 +8,7 @@ from flask import current_app
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..extensions import db
@@ -139,8 +140,11 @@ def ensure_active_key(alg: str = "RS256") -> SigningKey | None:
     """Create and activate a first key for ``alg`` when none is active; return it if created."""
     if any(k.alg == alg for k in active_keys()):
         return None
-    with transaction():
-        return new_key(alg, state="active")
+    try:
+        with transaction():
+            return new_key(alg, state="active")
+    except IntegrityError:
+        return None  # another instance starting at the same moment made it (one active per alg)
 
 
 def check_keys_open() -> None:
