@@ -5,15 +5,17 @@
 Deterministic where the HTTP benchmark is noisy: the app is built in this
 process against a scratch Postgres database and Redis prefix (bench/harness.py,
 seeded by bench/seed.py), an access token is minted for the portal client, and
-N requests per endpoint go through ``app.test_client()``, timed with
-``time.process_time()`` (this process's CPU only: the load generator and the
-HTTP server are not in it, Postgres and Redis are not either). SQL statements
+N requests per endpoint go through ``app.test_client()`` in 5 rounds, timed
+with ``time.process_time()`` (the least of the rounds is reported: other work
+on the box only adds). That is this process's CPU only: the HTTP server and the
+load generator are not in it, Postgres and Redis are not either. SQL statements
 are counted with SQLAlchemy's ``before_cursor_execute``, Redis calls by
 wrapping the client's ``execute_command``. ``hello`` is a bare Flask app
 through the same test client (the floor); ``hello_idp`` is a route of the
 IdP's own app that does nothing, so ``hello_idp - hello`` is what the
-per-request middleware costs. ``--profile NAME`` prints cProfile's top
-functions for one endpoint.
+per-request middleware costs. ``--access-log`` measures with the JSON access
+line on (production's INFO level; the HTTP benchmark runs at WARNING).
+``--profile NAME`` prints cProfile's top functions for one endpoint.
 """
 
 from __future__ import annotations
@@ -111,11 +113,14 @@ def measure(http, counters, method, path, kwargs, n: int, expect=(200,)) -> dict
     if response.status_code not in expect:
         sys.exit(f"{method} {path}: {response.status_code} {response.get_data(as_text=True)[:200]}")
     counters.sql = counters.redis = 0
-    started = time.process_time()
-    for _ in range(n):
-        http.open(path, method=method, **kwargs)
-    cpu = time.process_time() - started
-    return {"cpu_ms": 1000 * cpu / n, "sql": counters.sql / n, "redis": counters.redis / n}
+    rounds, best = 5, float("inf")
+    for _ in range(rounds):  # the least CPU of 5 rounds: other work on the box only adds
+        started = time.process_time()
+        for _ in range(n // rounds):
+            http.open(path, method=method, **kwargs)
+        best = min(best, (time.process_time() - started) / (n // rounds))
+    total = rounds * (n // rounds)
+    return {"cpu_ms": 1000 * best, "sql": counters.sql / total, "redis": counters.redis / total}
 
 
 def profile(http, method, path, kwargs, n: int) -> None:
@@ -134,10 +139,14 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", choices=NAMES, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--access-log", action="store_true",
+                        help="log at INFO in JSON (the access line on; send stderr elsewhere)")
     args = parser.parse_args(argv)
     only = [x for x in args.only.split(",") if x] or list(NAMES)
     with scratch_environment(free_port()) as env:
         os.environ.update(env)
+        if args.access_log:
+            os.environ.update({"IDP_LOG_LEVEL": "INFO", "IDP_LOG_FORMAT": "json"})
         import subprocess
 
         seed = json.loads(subprocess.run([sys.executable, str(Path(__file__).parent / "seed.py")],
