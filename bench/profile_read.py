@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import free_port, scratch_environment  # noqa: E402
+from harness import free_port, scratch_environment
 
 NAMES = ("hello", "hello_idp", "discovery", "jwks", "userinfo", "introspection")
 
