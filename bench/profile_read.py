@@ -9,8 +9,8 @@ N requests per endpoint go through ``app.test_client()`` in 5 rounds, timed
 with ``time.process_time()`` (the least of the rounds is reported: other work
 on the box only adds). That is this process's CPU only: the HTTP server and the
 load generator are not in it, Postgres and Redis are not either. SQL statements
-are counted with SQLAlchemy's ``before_cursor_execute``, Redis calls by
-wrapping the client's ``execute_command``. ``hello`` is a bare Flask app
+are counted with SQLAlchemy's ``before_cursor_execute``, Redis round trips by
+wrapping the client's ``execute_command`` and ``Pipeline.execute``. ``hello`` is a bare Flask app
 through the same test client (the floor); ``hello_idp`` is a route of the
 IdP's own app that does nothing, so ``hello_idp - hello`` is what the
 per-request middleware costs. ``--access-log`` measures with the JSON access
@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import redis
 from harness import free_port, scratch_environment
 
 NAMES = ("hello", "hello_idp", "discovery", "jwks", "userinfo", "introspection")
@@ -42,6 +43,7 @@ class Counters:
     def __init__(self):
         self.sql = 0
         self.redis = 0
+        self.trace: list[str] | None = None  # when a list: what one request sent
 
 
 def instrument(app, counters: Counters) -> None:
@@ -53,17 +55,30 @@ def instrument(app, counters: Counters) -> None:
         engine = db.engine
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args, **_kw):
+    def _count(_conn, _cursor, statement, *_args, **_kw):
         counters.sql += 1
+        if counters.trace is not None:
+            counters.trace.append("SQL " + " ".join(statement.split())[:100])
 
     client = app.extensions["idp.store"].client
     original = client.execute_command
 
     def counted(*args, **kwargs):
         counters.redis += 1
+        if counters.trace is not None:
+            counters.trace.append(f"Redis {args[0]} {str(args[1])[:60] if len(args) > 1 else ''}")
         return original(*args, **kwargs)
 
     client.execute_command = counted
+    pipeline_execute = redis.client.Pipeline.execute
+
+    def counted_pipeline(self, *args, **kwargs):  # one round trip (MULTI ... EXEC)
+        counters.redis += 1
+        if counters.trace is not None:
+            counters.trace.append("Redis pipeline " + " ".join(str(c[0][0]) for c in self.command_stack))
+        return pipeline_execute(self, *args, **kwargs)
+
+    redis.client.Pipeline.execute = counted_pipeline
 
 
 def mint(app, seed: dict) -> str:
@@ -107,11 +122,16 @@ def hello_app():
     return app
 
 
-def measure(http, counters, method, path, kwargs, n: int, expect=(200,)) -> dict:
+def measure(http, counters, method, path, kwargs, n: int, expect=(200,), trace=False) -> dict:
     for _ in range(20):  # warm caches (signer, clients, argon2 memo, entitlements)
         response = http.open(path, method=method, **kwargs)
     if response.status_code not in expect:
         sys.exit(f"{method} {path}: {response.status_code} {response.get_data(as_text=True)[:200]}")
+    if trace:
+        counters.trace = []
+        http.open(path, method=method, **kwargs)
+        print(f"{path}:", *counters.trace, sep="\n    ")
+        counters.trace = None
     counters.sql = counters.redis = 0
     rounds, best = 5, float("inf")
     for _ in range(rounds):  # the least CPU of 5 rounds: other work on the box only adds
@@ -139,6 +159,8 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", choices=NAMES, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--trace", action="store_true",
+                        help="print the SQL statements and Redis commands of one request each")
     parser.add_argument("--access-log", action="store_true",
                         help="log at INFO in JSON (the access line on; send stderr elsewhere)")
     args = parser.parse_args(argv)
@@ -172,7 +194,8 @@ def main(argv=None) -> None:
             method, path, kwargs = reqs[name]
             if args.profile == name:
                 profile(app.test_client(), method, path, kwargs, args.n)
-            results[name] = measure(app.test_client(), counters, method, path, kwargs, args.n)
+            results[name] = measure(app.test_client(), counters, method, path, kwargs, args.n,
+                                    trace=args.trace)
         if args.json:
             print(json.dumps(results))
         print(f"{'endpoint':<16} {'cpu ms/req':>10} {'sql/req':>8} {'redis/req':>9}")
