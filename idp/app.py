@@ -35,8 +35,10 @@ def create_app(overrides: dict | None = None, announce=None) -> Flask:
 
 def _configure(app: Flask, settings, announce) -> None:
     from .ops.logging import configure_logging
+    from .web.session import BrowserSessionInterface
 
     configure_logging(settings)
+    app.session_interface = BrowserSessionInterface()  # none on the machine endpoints
     logging.getLogger("alembic").setLevel(logging.WARNING)
     secret = settings.secret_key or _development_secret(app, announce)
     https = settings.issuer.startswith("https://")

@@ -15,10 +15,12 @@ cannot add ``iss`` to form_post responses or to our error redirects: done here.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 
 from authlib.common.urls import add_params_to_uri
-from flask import Response, current_app, render_template
+from flask import Response, current_app, render_template, request
 
 from .errors import InvalidClientError, OAuth2Error
 
@@ -81,3 +83,28 @@ def endpoint_error(error: OAuth2Error) -> Response:
         status = 401
         headers["WWW-Authenticate"] = 'Basic realm="token", error="invalid_client"'
     return json_response(body, status, headers)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A public JSON document serialised once: its bytes and their entity tag."""
+
+    body: bytes
+    etag: str  # unquoted; a digest of the body, so every worker gives the same one
+
+    @classmethod
+    def of(cls, content: dict) -> Document:
+        body = json.dumps(content).encode()
+        return cls(body, hashlib.sha256(body).hexdigest()[:32])
+
+
+def public_document(doc: Document, cache_control: str) -> Response:
+    """Serve ``doc`` with ``Cache-Control`` and ``ETag``; 304 when the caller holds it.
+
+    RFC 9110 §13.1.2: If-None-Match uses the weak comparison; §15.4.5: a 304
+    carries the ETag and Cache-Control a 200 would have had.
+    """
+    headers = {"Cache-Control": cache_control, "ETag": f'"{doc.etag}"'}
+    if request.headers.get("If-None-Match") and request.if_none_match.contains_weak(doc.etag):
+        return Response(status=304, headers=headers)
+    return Response(doc.body, 200, headers, mimetype="application/json")

@@ -12,10 +12,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 
 from ..extensions import csrf
-from ..keystore.jwks import jwks_cache_control, jwks_document
+from ..keystore.jwks import jwks_cache_control
 from ..sessions import store as sso
 from . import authorize, consent, interaction, render, throttle
 from .endpoints import discovery, userinfo
+from .endpoints import jwks as jwks_endpoint
 from .errors import InvalidRequestError, InvalidTokenError, OAuth2Error
 from .server import StoredRequest, authorization
 
@@ -140,15 +141,9 @@ def _bearer_error(error: OAuth2Error):
 
 @bp.route("/.well-known/openid-configuration")
 def openid_configuration():
-    response = render.json_response(discovery.metadata())
-    response.headers["Cache-Control"] = f"public, max-age={discovery.CACHE_SECONDS}"
-    response.headers.pop("Pragma", None)
-    return response
+    return render.public_document(discovery.document(), f"public, max-age={discovery.CACHE_SECONDS}")
 
 
 @bp.route("/.well-known/jwks.json")
 def jwks():
-    response = render.json_response(jwks_document())
-    response.headers["Cache-Control"] = jwks_cache_control()
-    response.headers.pop("Pragma", None)
-    return response
+    return render.public_document(jwks_endpoint.document(), jwks_cache_control())

@@ -58,6 +58,12 @@ def count_rate_limited(limit: str) -> None:
     RATE_LIMITED.labels(limit=limit).inc()
 
 
+# Labelled children, looked up once per label set (``labels()`` validates and locks on
+# every call). The label sets are bounded: route patterns × methods × statuses.
+_request_counters: dict[tuple, object] = {}
+_latency_histograms: dict[str, object] = {}
+
+
 def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
 
@@ -65,10 +71,19 @@ def _start_timer() -> None:
 def _observe(response):
     started = g.pop("metrics_started", None)
     # The route pattern, never the raw path: unknown paths cannot blow up label cardinality.
-    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-    REQUESTS.labels(endpoint=endpoint, method=request.method[:10], status=str(response.status_code)).inc()
+    rule = request.url_rule
+    endpoint = rule.rule if rule is not None else "unmatched"
+    key = (endpoint, request.method[:10], response.status_code)
+    counter = _request_counters.get(key)
+    if counter is None:
+        counter = _request_counters.setdefault(key, REQUESTS.labels(
+            endpoint=endpoint, method=key[1], status=str(key[2])))
+    counter.inc()
     if started is not None:
-        LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+        histogram = _latency_histograms.get(endpoint)
+        if histogram is None:
+            histogram = _latency_histograms.setdefault(endpoint, LATENCY.labels(endpoint=endpoint))
+        histogram.observe(time.perf_counter() - started)
     return response
 
 

@@ -49,3 +49,47 @@ def test_every_token_carries_a_published_kid(flow, web):
     kids = {k["kid"] for k in web.get("/.well-known/jwks.json").get_json()["keys"]}
     assert header(tokens["id_token"])["kid"] in kids
     assert header(tokens["access_token"])["kid"] in kids
+
+
+def test_discovery_has_an_etag_and_answers_304_to_its_holder(web, clean):
+    first = web.get("/.well-known/openid-configuration")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and first.status_code == 200
+    again = web.get("/.well-known/openid-configuration", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == etag  # RFC 9110 §15.4.5
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    weak = web.get("/.well-known/openid-configuration", headers={"If-None-Match": "W/" + etag})
+    assert weak.status_code == 304  # RFC 9110 §13.1.2: weak comparison
+
+
+def test_a_stale_etag_gets_the_whole_document(web, clean):
+    resp = web.get("/.well-known/openid-configuration", headers={"If-None-Match": '"old"'})
+    assert resp.status_code == 200 and resp.get_json()["issuer"] == ISSUER
+
+
+def test_the_jwks_document_follows_a_key_revocation_at_once(web, ctx):
+    from idp.keystore import revocation
+
+    before = web.get("/.well-known/jwks.json")
+    kid = before.get_json()["keys"][0]["kid"]
+    for _ in range(3):  # served from the serialised copy meanwhile
+        assert web.get("/.well-known/jwks.json").headers["ETag"] == before.headers["ETag"]
+    revocation.revoke(kid)
+    after = web.get("/.well-known/jwks.json", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert kid not in {k["kid"] for k in after.get_json()["keys"]}
+    assert after.headers["Cache-Control"] == "public, max-age=600"
+
+
+def test_the_jwks_document_shows_a_new_key_after_a_reload(web, ctx):
+    from idp.extensions import db
+    from idp.keystore import signer
+    from idp.keystore.keys import new_key
+
+    before = {k["kid"] for k in web.get("/.well-known/jwks.json").get_json()["keys"]}
+    key = new_key("ES256", state="next")
+    db.session.commit()
+    signer.invalidate()
+    after = {k["kid"] for k in web.get("/.well-known/jwks.json").get_json()["keys"]}
+    assert after == before | {key.kid}

@@ -6,8 +6,17 @@ from flask import current_app
 
 from ...keystore.keys import SUPPORTED_ALGS
 from ..claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from ..render import Document
 
 CACHE_SECONDS = 3600
+
+
+def document() -> Document:
+    """The metadata serialised once per app: it depends on the issuer and constants only."""
+    held = current_app.extensions.get("idp.discovery_document")
+    if held is None:
+        held = current_app.extensions["idp.discovery_document"] = Document.of(metadata())
+    return held
 
 
 def metadata() -> dict:

@@ -26,7 +26,10 @@ class FoundToken:
     def is_revoked(self) -> bool:
         if self.row is not None:
             return self.row.revoked_at is not None or self.row.rotated_at is not None
-        return access_tokens.is_revoked(self.claims["jti"])
+        # find() returns an access token only when access_tokens.decode has just found
+        # neither its jti nor its key revoked in the store; reading the store again in
+        # the same request (Authlib's introspection asks) would repeat that read.
+        return False
 
 
 def find(token, hint=None) -> FoundToken | None:

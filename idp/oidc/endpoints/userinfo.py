@@ -6,7 +6,7 @@ from ...extensions import db
 from ...storage.models import User
 from .. import access_tokens
 from ..claims import plan_claims, user_claims
-from ..clients import find_client
+from ..client_cache import lookup as find_client
 from ..errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
 
 
@@ -26,6 +26,10 @@ def bearer_token(headers, form, method: str) -> str:
     raise InvalidTokenError("Missing access token.")
 
 
+def _sane(client_id) -> bool:
+    return isinstance(client_id, str) and 0 < len(client_id) <= 64
+
+
 def userinfo(token: str) -> dict:
     """Claims about the token's person, by its scope; sub equals the ID token's."""
     try:
@@ -41,6 +45,8 @@ def userinfo(token: str) -> dict:
     scope = claims.get("scope", "")
     # Plan claims by the ID-token rule, resolved now (a plan change shows at once).
     org_id = claims.get("org_id") if isinstance(claims.get("org_id"), int) else None
-    client = find_client(claims.get("client_id")) if org_id is not None else None
+    # The process's client cache (dropped at once on any client change): no SELECT.
+    client_id = claims.get("client_id")
+    client = find_client(client_id) if org_id is not None and _sane(client_id) else None
     extra = plan_claims(user, client, scope, org_id) if client is not None else {}
     return {**user_claims(user, scope), **extra}
