@@ -73,14 +73,19 @@ def family_of(token: str) -> str | None:
 
 
 def claim(row_id: int) -> bool:
-    """Mark a token rotated, atomically; True for the one caller that wins."""
+    """Mark a token rotated, atomically; True for the one caller that wins.
+
+    Runs in the caller's transaction (the one that inserts the successor): the row
+    stays locked until it commits, so a concurrent claim waits and then loses, and
+    a rotation that fails leaves the token unused.
+    """
     stmt = (update(RefreshToken)
             .where(RefreshToken.id == row_id, RefreshToken.rotated_at.is_(None),
                    RefreshToken.revoked_at.is_(None))
             .values(rotated_at=clock.now())
-            .returning(RefreshToken.id))
-    with transaction() as session:
-        return session.execute(stmt).scalar() is not None
+            .returning(RefreshToken.id)
+            .execution_options(synchronize_session=False))
+    return db.session.execute(stmt).scalar() is not None
 
 
 def state(row_id: int) -> RefreshToken | None:
