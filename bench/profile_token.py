@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import free_port, scratch_environment  # noqa: E402
+from bench.harness import free_port, scratch_environment
 
 VERIFIER = secrets.token_urlsafe(48)
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
@@ -42,13 +42,16 @@ class Counters:
     def __init__(self):
         self.sql = 0
         self.redis = 0
+        self.trace: list | None = None  # (kind, first words) of each call, when tracing
 
     def install(self) -> None:
         import redis
         from sqlalchemy import Engine, event
 
-        def on_sql(*_args, **_kw):
+        def on_sql(_conn, _cursor, statement, *_args, **_kw):
             self.sql += 1
+            if self.trace is not None:
+                self.trace.append(("sql", " ".join(statement.split())[:90]))
 
         event.listen(Engine, "before_cursor_execute", on_sql)  # the audit pool too
         counters = self
@@ -56,10 +59,15 @@ class Counters:
 
         def execute_command(self, *args, **options):
             counters.redis += 1
+            if counters.trace is not None:
+                counters.trace.append(("redis", " ".join(map(str, args))[:90]))
             return plain(self, *args, **options)
 
         def execute(self, *args, **kwargs):
             counters.redis += 1
+            if counters.trace is not None:
+                names = " | ".join(" ".join(map(str, c[0]))[:60] for c in self.command_stack)
+                counters.trace.append(("redis pipeline", names))
             return piped(self, *args, **kwargs)
 
         redis.Redis.execute_command = execute_command
@@ -130,9 +138,9 @@ def prepare(kind: str, web, seed: dict, n: int):
 
 
 def measure(kind: str, call, n: int, counters: Counters, profile: bool) -> str:
+    runs = n - min(20, n // 10) - (1 if profile else 0)
     for i in range(min(20, n // 10)):  # warm caches (signer, clients, entitlements)
         call(n - 1 - i) if kind in ("refresh", "code_exchange") else call(i)
-    runs = n - min(20, n // 10)
     sql0, redis0 = counters.sql, counters.redis
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not wall
     if profiler:
@@ -143,6 +151,11 @@ def measure(kind: str, call, n: int, counters: Counters, profile: bool) -> str:
     cpu = time.process_time() - started
     if profiler:
         profiler.disable()
+        counters.trace = []
+        call(runs)  # one more, traced: every SQL statement and Redis call it made
+        print(f"--- {kind}: one request's SQL and Redis calls")
+        print("\n".join(f"{what:>15}  {text}" for what, text in counters.trace))
+        counters.trace = None
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     return (f"{kind:<20} {1000 * cpu / runs:8.2f} ms CPU/req {(counters.sql - sql0) / runs:6.1f} SQL "
@@ -150,7 +163,8 @@ def measure(kind: str, call, n: int, counters: Counters, profile: bool) -> str:
 
 
 def run(args) -> None:
-    from bench.seed import PASSWORD, seed as seed_idp
+    from bench.seed import PASSWORD
+    from bench.seed import seed as seed_idp
     from idp import create_app
     from idp.extensions import db
 

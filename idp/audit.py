@@ -131,8 +131,10 @@ def stage(type: str, *, user_id: int | None = None, client_id: str | None = None
     with the token rows it describes): no second connection, no second commit.
     Refusals use ``record``: they must outlive the request's rollback.
     """
-    db.session.execute(insert(AuditEvent).values(
-        **_row(type, user_id, None, client_id, None, outcome, reason, detail)))
+    # On the session's connection, a plain Core INSERT with bound parameters: its
+    # compiled form is cached (``.values(**row)`` through the ORM session recompiled it).
+    db.session.connection().execute(
+        insert(AuditEvent.__table__), _row(type, user_id, None, client_id, None, outcome, reason, detail))
 
 
 def _row(type, user_id, email, client_id, ip, outcome, reason, detail) -> dict:
