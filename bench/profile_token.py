@@ -10,7 +10,8 @@ client work; not the Postgres or Redis servers).
     python bench/profile_token.py [--n 300] [--only refresh,code_exchange,...]
                                   [--profile NAME]   # cProfile one kind, top 30 by tottime
 
-Kinds: refresh, code_exchange, client_credentials, authorize, authorize_gated.
+Kinds: refresh, code_exchange, code_exchange_gated (product client, gate on),
+client_credentials, authorize, authorize_gated.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from bench.harness import free_port, scratch_environment
 
 VERIFIER = secrets.token_urlsafe(48)
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
-KINDS = ("refresh", "code_exchange", "client_credentials", "authorize", "authorize_gated")
+KINDS = ("refresh", "code_exchange", "code_exchange_gated", "client_credentials", "authorize",
+         "authorize_gated")
 
 
 class Counters:
@@ -128,6 +130,9 @@ def prepare(kind: str, web, seed: dict, n: int):
     if kind == "code_exchange":
         codes = [authorize(web, portal, uri) for _ in range(n)]
         return lambda i: exchange(web, portal, codes[i], uri)
+    if kind == "code_exchange_gated":
+        codes = [authorize(web, product, uri) for _ in range(n)]
+        return lambda i: exchange(web, product, codes[i], uri)
     if kind == "client_credentials":
         return lambda i: credentials(web, service)
     if kind == "authorize":
@@ -140,7 +145,7 @@ def prepare(kind: str, web, seed: dict, n: int):
 def measure(kind: str, call, n: int, counters: Counters, profile: bool) -> str:
     runs = n - min(20, n // 10) - (1 if profile else 0)
     for i in range(min(20, n // 10)):  # warm caches (signer, clients, entitlements)
-        call(n - 1 - i) if kind in ("refresh", "code_exchange") else call(i)
+        call(n - 1 - i) if kind in ("refresh", "code_exchange", "code_exchange_gated") else call(i)
     sql0, redis0 = counters.sql, counters.redis
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not wall
     if profiler:
