@@ -48,7 +48,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def create_token_response(self):
         row = self.request.refresh_token
         self.request.issue = self._gate(row)
-        token = self._rotate(row) if row.revoked_at is None else None
+        live = row.revoked_at is None and row.rotated_at is None  # else: straight to _lost
+        token = self._rotate(row) if live else None
         if token is not None:
             return 200, token, self.TOKEN_RESPONSE_HEADER
         return 200, self._lost(row), self.TOKEN_RESPONSE_HEADER
