@@ -1,5 +1,8 @@
 """The audit log service: ``record(type, ...)`` writes one row, in its own transaction.
 
+(``stage(type, ...)`` instead adds the row to the caller's unit of work: successes
+recorded with the rows they describe.)
+
 The row is inserted on a connection of its own and committed at once, so it
 neither commits the caller's unfinished work nor disappears when the
 caller's request rolls back — a denial is recorded even when the request
@@ -111,17 +114,35 @@ def record(type: str, *, user_id: int | None = None, email: str | None = None,
            client_id: str | None = None, ip: str | None = None, outcome: str | None = None,
            reason: str | None = None, detail: dict | None = None) -> None:
     """Append one event to the audit log (committed at once, whatever the caller does next)."""
-    row = {"at": clock.now(), "type": type[:64], "user_id": user_id, "email": safe_email(email),
-           "client_id": str(client_id)[:64] if client_id else None,
-           "ip": ip or client_ip() or None, "outcome": outcome and outcome[:32],
-           "reason": reason and _JWT.sub(SCRUBBED, reason)[:200],
-           "detail": scrub(detail) if detail is not None else None}
+    row = _row(type, user_id, email, client_id, ip, outcome, reason, detail)
     try:
         with _engine().begin() as connection:
             connection.execute(insert(AuditEvent).values(**row))
     except SQLAlchemyError as exc:
         # The log line says that an event was lost, not what it held.
         log.error("audit event %s not recorded: %s", type, exc.__class__.__name__)
+
+
+def stage(type: str, *, user_id: int | None = None, client_id: str | None = None,
+          outcome: str | None = None, reason: str | None = None, detail: dict | None = None) -> None:
+    """Add one event to the caller's open transaction: it commits, or rolls back, with it.
+
+    For successes that are one unit of work with what they record (``token.issued``
+    with the token rows it describes): no second connection, no second commit.
+    Refusals use ``record``: they must outlive the request's rollback.
+    """
+    # On the session's connection, a plain Core INSERT with bound parameters: its
+    # compiled form is cached (``.values(**row)`` through the ORM session recompiled it).
+    db.session.connection().execute(
+        insert(AuditEvent.__table__), _row(type, user_id, None, client_id, None, outcome, reason, detail))
+
+
+def _row(type, user_id, email, client_id, ip, outcome, reason, detail) -> dict:
+    return {"at": clock.now(), "type": type[:64], "user_id": user_id, "email": safe_email(email),
+            "client_id": str(client_id)[:64] if client_id else None,
+            "ip": ip or client_ip() or None, "outcome": outcome and outcome[:32],
+            "reason": reason and _JWT.sub(SCRUBBED, reason)[:200],
+            "detail": scrub(detail) if detail is not None else None}
 
 
 def search(*, user_id: int | None = None, client_id: str | None = None, type: str | None = None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from joserfc import jwt
 from joserfc.jwk import KeySet, import_key
 
@@ -63,6 +63,19 @@ def is_revoked(kid: str) -> bool:
     return get_store().get(f"keys:revoked:{kid}") is not None
 
 
+def _revoked_now(kid: str) -> bool:
+    """``is_revoked``, read once per request for a kid found unrevoked (a request lasts ms)."""
+    if not has_request_context():
+        return is_revoked(kid)  # a CLI command or worker may hold its context for long
+    fine = g.setdefault("idp_signer_unrevoked", set())
+    if kid in fine:
+        return False
+    if is_revoked(kid):
+        return True
+    fine.add(kid)
+    return False
+
+
 def _load(cache: _Cache) -> None:
     # A kid names one immutable key: keep what was decrypted and imported before
     # (an RSA import with its key checks costs tens of milliseconds; every worker
@@ -98,9 +111,10 @@ def sign(claims: dict, alg: str | None = None, typ: str | None = None) -> str:
     """Return a compact JWS of ``claims`` signed by the active key for ``alg``."""
     alg = alg or current_app.config["IDP"].default_signing_alg
     cache = _fresh()
-    # One store read per signature on the usual path (the revoked mark is checked
-    # again only after a reload, not twice for a key that is fine).
-    if alg in cache.signing and is_revoked(cache.signing[alg][0]):
+    # One store read per key and request on the usual path: a token response signs the
+    # access token and the ID token with the same key, the mark is read for the first.
+    # (Checked again after a reload, not twice for a key that is fine.)
+    if alg in cache.signing and _revoked_now(cache.signing[alg][0]):
         cache = _fresh(force=True)  # revoked on another instance a moment ago
         if alg in cache.signing and is_revoked(cache.signing[alg][0]):
             raise NoSigningKey(f"no active {alg} signing key")

@@ -5,7 +5,8 @@ challenge, nonce, scope, user, sid, auth_time, amr, acr) for at most
 ``authorization_code_lifetime`` seconds and is taken with GETDEL — one atomic
 step, never read-then-delete. What a code produced is recorded under
 ``code:issued:<sha256>``; a second presentation sets ``code:replayed:<sha256>``.
-Whichever of the two writes comes second sees the other, so a replay always
+Each write and its read of the other key are one atomic step (``set_and_get``):
+whichever comes second sees the other, so a replay always
 revokes what the first use issued (RFC 6749 §4.1.2: "SHOULD revoke").
 """
 
@@ -78,13 +79,14 @@ def consume(code: str) -> StoredCode | None:
 def record_issued(code: str, issued: dict) -> bool:
     """Remember what ``code`` produced; return True when a replay already happened."""
     digest = _digest(code)
-    get_store().set(f"code:issued:{digest}", json.dumps(issued), ttl=lifetime())
-    return get_store().get(f"code:replayed:{digest}") is not None
+    replayed = get_store().set_and_get(f"code:issued:{digest}", json.dumps(issued), lifetime(),
+                                       f"code:replayed:{digest}")
+    return replayed is not None
 
 
 def mark_replayed(code: str) -> dict | None:
     """Flag a second presentation; return what the first one issued, if recorded yet."""
     digest = _digest(code)
-    get_store().set(f"code:replayed:{digest}", "1", ttl=lifetime())
-    raw = get_store().get(f"code:issued:{digest}")
+    raw = get_store().set_and_get(f"code:replayed:{digest}", "1", lifetime(),
+                                  f"code:issued:{digest}")
     return json.loads(raw) if raw else None

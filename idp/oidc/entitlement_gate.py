@@ -116,7 +116,11 @@ def record_denial(user_id: int, client, decision) -> None:
 
 
 def record_issued(grant_type: str, client, user_id: int, issue: Issue) -> None:
-    """The one "token.issued" audit record of the code and refresh grants."""
-    audit.record("token.issued", user_id=user_id, client_id=client.client_id, outcome="success",
+    """The one "token.issued" audit record of the code and refresh grants.
+
+    Staged in the caller's transaction (the one that writes the token rows): it is
+    committed with them or not at all.
+    """
+    audit.stage("token.issued", user_id=user_id, client_id=client.client_id, outcome="success",
                  reason=grant_type, detail={"grant_type": grant_type, "aud": issue.audiences,
                                             "entitlement": snapshot(issue.entitlement)})

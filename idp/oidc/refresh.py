@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from .. import clock
 from ..extensions import db
@@ -57,13 +57,16 @@ def issue(client, user_id: int, scope: str, context: dict, *, offline: bool, kid
     """Add a new refresh token row (the caller's transaction commits); return the token."""
     token = secrets.token_urlsafe(48)
     lifetime = current_app.config["IDP"].refresh_token_lifetime
-    db.session.add(RefreshToken(
-        token_hash=digest(token), family_id=family_id or new_family_id(),
-        parent_id=parent_id, client_id=client.client_id, user_id=user_id,
-        sid=context.get("sid"), scope=scope or "", offline=offline, kid=kid,
-        auth_time=context.get("auth_time"), amr=list(context.get("amr") or []),
-        acr=context.get("acr"), organization_id=context.get("organization_id"),
-        created_at=clock.now(), expires_at=clock.now() + timedelta(seconds=lifetime)))
+    # A plain INSERT on the session's connection, in its transaction: nothing reads the
+    # new row back in this request, so the ORM's unit-of-work flush would be pure cost.
+    db.session.connection().execute(insert(RefreshToken.__table__), {
+        "token_hash": digest(token), "family_id": family_id or new_family_id(),
+        "parent_id": parent_id, "client_id": client.client_id, "user_id": user_id,
+        "sid": context.get("sid"), "scope": scope or "", "offline": offline, "kid": kid,
+        "auth_time": context.get("auth_time"), "amr": list(context.get("amr") or []),
+        "acr": context.get("acr"), "organization_id": context.get("organization_id"),
+        "created_at": clock.now(), "expires_at": clock.now() + timedelta(seconds=lifetime),
+        "rotated_at": None, "revoked_at": None})
     return token
 
 
@@ -73,14 +76,19 @@ def family_of(token: str) -> str | None:
 
 
 def claim(row_id: int) -> bool:
-    """Mark a token rotated, atomically; True for the one caller that wins."""
+    """Mark a token rotated, atomically; True for the one caller that wins.
+
+    Runs in the caller's transaction (the one that inserts the successor): the row
+    stays locked until it commits, so a concurrent claim waits and then loses, and
+    a rotation that fails leaves the token unused.
+    """
     stmt = (update(RefreshToken)
             .where(RefreshToken.id == row_id, RefreshToken.rotated_at.is_(None),
                    RefreshToken.revoked_at.is_(None))
             .values(rotated_at=clock.now())
-            .returning(RefreshToken.id))
-    with transaction() as session:
-        return session.execute(stmt).scalar() is not None
+            .returning(RefreshToken.id)
+            .execution_options(synchronize_session=False))
+    return db.session.execute(stmt).scalar() is not None
 
 
 def state(row_id: int) -> RefreshToken | None:

@@ -51,6 +51,11 @@ class MemoryStore(Store):
             self._expiry.pop(key, None)
             return value
 
+    def set_and_get(self, key, value, ttl, read_key):
+        with self._lock:
+            self.set(key, value, ttl)
+            return self.get(read_key)
+
     def delete(self, *keys):
         with self._lock:
             count = 0

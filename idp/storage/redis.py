@@ -56,6 +56,13 @@ class RedisStore(Store):
         return self.client.getdel(self._k(key))
 
     @_guard
+    def set_and_get(self, key, value, ttl, read_key):
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(self._k(key), value, px=int(ttl * 1000) if ttl else None)
+        pipe.get(self._k(read_key))
+        return pipe.execute()[1]
+
+    @_guard
     def delete(self, *keys):
         return self.client.delete(*[self._k(k) for k in keys]) if keys else 0
 

@@ -35,6 +35,14 @@ class Store(ABC):
         """Return and delete ``key`` in one step (the consume-once primitive)."""
 
     @abstractmethod
+    def set_and_get(self, key: str, value: str, ttl: float | None, read_key: str) -> str | None:
+        """Store ``value`` at ``key`` and return ``read_key``'s value, in one atomic step.
+
+        Of two callers that each set one key and read the other's, the second sees
+        the first's write (one round trip to Redis: MULTI/EXEC).
+        """
+
+    @abstractmethod
     def delete(self, *keys: str) -> int: ...
 
     @abstractmethod

@@ -105,3 +105,19 @@ def test_revoke_refuses_unknown_and_already_revoked_keys_changing_nothing(ctx, r
         revocation.revoke(kid)
     assert [(k.kid, k.state) for k in all_keys()] == after
     assert revoked_events == [kid]
+
+
+def test_a_request_reads_the_revoked_mark_once_per_key_but_the_next_request_reads_it_again(
+        app, ctx, second):
+    # The signer remembers "not revoked" for the rest of one request only (access token
+    # and ID token of one response): another instance's revocation stops the next request.
+    with second.test_request_context("/oauth2/token"):
+        token = signer.sign(claims())
+        kid = verify_kid(token)
+        assert verify_kid(signer.sign(claims())) == kid
+    for unsubscribe in second.extensions["idp.unsubscribe"]:
+        unsubscribe()  # it will not hear the broadcast: only the mark can stop it
+    second.extensions["idp.signer_cache"].loaded_at = time.monotonic() + 60
+    revocation.revoke(kid)
+    with second.test_request_context("/oauth2/token"):
+        assert verify_kid(signer.sign(claims())) != kid

@@ -172,3 +172,32 @@ def test_concurrent_uses_across_two_instances_get_the_same_successor(app, flow):
         dispose(second)
     assert all(r.status_code == 200 for r in results), [r.get_json() for r in results]
     assert len({r.get_json()["refresh_token"] for r in results}) == 1
+
+
+def test_a_rotation_that_fails_before_its_commit_leaves_the_token_unused(app, flow, monkeypatch):
+    # The claim, the successor and the "token.issued" row are one transaction: a failure
+    # rolls all three back, so the same token still rotates (and is not a "reuse").
+    from sqlalchemy.exc import OperationalError
+
+    from idp.oidc import refresh
+
+    tokens = flow.tokens()
+    real_issue = refresh.issue
+
+    def failing_issue(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(refresh, "issue", failing_issue)
+    assert flow.refresh(tokens["refresh_token"]).status_code == 503
+    assert _refresh_issues(app) == 0
+    monkeypatch.setattr(refresh, "issue", real_issue)
+    resp = flow.refresh(tokens["refresh_token"])
+    assert resp.status_code == 200, resp.get_json()
+    assert _refresh_issues(app) == 1
+
+
+def _refresh_issues(app) -> int:
+    from idp import audit
+
+    with app.app_context():
+        return sum(e.reason == "refresh_token" for e in audit.search(type="token.issued"))

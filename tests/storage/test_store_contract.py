@@ -35,6 +35,34 @@ def test_ttl_expires(store):
     assert store.get("short") is None
 
 
+def test_set_and_get_writes_one_key_and_reads_another(store):
+    assert store.set_and_get("mine", "1", 0.2, "theirs") is None
+    assert store.get("mine") == "1"
+    assert store.set_and_get("theirs", "2", None, "mine") == "1"
+    assert store.ttl("theirs") is None and 0 < store.ttl("mine") <= 0.2
+    time.sleep(0.3)
+    assert store.set_and_get("again", "3", None, "mine") is None
+
+
+def test_set_and_get_pairs_always_see_each_other(store):
+    # Two callers, each writing its key and reading the other's: never both miss.
+    for round_ in range(30):
+        seen = []
+        barrier = threading.Barrier(2)
+
+        def go(mine, theirs, seen=seen, barrier=barrier):
+            barrier.wait()
+            seen.append(store.set_and_get(mine, "x", None, theirs))
+
+        pairs = ((f"a{round_}", f"b{round_}"), (f"b{round_}", f"a{round_}"))
+        threads = [threading.Thread(target=go, args=pair) for pair in pairs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen.count(None) <= 1
+
+
 def test_getdel_consumes_once_under_concurrency(store):
     store.set("code", "value")
     results = []

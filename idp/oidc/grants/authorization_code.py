@@ -95,10 +95,12 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                                   self.request.payload.datalist.get("resource"),
                                   granted=stored.get("resources"))
         self.request.token_context = context = dict(stored, **issue.context())
-        with transaction():
+        # One unit of work: the refresh row and its audit record; the person stays loaded
+        # for the ID token (no reload after the commit).
+        with transaction(expire=False):
             token, self.request.issued = mint(
                 client, user, scope, context, with_refresh=wants_refresh_token(client, scope))
-        gating.record_issued("authorization_code", client, user.id, issue)
+            gating.record_issued("authorization_code", client, user.id, issue)
         return token
 
     def save_token(self, token):

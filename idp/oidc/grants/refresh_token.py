@@ -48,8 +48,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def create_token_response(self):
         row = self.request.refresh_token
         self.request.issue = self._gate(row)
-        if row.revoked_at is None and refresh.claim(row.id):
-            return 200, self._rotate(row), self.TOKEN_RESPONSE_HEADER
+        live = row.revoked_at is None and row.rotated_at is None  # else: straight to _lost
+        token = self._rotate(row) if live else None
+        if token is not None:
+            return 200, token, self.TOKEN_RESPONSE_HEADER
         return 200, self._lost(row), self.TOKEN_RESPONSE_HEADER
 
     def _gate(self, row) -> gating.Issue:
@@ -66,7 +68,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
                 refresh.revoke_family(row.family_id)
             raise
 
-    def _rotate(self, row) -> dict:
+    def _rotate(self, row) -> dict | None:
+        """Claim ``row`` and mint its successor in one transaction; None when another won.
+
+        One unit of work: the claim (a conditional UPDATE), the successor's INSERT and
+        the "token.issued" audit row commit together, and nothing loaded is expired
+        by that commit (no reloads before the ID token is signed).
+        """
         user = self.authenticate_user(row)
         if user is None:
             refresh.revoke_family(row.family_id)
@@ -74,16 +82,18 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         scope = self.request.payload.scope or row.scope  # RFC 6749 §6: may narrow
         issue = self.request.issue
         context = dict(_context(row), **issue.context())
-        with transaction():
+        with transaction(expire=False):
+            if not refresh.claim(row.id):
+                return None
             token, _ = mint(self.client, user, scope, context, with_refresh=True,
                             family_id=row.family_id, parent_id=row.id)
+            gating.record_issued("refresh_token", self.client, user.id, issue)
         token["scope"] = scope
         if is_openid_scope(row.scope):
             # OIDC Core §12.2: same iss/sub/aud/auth_time, new iat, no nonce.
             token["id_token"] = id_tokens.mint(self.client, user, scope, context,
                                                access_token=token["access_token"])
         refresh.remember_response(row.token_hash, token)
-        gating.record_issued("refresh_token", self.client, user.id, issue)
         return token
 
     def _lost(self, row) -> dict:
