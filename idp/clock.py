@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _offset = 0.0
 
 
 def now() -> datetime:
     """Return the current UTC time (timezone-aware)."""
-    return datetime.fromtimestamp(time.time() + _offset, tz=timezone.utc)
+    return datetime.fromtimestamp(time.time() + _offset, tz=UTC)
 
 
 def timestamp() -> int:

@@ -8,8 +8,23 @@ from __future__ import annotations
 
 import click
 
-from . import (audit, billing, clients, db, keys, orders, orgs, orgs_security, plans, products,
-               serve, sessions, subscriptions, users, worker)
+from . import (
+    audit,
+    billing,
+    clients,
+    db,
+    keys,
+    orders,
+    orgs,
+    orgs_security,
+    plans,
+    products,
+    serve,
+    sessions,
+    subscriptions,
+    users,
+    worker,
+)
 
 COMMANDS = [
     serve.serve,

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+
 def _project_root() -> Path:
     """Where conf/, templates/ and migrations/ live: IDP_HOME, the source tree, or the cwd."""
     if os.environ.get("IDP_HOME"):
@@ -73,7 +74,7 @@ def _coerce(name: str, raw: Any, default: Any, source: str) -> Any:
     if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
         return raw
     if not isinstance(raw, str):
-        raise ValueError(f"{source}: expected {kind.__name__}, got {type(raw).__name__}")
+        raise ValueError(f"{source}: expected {kind.__name__}, got {type(raw).__name__}")  # noqa: TRY004 (a config problem)
     text = raw.strip()
     if kind is bool:
         if text.lower() in ("1", "true", "yes", "on"):

@@ -1,10 +1,10 @@
 """argon2id hashing and rehash-on-login."""
 
+import pytest
+
 from idp.accounts.authenticate import authenticate
 from idp.accounts.passwords import hash_password, needs_rehash
 from idp.accounts.users import UserError, create_user, find_by_email
-
-import pytest
 
 
 def test_hash_is_argon2id(ctx):

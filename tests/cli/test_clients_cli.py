@@ -70,6 +70,6 @@ def test_unreachable_database_is_one_line(run, monkeypatch):
 
 
 def test_help_lists_command_groups(run):
-    code, out, _ = run("--help")
+    _, out, _ = run("--help")
     for group in ("serve", "db", "users", "clients"):
         assert group in out

@@ -56,7 +56,7 @@ def test_embedded_serve_answers_health_and_login(tmp_path):
 def test_workers_without_redis_is_refused(tmp_path):
     result = subprocess.run([sys.executable, "-m", "idp", "serve", "--workers", "2"],
                             env=_clean_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60)
+                            timeout=60, check=False)
     assert result.returncode == 1
     assert "IDP_REDIS_URL" in result.stderr and result.stderr.count("\n") == 1
 
@@ -64,7 +64,7 @@ def test_workers_without_redis_is_refused(tmp_path):
 def test_production_without_secrets_refuses_to_start(tmp_path):
     env = _clean_env(tmp_path) | {"IDP_ENV": "production"}
     result = subprocess.run([sys.executable, "-m", "idp", "serve"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert "IDP_SECRET_KEY: required in production" in result.stderr
 
@@ -72,14 +72,14 @@ def test_production_without_secrets_refuses_to_start(tmp_path):
 def test_wrong_key_encryption_key_stops_start_up(tmp_path):
     env = _clean_env(tmp_path)
     first = subprocess.run([sys.executable, "-m", "idp", "db", "upgrade"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, check=False)
     assert first.returncode == 0, first.stderr
     # Create the first key under the generated KEK, then swap the KEK.
-    subprocess.run([sys.executable, "-c", "from idp.cli.serve import prepare; from idp.cli.output "
-                    "import make_app; prepare(make_app())"], env=env, cwd=tmp_path, check=True,
+    script = "from idp.cli.serve import prepare; from idp.cli.output import make_app; prepare(make_app())"
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, check=True,
                    capture_output=True, timeout=60)
     env["IDP_KEY_ENCRYPTION_KEY"] = "A" * 43
     result = subprocess.run([sys.executable, "-m", "idp", "serve"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert "wrong key-encryption key" in result.stderr

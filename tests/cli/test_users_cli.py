@@ -17,7 +17,7 @@ def test_password_is_not_an_argv_option(run):
 def test_duplicate_email_is_one_line_and_nonzero(run, run_json):
     run_json("users", "create", "--email", "dup@example.com", "--password-stdin",
              input="a long password\n")
-    code, out, err = run("users", "create", "--email", "DUP@example.com", "--password-stdin",
+    code, _, err = run("users", "create", "--email", "DUP@example.com", "--password-stdin",
                          input="a long password\n")
     assert code == 1
     assert err.strip().count("\n") == 0 and "already exists" in err

@@ -203,10 +203,9 @@ def test_a_lost_queue_is_rebuilt_from_the_delivery_log(app, web, user, rp_client
 
 def test_missing_signing_key_is_a_recorded_failure(app, web, user, make_client, receivers,
                                                    signed_in):
-    from idp.sessions import store as sso
-
     from idp.extensions import db
     from idp.keystore.signer import invalidate
+    from idp.sessions import store as sso
     from idp.storage.models import SigningKey
 
     es = make_client(name="ES client", backchannel_logout_uri=receivers["asset"].url,
