@@ -56,6 +56,20 @@ class MemoryStore(Store):
             self.set(key, value, ttl)
             return self.get(read_key)
 
+    def get_with_members(self, key, set_key):
+        with self._lock:
+            return self.get(key), self.smembers(set_key)
+
+    def sadd_within_ttl(self, key, member, ttl_key):
+        with self._lock:
+            remaining = self.ttl(ttl_key)
+            if remaining is None or remaining <= 0:
+                self.delete(key)
+                return False
+            self.sadd(key, member)
+            self._set_ttl(key, remaining)
+            return True
+
     def delete(self, *keys):
         with self._lock:
             count = 0

@@ -43,6 +43,18 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def get_with_members(self, key: str, set_key: str) -> tuple[str | None, set[str]]:
+        """``key``'s value and ``set_key``'s members, in one round trip to Redis."""
+
+    @abstractmethod
+    def sadd_within_ttl(self, key: str, member: str, ttl_key: str) -> bool:
+        """Add ``member`` to the set ``key`` and give ``key`` the TTL ``ttl_key`` has left.
+
+        One atomic step (a script in Redis). When ``ttl_key`` is gone or has no TTL,
+        ``key`` is deleted instead and the result is False.
+        """
+
+    @abstractmethod
     def delete(self, *keys: str) -> int: ...
 
     @abstractmethod

@@ -92,6 +92,30 @@ def test_sets(store):
     assert store.smembers("s") == {"b"}
 
 
+def test_get_with_members_reads_a_value_and_a_set(store):
+    assert store.get_with_members("v", "s") == (None, set())
+    store.set("v", "x")
+    store.sadd("s", "a", "b")
+    assert store.get_with_members("v", "s") == ("x", {"a", "b"})
+
+
+def test_sadd_within_ttl_follows_the_other_keys_ttl(store):
+    store.set("owner", "x", ttl=50)
+    store.sadd("s", "a")
+    assert store.sadd_within_ttl("s", "b", "owner") is True
+    assert store.smembers("s") == {"a", "b"}
+    assert 49 < store.ttl("s") <= 50
+
+
+def test_sadd_within_ttl_drops_the_set_when_the_other_key_is_gone_or_has_no_ttl(store):
+    store.sadd("s", "a")
+    assert store.sadd_within_ttl("s", "b", "owner") is False
+    assert store.smembers("s") == set()
+    store.set("owner", "x")  # no TTL
+    assert store.sadd_within_ttl("s", "b", "owner") is False
+    assert store.smembers("s") == set()
+
+
 def test_lists(store):
     store.rpush("l", "a", "b", "c")
     assert store.lrange("l") == ["a", "b", "c"]
