@@ -56,6 +56,11 @@ class MemoryStore(Store):
             self.set(key, value, ttl)
             return self.get(read_key)
 
+    def set_many(self, values, ttl=None):
+        with self._lock:
+            for key, value in values.items():
+                self.set(key, value, ttl)
+
     def get_with_members(self, key, set_key):
         with self._lock:
             return self.get(key), self.smembers(set_key)

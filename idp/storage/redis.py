@@ -74,6 +74,13 @@ class RedisStore(Store):
         return pipe.execute()[1]
 
     @_guard
+    def set_many(self, values, ttl=None):
+        pipe = self.client.pipeline(transaction=True)
+        for key, value in values.items():
+            pipe.set(self._k(key), value, px=int(ttl * 1000) if ttl else None)
+        pipe.execute()
+
+    @_guard
     def get_with_members(self, key, set_key):
         pipe = self.client.pipeline(transaction=False)
         pipe.get(self._k(key))

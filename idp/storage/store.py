@@ -43,6 +43,10 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def set_many(self, values: dict[str, str], ttl: float | None = None) -> None:
+        """Store every key of ``values`` with the same TTL, all or none (MULTI/EXEC)."""
+
+    @abstractmethod
     def get_with_members(self, key: str, set_key: str) -> tuple[str | None, set[str]]:
         """``key``'s value and ``set_key``'s members, in one round trip to Redis."""
 

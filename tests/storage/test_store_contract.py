@@ -92,6 +92,14 @@ def test_sets(store):
     assert store.smembers("s") == {"b"}
 
 
+def test_set_many_writes_every_key_with_the_ttl(store):
+    store.set_many({"a": "1", "b": "2"}, ttl=50)
+    assert (store.get("a"), store.get("b")) == ("1", "2")
+    assert 49 < store.ttl("a") <= 50 and 49 < store.ttl("b") <= 50
+    store.set_many({"a": "3"})
+    assert store.get("a") == "3" and store.ttl("a") is None
+
+
 def test_get_with_members_reads_a_value_and_a_set(store):
     assert store.get_with_members("v", "s") == (None, set())
     store.set("v", "x")
