@@ -47,6 +47,13 @@ class Store(ABC):
         """Store every key of ``values`` with the same TTL, all or none (MULTI/EXEC)."""
 
     @abstractmethod
+    def get_versioned(self, version_key: str, head: str, tail: str) -> tuple[str | None, str | None]:
+        """Read ``version_key``, then ``head + <that version> + tail``, in one atomic step.
+
+        Returns (version, value); (None, None) when there is no version yet.
+        """
+
+    @abstractmethod
     def get_with_members(self, key: str, set_key: str) -> tuple[str | None, set[str]]:
         """``key``'s value and ``set_key``'s members, in one round trip to Redis."""
 
