@@ -56,6 +56,10 @@ class MemoryStore(Store):
             self.set(key, value, ttl)
             return self.get(read_key)
 
+    def get_many(self, *keys):
+        with self._lock:
+            return [self.get(key) for key in keys]
+
     def set_many(self, values, ttl=None):
         with self._lock:
             for key, value in values.items():

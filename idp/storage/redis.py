@@ -82,6 +82,10 @@ class RedisStore(Store):
         return pipe.execute()[1]
 
     @_guard
+    def get_many(self, *keys):
+        return self.client.mget([self._k(k) for k in keys]) if keys else []
+
+    @_guard
     def set_many(self, values, ttl=None):
         pipe = self.client.pipeline(transaction=True)
         for key, value in values.items():

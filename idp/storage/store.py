@@ -43,6 +43,10 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def get_many(self, *keys: str) -> list[str | None]:
+        """The values of ``keys`` in order (None where missing), in one round trip (MGET)."""
+
+    @abstractmethod
     def set_many(self, values: dict[str, str], ttl: float | None = None) -> None:
         """Store every key of ``values`` with the same TTL, all or none (MULTI/EXEC)."""
 

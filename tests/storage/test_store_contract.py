@@ -92,6 +92,13 @@ def test_sets(store):
     assert store.smembers("s") == {"b"}
 
 
+def test_get_many_reads_keys_in_order(store):
+    assert store.get_many() == []
+    store.set("a", "1")
+    store.set("c", "3")
+    assert store.get_many("a", "b", "c") == ["1", None, "3"]
+
+
 def test_set_many_writes_every_key_with_the_ttl(store):
     store.set_many({"a": "1", "b": "2"}, ttl=50)
     assert (store.get("a"), store.get("b")) == ("1", "2")
