@@ -54,13 +54,18 @@ def invalidate(broadcast: bool = True) -> None:
         get_store().publish(CHANNEL, "changed")
 
 
+def revoked_key(kid: str) -> str:
+    """The store key of ``kid``'s revoked mark."""
+    return f"keys:revoked:{kid}"
+
+
 def mark_revoked(kid: str) -> None:
     """Tell every instance, at once, that ``kid`` must neither sign nor verify."""
-    get_store().set(f"keys:revoked:{kid}", "1", ttl=REVOKED_MARK_SECONDS)
+    get_store().set(revoked_key(kid), "1", ttl=REVOKED_MARK_SECONDS)
 
 
 def is_revoked(kid: str) -> bool:
-    return get_store().get(f"keys:revoked:{kid}") is not None
+    return get_store().get(revoked_key(kid)) is not None
 
 
 def _revoked_now(kid: str) -> bool:

@@ -59,11 +59,16 @@ class StoredCode(dict):
         return self.get("code_challenge_method")
 
 
-def save(code: str, binding: dict) -> None:
-    """Store a fresh code's binding until it expires."""
+def save(code: str, binding: dict, marks: dict[str, str] | None = None) -> None:
+    """Store a fresh code's binding until it expires.
+
+    ``marks`` are other keys written with it, in the same atomic step, with the
+    code's lifetime (at least a second): the nonce mark of grants/authorization_code.py.
+    """
     ttl = lifetime()
     data = dict(binding, exp=clock.timestamp() + ttl)
-    get_store().set(f"code:{_digest(code)}", json.dumps(data), ttl=ttl)
+    values = {f"code:{_digest(code)}": json.dumps(data), **(marks or {})}
+    get_store().set_many(values, ttl=max(ttl, 1))
 
 
 def consume(code: str) -> StoredCode | None:

@@ -26,7 +26,7 @@ from sqlalchemy import insert, select, update
 
 from .. import clock
 from ..extensions import db
-from ..storage.models import RefreshToken
+from ..storage.models import RefreshToken, User
 from ..storage.store import get_store
 from ..storage.transaction import transaction
 
@@ -42,10 +42,29 @@ def digest(token: str) -> str:
     return hmac.new(_secret(), token.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
+def _valid(token) -> bool:
+    return isinstance(token, str) and 20 <= len(token) <= 200
+
+
 def find(token) -> RefreshToken | None:
-    if not isinstance(token, str) or not 20 <= len(token) <= 200:
+    if not _valid(token):
         return None
     return db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(token)))
+
+
+def find_with_person(token) -> tuple[RefreshToken | None, User | None]:
+    """The row of ``token`` and its person (None if gone), in one SELECT.
+
+    While the caller holds the person, the session's identity map has it, so
+    ``grants.base.load_user`` (which refuses a disabled person) needs no second query.
+    """
+    if not _valid(token):
+        return None, None
+    found = db.session.execute(
+        select(RefreshToken, User).outerjoin(User, User.id == RefreshToken.user_id)
+        .where(RefreshToken.token_hash == digest(token))
+    ).first()
+    return (found[0], found[1]) if found else (None, None)
 
 
 def new_family_id() -> str:

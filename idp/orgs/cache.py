@@ -34,6 +34,16 @@ def version(organization_id: int) -> str:
     return current
 
 
+def lookup(organization_id: int, user_id: int) -> tuple[str, dict | None]:
+    """The current version and the entry under it (one round trip when a version exists)."""
+    ver, raw = get_store().get_versioned(_version_key(organization_id),
+                                         f"ent:{organization_id}:", f":{user_id}")
+    if ver is None:
+        ver = version(organization_id)
+        return ver, get(organization_id, ver, user_id)
+    return ver, json.loads(raw) if raw else None
+
+
 def get(organization_id: int, ver: str, user_id: int) -> dict | None:
     raw = get_store().get(f"ent:{organization_id}:{ver}:{user_id}")
     return json.loads(raw) if raw else None

@@ -78,8 +78,7 @@ def _dt(ts: float | None) -> datetime | None:
 
 
 def _snapshot(user_id: int, organization_id: int) -> dict:
-    version = cache.version(organization_id)  # before the database read (see cache.py)
-    snap = cache.get(organization_id, version, user_id)
+    version, snap = cache.lookup(organization_id, user_id)  # before the database read (see cache.py)
     if snap is None:
         snap = snapshots.load(user_id, organization_id)
         cache.put(organization_id, version, user_id, snap)

@@ -110,8 +110,7 @@ def get(sid: str | None, touch: bool = True) -> SSOSession | None:
     """Return the live session, or None when unknown, idle too long or too old."""
     if not valid_sid(sid):
         return None
-    store = get_store()
-    raw = store.get(_key(sid))
+    raw, clients = get_store().get_with_members(_key(sid), _clients_key(sid))
     if raw is None:
         return None
     session = _decode(raw)
@@ -119,7 +118,7 @@ def get(sid: str | None, touch: bool = True) -> SSOSession | None:
     if now >= session.deadline():
         end(sid)
         return None
-    session.clients = sorted(store.smembers(_clients_key(sid)))
+    session.clients = sorted(clients)
     if touch and now - session.last_seen >= TOUCH_EVERY:
         session.last_seen = now
         _save(session)
@@ -128,13 +127,10 @@ def get(sid: str | None, touch: bool = True) -> SSOSession | None:
 
 def add_client(session: SSOSession, client_id: str) -> None:
     """Record that ``client_id`` received tokens under this session (for logout)."""
-    store = get_store()
-    store.sadd(_clients_key(session.sid), client_id)
-    remaining = store.ttl(_key(session.sid))
-    if remaining is None:  # the session ended meanwhile: leave nothing behind
-        store.delete(_clients_key(session.sid))
+    # One atomic step: the set takes the session's remaining TTL, or is dropped
+    # when the session ended meanwhile (leave nothing behind).
+    if not get_store().sadd_within_ttl(_clients_key(session.sid), client_id, _key(session.sid)):
         return
-    store.expire(_clients_key(session.sid), remaining)
     if client_id not in session.clients:
         session.clients.append(client_id)
 

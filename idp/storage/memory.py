@@ -56,6 +56,34 @@ class MemoryStore(Store):
             self.set(key, value, ttl)
             return self.get(read_key)
 
+    def get_many(self, *keys):
+        with self._lock:
+            return [self.get(key) for key in keys]
+
+    def set_many(self, values, ttl=None):
+        with self._lock:
+            for key, value in values.items():
+                self.set(key, value, ttl)
+
+    def get_versioned(self, version_key, head, tail):
+        with self._lock:
+            version = self.get(version_key)
+            return (version, self.get(head + version + tail)) if version is not None else (None, None)
+
+    def get_with_members(self, key, set_key):
+        with self._lock:
+            return self.get(key), self.smembers(set_key)
+
+    def sadd_within_ttl(self, key, member, ttl_key):
+        with self._lock:
+            remaining = self.ttl(ttl_key)
+            if remaining is None or remaining <= 0:
+                self.delete(key)
+                return False
+            self.sadd(key, member)
+            self._set_ttl(key, remaining)
+            return True
+
     def delete(self, *keys):
         with self._lock:
             count = 0

@@ -18,6 +18,23 @@ return items
 """
 
 
+# Add a member to a set and align the set's TTL with another key's, or drop the
+# set when that key is gone: the SSO session's client set (sessions/store.py).
+_SADD_WITHIN_TTL = """
+redis.call('SADD', KEYS[1], ARGV[1])
+local ms = redis.call('PTTL', KEYS[2])
+if ms < 0 then redis.call('DEL', KEYS[1]) return 0 end
+redis.call('PEXPIRE', KEYS[1], ms)
+return 1
+"""
+
+# A versioned cache read (orgs/cache.py): the version, then the entry under it.
+_GET_VERSIONED = """
+local v = redis.call('GET', KEYS[1])
+if not v then return {false, false} end
+return {v, redis.call('GET', ARGV[1] .. v .. ARGV[2])}
+"""
+
 def _guard(method):
     def wrapper(self, *args, **kwargs):
         try:
@@ -38,6 +55,8 @@ class RedisStore(Store):
             health_check_interval=15, retry_on_timeout=False,
         )
         self._zpop = self.client.register_script(_ZPOP_DUE)
+        self._sadd_within_ttl = self.client.register_script(_SADD_WITHIN_TTL)
+        self._get_versioned = self.client.register_script(_GET_VERSIONED)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -61,6 +80,35 @@ class RedisStore(Store):
         pipe.set(self._k(key), value, px=int(ttl * 1000) if ttl else None)
         pipe.get(self._k(read_key))
         return pipe.execute()[1]
+
+    @_guard
+    def get_many(self, *keys):
+        return self.client.mget([self._k(k) for k in keys]) if keys else []
+
+    @_guard
+    def set_many(self, values, ttl=None):
+        pipe = self.client.pipeline(transaction=True)
+        for key, value in values.items():
+            pipe.set(self._k(key), value, px=int(ttl * 1000) if ttl else None)
+        pipe.execute()
+
+    @_guard
+    def get_versioned(self, version_key, head, tail):
+        version, value = self._get_versioned(keys=[self._k(version_key)],
+                                             args=[self._k(head), tail])
+        return version, value
+
+    @_guard
+    def get_with_members(self, key, set_key):
+        pipe = self.client.pipeline(transaction=False)
+        pipe.get(self._k(key))
+        pipe.smembers(self._k(set_key))
+        value, members = pipe.execute()
+        return value, set(members)
+
+    @_guard
+    def sadd_within_ttl(self, key, member, ttl_key):
+        return bool(self._sadd_within_ttl(keys=[self._k(key), self._k(ttl_key)], args=[member]))
 
     @_guard
     def delete(self, *keys):

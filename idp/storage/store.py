@@ -43,6 +43,33 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def get_many(self, *keys: str) -> list[str | None]:
+        """The values of ``keys`` in order (None where missing), in one round trip (MGET)."""
+
+    @abstractmethod
+    def set_many(self, values: dict[str, str], ttl: float | None = None) -> None:
+        """Store every key of ``values`` with the same TTL, all or none (MULTI/EXEC)."""
+
+    @abstractmethod
+    def get_versioned(self, version_key: str, head: str, tail: str) -> tuple[str | None, str | None]:
+        """Read ``version_key``, then ``head + <that version> + tail``, in one atomic step.
+
+        Returns (version, value); (None, None) when there is no version yet.
+        """
+
+    @abstractmethod
+    def get_with_members(self, key: str, set_key: str) -> tuple[str | None, set[str]]:
+        """``key``'s value and ``set_key``'s members, in one round trip to Redis."""
+
+    @abstractmethod
+    def sadd_within_ttl(self, key: str, member: str, ttl_key: str) -> bool:
+        """Add ``member`` to the set ``key`` and give ``key`` the TTL ``ttl_key`` has left.
+
+        One atomic step (a script in Redis). When ``ttl_key`` is gone or has no TTL,
+        ``key`` is deleted instead and the result is False.
+        """
+
+    @abstractmethod
     def delete(self, *keys: str) -> int: ...
 
     @abstractmethod

@@ -92,6 +92,54 @@ def test_sets(store):
     assert store.smembers("s") == {"b"}
 
 
+def test_get_many_reads_keys_in_order(store):
+    assert store.get_many() == []
+    store.set("a", "1")
+    store.set("c", "3")
+    assert store.get_many("a", "b", "c") == ["1", None, "3"]
+
+
+def test_set_many_writes_every_key_with_the_ttl(store):
+    store.set_many({"a": "1", "b": "2"}, ttl=50)
+    assert (store.get("a"), store.get("b")) == ("1", "2")
+    assert 49 < store.ttl("a") <= 50 and 49 < store.ttl("b") <= 50
+    store.set_many({"a": "3"})
+    assert store.get("a") == "3" and store.ttl("a") is None
+
+
+def test_get_versioned_reads_the_version_then_the_entry_under_it(store):
+    assert store.get_versioned("ver", "e:", ":7") == (None, None)
+    store.set("ver", "abc")
+    assert store.get_versioned("ver", "e:", ":7") == ("abc", None)
+    store.set("e:abc:7", "entry")
+    store.set("e:old:7", "stale")
+    assert store.get_versioned("ver", "e:", ":7") == ("abc", "entry")
+
+
+def test_get_with_members_reads_a_value_and_a_set(store):
+    assert store.get_with_members("v", "s") == (None, set())
+    store.set("v", "x")
+    store.sadd("s", "a", "b")
+    assert store.get_with_members("v", "s") == ("x", {"a", "b"})
+
+
+def test_sadd_within_ttl_follows_the_other_keys_ttl(store):
+    store.set("owner", "x", ttl=50)
+    store.sadd("s", "a")
+    assert store.sadd_within_ttl("s", "b", "owner") is True
+    assert store.smembers("s") == {"a", "b"}
+    assert 49 < store.ttl("s") <= 50
+
+
+def test_sadd_within_ttl_drops_the_set_when_the_other_key_is_gone_or_has_no_ttl(store):
+    store.sadd("s", "a")
+    assert store.sadd_within_ttl("s", "b", "owner") is False
+    assert store.smembers("s") == set()
+    store.set("owner", "x")  # no TTL
+    assert store.sadd_within_ttl("s", "b", "owner") is False
+    assert store.smembers("s") == set()
+
+
 def test_lists(store):
     store.rpush("l", "a", "b", "c")
     assert store.lrange("l") == ["a", "b", "c"]

@@ -49,6 +49,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         data = request.payload.data
         live = request.sso
         nonce = data.get("nonce")
+        marks = {_nonce_key(request.client.client_id, nonce): "1"} if nonce else None
         codes.save(code, {
             "client_id": request.client.client_id,
             # RFC 6749 §4.1.3: the token request must repeat redirect_uri if this one had it.
@@ -62,10 +63,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             # What the entitlement gate decided (authorize.py): re-checked at redemption.
             "organization_id": getattr(request, "organization_id", None),
             "resources": getattr(request, "resources", None),
-        })
-        if nonce:
-            lifetime = max(codes.lifetime(), 1)
-            get_store().set(_nonce_key(request.client.client_id, nonce), "1", ttl=lifetime)
+        }, marks)
 
     def query_authorization_code(self, code, client):
         if not isinstance(code, str) or not 1 <= len(code) <= 256:

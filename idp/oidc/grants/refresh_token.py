@@ -34,12 +34,14 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        row = refresh.find(refresh_token)
+        row, self._person = refresh.find_with_person(refresh_token)
         if row is None or row.expires_at <= clock.now():
             return None
         return row
 
     def authenticate_user(self, refresh_token):
+        # _person keeps the row loaded with the token in the identity map (no second
+        # SELECT); load_user still refuses a disabled person.
         return load_user(refresh_token.user_id)
 
     def revoke_old_credential(self, refresh_token):
