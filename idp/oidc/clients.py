@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 
 from sqlalchemy import select
 
@@ -24,6 +25,18 @@ SIGNING_ALGS = ("RS256", "PS256", "ES256", "EdDSA")
 
 class ClientError(ValueError):
     """Bad input for a client operation; the message is safe to show."""
+
+
+CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_client_id() -> str:
+    """A random client_id of 24 letters and digits (~143 bits).
+
+    Alphanumeric only: an id starting with "-" would read as an option on the
+    `idp clients` command line, and ids travel in URLs and Basic credentials.
+    """
+    return "".join(secrets.choice(CLIENT_ID_ALPHABET) for _ in range(24))
 
 
 def get_client(client_id: str) -> Client:
@@ -92,7 +105,7 @@ def create_client(name: str, redirect_uris: list[str], *, public: bool = False,
     logout_uris = _uris(post_logout_redirect_uris, "post-logout redirect URI")
     backchannel = _uris([backchannel_logout_uri], "back-channel logout URI")[0] \
         if backchannel_logout_uri else None
-    client_id = client_id or secrets.token_urlsafe(18)
+    client_id = client_id or new_client_id()
     if find_client(client_id):
         raise ClientError(f"client {client_id!r} already exists")
     secret = None if public else generate_secret()

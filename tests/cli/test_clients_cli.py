@@ -73,3 +73,11 @@ def test_help_lists_command_groups(run):
     _, out, _ = run("--help")
     for group in ("serve", "db", "users", "clients"):
         assert group in out
+
+
+def test_generated_client_ids_never_read_as_options(ctx):
+    from idp.oidc.clients import new_client_id
+
+    ids = {new_client_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert all(i.isalnum() and len(i) == 24 for i in ids)
