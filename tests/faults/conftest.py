@@ -8,6 +8,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -109,3 +110,44 @@ def private_postgres():
         yield cluster
     finally:
         cluster.drop()
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def traffic_through_outage(redis, make_round, *, threads: int, warm: int, failures: int,
+                           resumed: int) -> list[tuple[str, int]]:
+    """Run ``threads`` clients in a loop while ``redis`` stops and starts again.
+
+    ``make_round()`` is called once per thread and returns a function doing one round of
+    requests, returning [(name, status), ...]. Redis stops after ``warm`` results, starts
+    again once ``failures`` 503s were seen, and traffic ends ``resumed`` results later.
+    """
+    statuses: list[tuple[str, int]] = []
+    stop = threading.Event()
+
+    def loop():
+        one_round = make_round()
+        while not stop.is_set():
+            statuses.extend(one_round())
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    try:
+        wait_for(lambda: len(statuses) > warm)
+        redis.stop()
+        wait_for(lambda: sum(1 for _, status in statuses if status == 503) > failures)
+        redis.start()
+        seen = len(statuses)
+        wait_for(lambda: len(statuses) > seen + resumed)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+    return statuses

@@ -4,11 +4,9 @@ people see) a 503 HTML page, never a 500; when Redis returns, they serve again a
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
+from tests.faults.conftest import traffic_through_outage
 from tests.oidc.conftest import Flow, basic
 
 
@@ -49,41 +47,24 @@ def test_oidc_traffic_through_an_outage_never_sees_a_500(oidc_app, private_redis
     client = make_client(first_party=True, grant_types=["client_credentials"])
     flow = Flow(oidc_app.test_client(), make_client(first_party=True), user)
     access = flow.tokens()["access_token"]
-    statuses: list[tuple[str, int]] = []
-    stop = threading.Event()
 
-    def traffic():
+    def make_round():
         web = oidc_app.test_client()
         rp = Flow(web, flow.client, user)
-        while not stop.is_set():
-            statuses.append(("token", web.post(
-                "/oauth2/token", data={"grant_type": "client_credentials"},
-                headers=basic(client["client_id"], client["client_secret"])).status_code))
-            statuses.append(("userinfo", web.get("/oauth2/userinfo",
-                                                 headers=_bearer(access)).status_code))
-            statuses.append(("authorize", rp.authorize().status_code))
 
-    threads = [threading.Thread(target=traffic) for _ in range(3)]
-    for t in threads:
-        t.start()
-    try:
-        _wait_for(lambda: len(statuses) > 15)
-        private_redis.stop()
-        _wait_for(lambda: sum(1 for _, s in statuses if s == 503) > 9)
-        private_redis.start()
-        seen = len(statuses)
-        _wait_for(lambda: len(statuses) > seen + 15)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
+        def one_round():
+            return [
+                ("token", web.post("/oauth2/token", data={"grant_type": "client_credentials"},
+                                   headers=basic(client["client_id"],
+                                                 client["client_secret"])).status_code),
+                ("userinfo", web.get("/oauth2/userinfo", headers=_bearer(access)).status_code),
+                ("authorize", rp.authorize().status_code),
+            ]
+
+        return one_round
+
+    statuses = traffic_through_outage(private_redis, make_round, threads=3, warm=15,
+                                      failures=9, resumed=15)
     codes = {s for _, s in statuses}
     assert 500 not in codes and codes <= {200, 302, 503}, codes
     assert {s for name, s in statuses[-6:]} <= {200, 302}  # served again
-
-
-def _wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)

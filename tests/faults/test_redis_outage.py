@@ -1,9 +1,8 @@
 """Redis stops in the middle of traffic: clear 503s (never a 500), and service resumes alone."""
 
-import threading
-
 import pytest
 
+from tests.faults.conftest import traffic_through_outage
 from tests.helpers.web import csrf_token, login
 
 
@@ -60,44 +59,26 @@ def test_json_paths_answer_503_temporarily_unavailable(private_redis, instances)
 
 def test_traffic_through_an_outage_never_sees_a_500(app_on_private_redis, private_redis, user):
     app = app_on_private_redis
-    statuses: list[int] = []
-    stop = threading.Event()
 
-    def traffic():
+    def make_round():
         browser = app.test_client()
-        while not stop.is_set():
+
+        def one_round():
             page = browser.get("/login")
-            statuses.append(page.status_code)
+            seen = [("login page", page.status_code)]
             if page.status_code == 200:
                 resp = browser.post("/login", data={
                     "email": user["email"], "password": user["password"],
                     "csrf_token": csrf_token(page.get_data(as_text=True))})
-                statuses.append(resp.status_code)
-            statuses.append(browser.get("/readyz").status_code)
+                seen.append(("login", resp.status_code))
+            seen.append(("readyz", browser.get("/readyz").status_code))
+            return seen
 
-    threads = [threading.Thread(target=traffic) for _ in range(4)]
-    for t in threads:
-        t.start()
-    try:
-        _wait_for(lambda: len(statuses) > 20)
-        private_redis.stop()
-        _wait_for(lambda: statuses.count(503) > 10)
-        private_redis.start()
-        seen = len(statuses)
-        _wait_for(lambda: len(statuses) > seen + 20)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
+        return one_round
+
+    statuses = [s for _, s in traffic_through_outage(private_redis, make_round, threads=4,
+                                                     warm=20, failures=10, resumed=20)]
     assert 500 not in statuses
     assert set(statuses) <= {200, 302, 503}
     assert 503 in statuses and statuses[-1] in (200, 302)
 
-
-def _wait_for(condition, timeout=20.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
