@@ -11,6 +11,10 @@ import click
 
 from .output import emit, fail, json_option, with_app
 
+# A kid is an RFC 7638 thumbprint (base64url), so one in 64 starts with "-": read an
+# unknown "-..." word as the KID argument rather than as an option (and keep "-h" out of
+# the way: "-oh..." would otherwise ask for help).
+KID_ARGUMENT = {"ignore_unknown_options": True, "help_option_names": ["--help"]}
 COLUMNS = ["kid", "alg", "state", "age", "created_at", "activated_at", "retired_at"]
 
 
@@ -88,7 +92,7 @@ def rotate(alg, force, older, as_json):
     emit(outcome.as_dict(), True) if as_json else click.echo(outcome.message)
 
 
-@keys.command()
+@keys.command(context_settings=KID_ARGUMENT)
 @click.argument("kid")
 @json_option
 @with_app
@@ -102,7 +106,7 @@ def retire(kid, as_json):
     emit(describe(row), True) if as_json else click.echo(f"retired {row.kid}")
 
 
-@keys.command()
+@keys.command(context_settings=KID_ARGUMENT)
 @click.argument("kid")
 @json_option
 @with_app

@@ -222,3 +222,11 @@ def generate_kek_bytes() -> bytes:
     import os
 
     return os.urandom(32)
+
+
+def test_a_kid_starting_with_a_dash_is_a_kid_not_an_option(run):
+    # RFC 7638 thumbprints are base64url: one kid in 64 starts with "-".
+    for command in ("retire", "revoke"):
+        code, out, err = run("keys", command, "-oNoSuchKid")
+        _one_line_error(code, out, err)
+        assert "-oNoSuchKid" in err
