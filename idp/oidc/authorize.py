@@ -70,16 +70,12 @@ def _decide(grant, interaction_id, mode):
     if data.get("response_mode") not in (None, *render.RESPONSE_MODES):
         raise InvalidRequestError("Unsupported response_mode.")
     _refuse_unsupported(data)
+    # Raises ForeignInteraction when another browser started it (interaction.py).
     stored = interaction.load(interaction_id) if interaction_id else None
-    if stored and stored.get("denied"):
-        interaction.discard(interaction_id)
-        raise AccessDeniedError("The person denied the request.")
-    if stored and stored.get("refused"):  # "Return to <client>" on the entitlement page
-        interaction.discard(interaction_id)
-        raise AccessDeniedError(stored["refused"])
     prompts = _prompts(data.get("prompt"))
     max_age = _max_age(data.get("max_age"))
     live, user = _signed_in()
+    _answer_decisions(stored, interaction_id, user)
     fresh = live is not None and stored is not None and live.auth_time >= stored["created_at"]
     if live is None or (not fresh and (
             "login" in prompts or not _hint_matches(data.get("id_token_hint"), user)
@@ -87,13 +83,27 @@ def _decide(grant, interaction_id, mode):
         if "none" in prompts:
             raise LoginRequiredError("The person is not signed in.")  # OIDC Core §3.1.2.6
         return _hand_off("auth.login", req, interaction_id, login_hint=data.get("login_hint"))
-    consented = stored is not None and stored.get("consented")
+    # Consent given in this interaction counts only for the person who gave it.
+    consented = interaction.decision(stored, "consent", user.id)
     if not consented and ("consent" in prompts or consent.required(grant.client, user.id,
                                                                        req.scope)):
         if "none" in prompts:
             raise ConsentRequiredError("The person has not consented to this client.")
         return _hand_off("oidc.consent", req, interaction_id)
     return _gate(grant, user, live, stored, interaction_id, prompts, mode)
+
+
+def _answer_decisions(stored, interaction_id, user) -> None:
+    """A denial, or the gate's refusal ("Return to <client>"), made by this person: answer it."""
+    if user is None:
+        return
+    if interaction.decision(stored, "denied", user.id):
+        interaction.discard(interaction_id)
+        raise AccessDeniedError("The person denied the request.")
+    refused = interaction.decision(stored, "refused", user.id)
+    if refused:
+        interaction.discard(interaction_id)
+        raise AccessDeniedError(refused)
 
 
 def _gate(grant, user, live, stored, interaction_id, prompts, mode):
@@ -108,7 +118,7 @@ def _gate(grant, user, live, stored, interaction_id, prompts, mode):
     if not decision.allowed:
         if "none" in prompts:
             raise AccessDeniedError(decision.description)
-        return _refuse(req, decision, interaction_id)
+        return _refuse(req, user, decision, interaction_id)
     resources = _resources(req)  # RFC 8707 §2: validated here, carried with the code
     req.organization_id = org
     req.resources = gating.audiences(grant.client, decision.entitlement, resources) \
@@ -124,13 +134,13 @@ def _resources(req) -> list[str]:
     return [v for v in values if isinstance(v, str) and v]
 
 
-def _refuse(req, decision, interaction_id):
+def _refuse(req, user, decision, interaction_id):
     """The person sees why; "Return to <client>" resumes into access_denied (with state, iss)."""
     from ..orgs.views import render_denied
 
     interaction_id = _store(req, interaction_id)
-    interaction.update(interaction_id, dict(interaction.load(interaction_id),
-                                            refused=decision.description))
+    interaction.decide(interaction_id, interaction.load(interaction_id), "refused", user.id,
+                       decision.description)
     return render_denied(decision, req.client.name,
                          return_url=url_for("oidc.resume", interaction=interaction_id))
 

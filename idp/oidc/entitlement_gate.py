@@ -17,14 +17,19 @@ from .. import audit
 from ..ops import metrics
 from ..orgs import entitlements
 from .errors import InvalidGrantError, InvalidTargetError
+from .interaction import decision
 
 PICK = "pick"  # the person must choose an organisation (the picker page)
 
 
 def organization_for(user_id: int, hint, stored: dict | None):
-    """The organisation id of this authorization, None (no membership) or PICK."""
-    if stored and stored.get("organization_id"):
-        return int(stored["organization_id"])
+    """The organisation id of this authorization, None (no membership) or PICK.
+
+    An organisation chosen on the picker counts only for the person who chose it.
+    """
+    chosen = decision(stored, "organization", user_id)
+    if chosen:
+        return int(chosen)
     hint = str(hint)[:200] if hint else None
     chosen = entitlements.default_organization(user_id, hint)
     if chosen is None and entitlements.organizations_for(user_id):

@@ -3,41 +3,108 @@
 An interaction is the validated authorization request, stored server-side
 under a random id. Pages carry only that id; after login they resume the
 request by id — never by a URL taken from the request (no open redirect).
+
+An interaction belongs to the browser and the person that started it:
+
+- **The browser.** The browser that hit /authorize holds a random value in its
+  session (``BROWSER_KEY``, kept across the login that renews the session); the
+  interaction stores its SHA-256. ``load`` compares the two in constant time
+  (``hmac.compare_digest``) and raises ``ForeignInteraction`` when the id was
+  opened from another browser (a forwarded login, consent or "return" link):
+  that browser gets an error page and no redirect. Two tabs of one browser share
+  the value, so both finish.
+- **The person.** Every decision stored in an interaction (consent, denial, the
+  chosen organisation, the gate's refusal) is recorded with the id of the person
+  who made it (``decide``) and read back only for that person (``decision``):
+  a decision made by someone else, even in the same browser, counts for nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app, session, url_for
 
 from ..storage.store import get_store
+
+BROWSER_KEY = "browser"  # the session key of this browser's binding value
+ELSEWHERE = ("This sign-in was started in another browser, so it can only be finished there. "
+             "Return to the application and start again from this browser.")
+
+
+class ForeignInteraction(Exception):
+    """The interaction exists but was started in another browser (rendered as a 403 page)."""
 
 
 def _key(interaction_id: str) -> str:
     return f"interaction:{interaction_id}"
 
 
+def _browser(create: bool = False) -> str | None:
+    """The SHA-256 of this browser's binding value (made when ``create`` and missing)."""
+    value = session.get(BROWSER_KEY)
+    if not isinstance(value, str) or len(value) < 32:
+        if not create:
+            return None
+        value = secrets.token_urlsafe(32)
+        session[BROWSER_KEY] = value
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
 def save(data: dict) -> str:
-    """Store an interaction; return its id."""
+    """Store an interaction bound to this browser; return its id."""
     interaction_id = secrets.token_urlsafe(24)
     ttl = current_app.config["IDP"].interaction_lifetime
+    data = dict(data, browser=_browser(create=True))
     get_store().set(_key(interaction_id), json.dumps(data), ttl=ttl)
     return interaction_id
 
 
-def load(interaction_id: str | None) -> dict | None:
-    """Return the interaction, or None when unknown or expired."""
+def load_any(interaction_id: str | None) -> dict | None:
+    """The stored interaction whichever browser it belongs to (no binding check)."""
     if not interaction_id or not isinstance(interaction_id, str) or len(interaction_id) > 64:
         return None
     raw = get_store().get(_key(interaction_id))
     return json.loads(raw) if raw else None
 
 
+def load(interaction_id: str | None) -> dict | None:
+    """This browser's interaction; None when unknown or expired.
+
+    Raises ForeignInteraction when it exists but another browser started it.
+    """
+    data = load_any(interaction_id)
+    if data is not None and not _ours(data):
+        raise ForeignInteraction()
+    return data
+
+
+def _ours(data: dict) -> bool:
+    mine, theirs = _browser(), data.get("browser")
+    return isinstance(theirs, str) and mine is not None and hmac.compare_digest(mine, theirs)
+
+
 def update(interaction_id: str, data: dict) -> None:
     ttl = get_store().ttl(_key(interaction_id)) or current_app.config["IDP"].interaction_lifetime
     get_store().set(_key(interaction_id), json.dumps(data), ttl=ttl)
+
+
+def decide(interaction_id: str, data: dict, name: str, user_id: int, value=True) -> dict:
+    """Record decision ``name`` made by ``user_id``; return the updated interaction."""
+    data = dict(data, **{name: {"by": user_id, "value": value}})
+    update(interaction_id, data)
+    return data
+
+
+def decision(data: dict | None, name: str, user_id: int | None):
+    """The value of decision ``name`` when ``user_id`` made it; None otherwise."""
+    entry = (data or {}).get(name)
+    if user_id is None or not isinstance(entry, dict) or entry.get("by") != user_id:
+        return None
+    return entry.get("value")
 
 
 def discard(interaction_id: str) -> None:

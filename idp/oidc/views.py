@@ -31,6 +31,12 @@ def authorize_endpoint():
     return authorize.handle(authorization.create_oauth2_request(None))
 
 
+@bp.app_errorhandler(interaction.ForeignInteraction)
+def foreign_interaction(_error):
+    """An interaction id opened from a browser that did not start it: a page, no redirect."""
+    return render.error_page(interaction.ELSEWHERE, 403, "Continue in the browser you started in")
+
+
 @bp.route("/oauth2/authorize/resume")
 def resume():
     interaction_id = request.args.get("interaction", "")
@@ -47,6 +53,7 @@ class ConsentForm(FlaskForm):
 
 
 def _consenting_user(stored):
+    """The signed-in person of this browser: only they can answer a consent page."""
     live = sso.get(session.get("sid"))
     return live.user_id if live and stored else None
 
@@ -64,11 +71,12 @@ def consent_page():
         status = 200 if request.method == "GET" else 400
         return render_template("consent/consent.html", form=form, client_name=stored["client_name"],
                                scopes=stored.get("scope", "").split()), status
+    # Recorded for the person who answered; it counts for nobody else (interaction.py).
     if form.allow.data:
         consent.remember(user_id, stored["client_id"], stored.get("scope", ""))
-        interaction.update(interaction_id, dict(stored, consented=True))
+        interaction.decide(interaction_id, stored, "consent", user_id)
     else:
-        interaction.update(interaction_id, dict(stored, denied=True))
+        interaction.decide(interaction_id, stored, "denied", user_id)
     return authorize.handle(StoredRequest(stored["params"]), interaction_id)
 
 

@@ -1,9 +1,10 @@
 """The organisation picker for people, and the page that says why access was refused.
 
 GET/POST /select-organization?interaction=ID: a person in several organisations
-picks the one this authorization is for. The choice is remembered and written
-into the stored interaction as ``organization_id``; the browser then resumes
-the authorization request by its id (never a URL from the request).
+picks the one this authorization is for. The interaction must belong to this
+browser. The choice is remembered and written into it as the person's
+``organization`` decision, which counts for that person only; the browser then
+resumes the authorization request by its id (never a URL from the request).
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ def _expired():
 @bp.route("/select-organization", methods=["GET", "POST"])
 def select_organization():
     interaction_id = (request.values.get("interaction") or "")[:64]
+    # Another browser's interaction raises ForeignInteraction: an error page, no redirect.
+    data = interaction.load(interaction_id)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", interaction=interaction_id or None))
-    data = interaction.load(interaction_id)
     if data is None:
         return _expired()
     form = _form(interaction_id)
@@ -54,7 +56,9 @@ def select_organization():
         return render_template("orgs/select.html", form=form,
                                error="Please choose one of your organisations."), 400
     remember_choice(current_user.id, form.organization.data)
-    interaction.update(interaction_id, {**data, "organization_id": form.organization.data})
+    # The choice counts only for the person who made it (interaction.decision).
+    interaction.decide(interaction_id, data, "organization", current_user.id,
+                       form.organization.data)
     return redirect(_next(interaction_id))
 
 

@@ -35,11 +35,19 @@ def load_user(user_id: str) -> User | None:
 
 
 def start_session(user: User, amr: list[str]) -> sso.SSOSession:
-    """Sign the browser in: a fresh SSO session, a fresh cookie (no session fixation)."""
-    old = session.get("sid")
+    """Sign the browser in: a fresh SSO session, a fresh cookie (no session fixation).
+
+    Only the browser's interaction binding survives: the authorization request this
+    login serves was bound to this browser, not to the session being replaced.
+    """
+    from ..oidc.interaction import BROWSER_KEY
+
+    old, browser = session.get("sid"), session.get(BROWSER_KEY)
     if old:
         end_session(old, reason=REPLACED)  # its clients hear of it (back-channel logout)
     session.clear()
+    if browser:
+        session[BROWSER_KEY] = browser
     live = sso.create(user.id, amr)
     session["sid"] = live.sid
     session.permanent = True
@@ -83,6 +91,7 @@ def login():
                                client_name=_client_name(form.interaction.data))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, error=_form_error(form)), 400
+    _client_name(form.interaction.data)  # another browser's interaction: its page, no login
     outcome = login_service.password_step(form.email.data, form.password.data,
                                           request.remote_addr, form.interaction.data)
     if outcome.status == "locked":
@@ -98,7 +107,10 @@ def login():
 
 
 def _client_name(interaction_id: str) -> str | None:
-    """The name of the client asking, shown on the login page (from our stored interaction)."""
+    """The name of the client asking, shown on the login page (from our stored interaction).
+
+    Raises ForeignInteraction (a page, idp.oidc.views) for another browser's interaction.
+    """
     from ..oidc import interaction
 
     stored = interaction.load(interaction_id) if interaction_id else None

@@ -19,3 +19,18 @@ def login(web, email: str, password: str, interaction: str = "", follow: bool = 
     token = csrf_token(page.get_data(as_text=True))
     return web.post("/login", data={"email": email, "password": password, "csrf_token": token,
                                      "interaction": interaction}, follow_redirects=follow)
+
+
+def bound_interaction(app, web, data: dict) -> str:
+    """Store an interaction bound to ``web``'s browser, as /authorize would (idp.oidc.interaction)."""
+    import secrets
+
+    from flask import session
+
+    from idp.oidc import interaction
+
+    with web.session_transaction() as stored:
+        value = stored.setdefault(interaction.BROWSER_KEY, secrets.token_urlsafe(32))
+    with app.test_request_context():
+        session[interaction.BROWSER_KEY] = value
+        return interaction.save(data)

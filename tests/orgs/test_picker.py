@@ -5,7 +5,7 @@ from flask import render_template_string
 
 from idp.oidc import interaction
 from idp.orgs import organizations as orgs
-from tests.helpers.web import csrf_token, login
+from tests.helpers.web import bound_interaction, csrf_token, login
 
 
 @pytest.fixture
@@ -17,14 +17,14 @@ def setup(app, web, user):
             ids[name] = orgs.create_organization(name).id
         orgs.add_member(ids["Acme"], user["email"])
         orgs.add_member(ids["Beta"], user["email"])
-        interaction_id = interaction.save({"client_id": "rp", "scope": "openid"})
+    interaction_id = bound_interaction(app, web, {"client_id": "rp", "scope": "openid"})
     login(web, user["email"], user["password"])
     return ids, interaction_id
 
 
 def _stored(app, interaction_id):
     with app.app_context():
-        return interaction.load(interaction_id)
+        return interaction.load_any(interaction_id)
 
 
 def test_page_lists_only_the_persons_organisations(web, setup):
@@ -44,7 +44,9 @@ def test_choice_is_stored_in_the_interaction_and_remembered(app, web, setup, use
     # The choice resumes the stored authorization request (never a URL from the request).
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith(f"/oauth2/authorize/resume?interaction={iid}")
-    assert _stored(app, iid) == {"client_id": "rp", "scope": "openid", "organization_id": ids["Beta"]}
+    stored = _stored(app, iid)
+    assert interaction.decision(stored, "organization", user["id"]) == ids["Beta"]
+    assert interaction.decision(stored, "organization", user["id"] + 1) is None  # only hers
     with app.app_context():
         assert default_organization(user["id"]) == ids["Beta"]
 
@@ -53,7 +55,7 @@ def test_post_without_csrf_is_refused(app, web, setup):
     ids, iid = setup
     resp = web.post("/select-organization", data={"interaction": iid, "organization": ids["Acme"]})
     assert resp.status_code == 400
-    assert "organization_id" not in _stored(app, iid)
+    assert "organization" not in _stored(app, iid)
 
 
 def test_a_foreign_organisation_is_refused(app, web, setup):
@@ -62,7 +64,7 @@ def test_a_foreign_organisation_is_refused(app, web, setup):
     resp = web.post("/select-organization", data={"csrf_token": token, "interaction": iid,
                                                   "organization": ids["Gamma"]})
     assert resp.status_code == 400 and "choose one of your organisations" in resp.get_data(as_text=True)
-    assert "organization_id" not in _stored(app, iid)
+    assert "organization" not in _stored(app, iid)
 
 
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999999999"])
@@ -72,7 +74,7 @@ def test_garbage_choice_is_a_readable_400(app, web, setup, value):
     resp = web.post("/select-organization", data={"csrf_token": token, "interaction": iid,
                                                   "organization": value})
     assert resp.status_code == 400
-    assert "organization_id" not in _stored(app, iid)
+    assert "organization" not in _stored(app, iid)
 
 
 def test_unknown_interaction_is_a_readable_400(web, setup):
@@ -81,9 +83,9 @@ def test_unknown_interaction_is_a_readable_400(web, setup):
 
 
 def test_signed_out_person_is_sent_to_login(app, user):
-    with app.app_context():
-        iid = interaction.save({"client_id": "rp"})
-    resp = app.test_client().get(f"/select-organization?interaction={iid}")
+    browser = app.test_client()
+    iid = bound_interaction(app, browser, {"client_id": "rp"})
+    resp = browser.get(f"/select-organization?interaction={iid}")
     assert resp.status_code == 302 and f"/login?interaction={iid}" in resp.headers["Location"]
 
 
