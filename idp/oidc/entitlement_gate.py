@@ -65,7 +65,8 @@ def available_audiences(client, entitlement) -> list[str]:
 
     A product-less client (the account portal) or a person with no organisation gets
     tokens for the IdP itself only: they encode no product, so no product API should
-    accept them (least privilege). Userinfo and introspection ignore ``aud``.
+    accept them (least privilege). Userinfo ignores ``aud``; introspection lets the
+    client a token was issued to, and the clients of its audiences' products, read it.
     """
     if getattr(client, "product", None) is None or entitlement is None:
         return [current_app.config["IDP"].issuer]

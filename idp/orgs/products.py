@@ -24,6 +24,14 @@ def get_product(code: str) -> Product:
     return product
 
 
+def audience_of(code) -> str | None:
+    """The resource audience of product ``code``; None for no product or an unknown one."""
+    if not isinstance(code, str) or not code or len(code) > 32:
+        return None
+    product = db.session.get(Product, code)
+    return product.audience if product is not None else None
+
+
 def validate_audience(uri: str) -> str:
     """An absolute https URL with a host, no query, fragment or credentials (RFC 8707 §2)."""
     if not isinstance(uri, str) or not uri or len(uri) > 500 or uri != uri.strip():

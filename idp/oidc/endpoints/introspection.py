@@ -1,8 +1,15 @@
 """Token introspection (RFC 7662) for authenticated confidential clients.
 
 Anything invalid, expired, revoked or foreign answers ``{"active": false}``
-(RFC 7662 §2.2). A client may introspect access tokens whatever their
-audience (resource servers use this), and its own refresh tokens.
+(RFC 7662 §2.2). Who may read what (RFC 7662 §2.2 and §4 let the server
+decide; a token's claims name a person, an organisation and its plan):
+
+- a client reads the tokens issued to it (access and refresh tokens);
+- a client *serves* a resource when it is bound to a product
+  (``idp clients create --product``): that product's audience
+  (``idp products list``). It reads the access tokens whose ``aud`` names it —
+  the products' APIs check the tokens their users bring;
+- anything else, a refresh token of another client included, is inactive to it.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from typing import ClassVar
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from flask import current_app
 
+from ...orgs.products import audience_of
 from ..errors import InvalidRequestError
 from .tokens import find
 
@@ -34,7 +42,9 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         return find(token_string, token_type_hint)
 
     def check_permission(self, token, client, request):
-        return token.kind == "access_token" or token.check_client(client)
+        if token.check_client(client):
+            return True
+        return token.kind == "access_token" and _serves(client, token.claims.get("aud"))
 
     def introspect_token(self, token):
         if token.kind == "access_token":
@@ -46,3 +56,10 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
                 "sub": str(row.user_id), "iss": current_app.config["IDP"].issuer,
                 "exp": int(row.expires_at.timestamp()), "iat": int(row.created_at.timestamp()),
                 "token_type": "refresh_token"}
+
+
+def _serves(client, aud) -> bool:
+    """Is one of the token's audiences the resource this client serves (its product's)?"""
+    served = audience_of(getattr(client, "product", None))
+    audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    return served is not None and served in audiences
