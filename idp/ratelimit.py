@@ -42,6 +42,20 @@ def count(key: str, window: int) -> int:
     return int(get_store().get(name) or 0)
 
 
+def reached(limits: list[tuple[str, int]], window: int) -> int:
+    """Seconds until the window resets when any ``(key, limit)`` has reached its limit; else 0.
+
+    Reads every counter in one round trip and counts nothing (the caller decides).
+    """
+    if not limits:
+        return 0
+    names = [_window_key(key, window)[0] for key, _ in limits]
+    values = get_store().get_many(*names)
+    if all(int(value or 0) < limit for value, (_, limit) in zip(values, limits, strict=True)):
+        return 0
+    return max(1, _window_key(limits[0][0], window)[1])
+
+
 def reset(key: str, window: int) -> None:
     """Forget the current (and the previous) window of ``key``."""
     name, _ = _window_key(key, window)
@@ -52,14 +66,15 @@ def reset(key: str, window: int) -> None:
 def limit_client(client_id: str) -> None:
     """Count one token-endpoint request of ``client_id``; raise RateLimited past the limit.
 
-    The token endpoint calls this before authenticating the client. RFC 6749
+    Called once the client has authenticated (idp.oidc.client_auth): failed
+    authentications are counted apart, so they never spend this allowance. RFC 6749
     has no rate-limit error; the renderer answers HTTP 429 (RFC 6585 §4) with
     ``Retry-After`` and ``{"error": "temporarily_unavailable"}`` — the RFC 6749
     §4.1.2.1 code for "temporarily overloaded", which every OAuth client
     already handles, rather than RFC 8628's ``slow_down`` (device flow only).
     """
     settings = current_app.config["IDP"]
-    allowed, retry_after = hit(f"client:{str(client_id)[:64]}", settings.token_rate_limit_per_client,
+    allowed, retry_after = hit(f"client:{str(client_id)[:160]}", settings.token_rate_limit_per_client,
                                settings.token_rate_limit_window)
     if not allowed:
         raise RateLimited(retry_after, "client")

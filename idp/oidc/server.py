@@ -19,7 +19,8 @@ from flask import request as flask_request
 
 from .. import audit
 from ..ops.metrics import count_token
-from . import client_cache
+from . import client_auth, client_cache
+from .client_auth import claimed_client_id
 from .endpoints.introspection import IntrospectionEndpoint
 from .endpoints.revocation import RevocationEndpoint
 from .errors import UnsupportedGrantTypeError
@@ -28,7 +29,6 @@ from .grants.client_credentials import ClientCredentialsGrant
 from .grants.refresh_token import RefreshTokenGrant
 from .pkce import S256CodeChallenge
 from .render import endpoint_error, json_response
-from .throttle import claimed_client_id
 
 TOKEN_ENDPOINT = "oidc.token"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -68,9 +68,13 @@ class StoredRequest(OAuth2Request):
 
 class AuthorizationServer(_FlaskAuthorizationServer):
     def query_client(self, client_id):
-        if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+        if not client_auth.plausible_id(client_id):
             return None
         return client_cache.lookup(client_id)
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """Every client authentication: failure limits, then Authlib's methods (client_auth.py)."""
+        return client_auth.authenticate(super().authenticate_client, request, methods, endpoint)
 
     def save_token(self, token, request):
         pass  # each grant stores what it issues (grants/*.py)
@@ -111,6 +115,9 @@ class AuthorizationServer(_FlaskAuthorizationServer):
 
 def _build() -> AuthorizationServer:
     server = AuthorizationServer()
+    # Ours: malformed Basic credentials are a failed authentication, not an exception.
+    server.register_client_auth_method("client_secret_basic",
+                                       client_auth.authenticate_client_secret_basic)
     server.register_grant(AuthorizationCodeGrant,
                           [S256CodeChallenge(required=True), OpenIDCodeExtension()])
     server.register_grant(RefreshTokenGrant)

@@ -1,49 +1,55 @@
-"""Per-client rate limits on the machine endpoints (token, revocation, introspection).
+"""Rate limits on the machine endpoints (token, revocation, introspection).
 
-The client is *identified* (not authenticated) from HTTP Basic or the form's
-``client_id`` (RFC 6749 §2.3.1), and counted before any work — in particular
-before the slow secret hash. A client_id we do not know is counted in one
-shared ``unknown`` bucket, so random client_ids cannot create unbounded
-counters in the store, and a flood of them cannot exhaust a real client's
-budget. Past the limit ``idp.ratelimit.RateLimited`` is raised; the app's
-error handler answers 429 + Retry-After + ``temporarily_unavailable``.
+Two kinds of counter, both in the shared store (``idp.ratelimit``):
+
+- **A client's own allowance** (``token_rate_limit_per_client`` per window) counts
+  only requests in which the client *authenticated*. Strangers who merely name a
+  client_id spend nothing of it. Keys: ``client:<id>`` at the token endpoint,
+  ``client:<id>:revoke`` and ``client:<id>:introspect``. A public client proves
+  nothing (anyone can name it), so its allowance is per source address:
+  ``client:<id>@<address>``.
+- **Failed client authentications** (a wrong secret, an unknown client_id, a
+  wrong method, malformed credentials), per source address and per registered
+  client, with their own limits (``client_auth_failures_per_ip``,
+  ``client_auth_failures_per_client`` per ``client_auth_failure_window``). An
+  unknown client_id counts for its address only, so random ids create no keys.
+
+Past a limit ``idp.ratelimit.RateLimited`` is raised; the app's error handler
+answers 429 + Retry-After + ``temporarily_unavailable`` (RFC 6585 §4).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from urllib.parse import unquote
+from flask import current_app
 
-from ..ratelimit import limit_client
-from .client_cache import lookup
+from ..ratelimit import hit, limit_client, reached
 
-UNKNOWN = "unknown"
+FAILED = "client-auth-failed"
+SUFFIX = {"revocation": ":revoke", "introspection": ":introspect"}  # Authlib endpoint names
 
 
-def claimed_client_id(request) -> str | None:
-    """The client_id a request names (Basic user name, else the form), unverified."""
-    auth = request.headers.get("Authorization", "")
-    if auth[:6].lower() == "basic ":
-        try:
-            raw = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
-        # RFC 6749 §2.3.1: the id is form-urlencoded before Basic encoding.
-        return unquote(raw.partition(":")[0]) or None
-    value = request.form.get("client_id")
-    return value if isinstance(value, str) and value else None
+def _failure_limits(address: str, client_id: str | None) -> list[tuple[str, int]]:
+    settings = current_app.config["IDP"]
+    limits = [(f"{FAILED}:ip:{address[:64]}", settings.client_auth_failures_per_ip)]
+    if client_id:
+        limits.append((f"{FAILED}:client:{client_id}", settings.client_auth_failures_per_client))
+    return limits
 
 
-def limit(request, endpoint: str = "token") -> str | None:
-    """Count one request of the client it names; return that client_id when known."""
-    client_id = claimed_client_id(request)
-    # The process's client cache answers this: no database round trip per request.
-    known = client_id if _registered(client_id) else None
-    bucket = known or UNKNOWN
-    limit_client(bucket if endpoint == "token" else f"{bucket}:{endpoint}")
-    return known
+def failures_reached(address: str, client_id: str | None) -> int:
+    """Seconds to wait when the address or the (registered) client is past its failure limit."""
+    window = current_app.config["IDP"].client_auth_failure_window
+    return reached(_failure_limits(address, client_id), window)
 
 
-def _registered(client_id) -> bool:
-    return isinstance(client_id, str) and 0 < len(client_id) <= 64 and lookup(client_id) is not None
+def count_failure(address: str, client_id: str | None) -> None:
+    """Count one failed client authentication for the address and the registered client."""
+    window = current_app.config["IDP"].client_auth_failure_window
+    for key, limit in _failure_limits(address, client_id):
+        hit(key, limit, window)
+
+
+def count_allowance(client, endpoint: str, address: str) -> None:
+    """Count one authenticated request against the client's own allowance (may raise)."""
+    bucket = client.client_id if not client.is_public else f"{client.client_id}@{address[:64]}"
+    limit_client(bucket + SUFFIX.get(endpoint, ""))

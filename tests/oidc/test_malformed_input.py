@@ -86,3 +86,22 @@ def test_random_parameters(web, confidential_client, form, path, method, authent
     else:
         resp = web.post(path, data=form, headers=headers)
     assert resp.status_code < 500, (path, form, resp.get_data(as_text=True)[:300])
+
+
+# Basic credentials are the form-urlencoded UTF-8 id and secret, base64-encoded (RFC 6749
+# §2.3.1, RFC 7617 §2.1): anything that does not decode is a failed client authentication.
+NOT_UTF8 = [b"\xff\xfe:\xff", b"client:\xc3\x28", b"\xed\xa0\x80:x", b"\xc0\xaf:secret",
+            "é:é".encode("latin-1"), "id:secret".encode("utf-16"), b"\x00:\x00",
+            b"%ff%fe:%c3%28", b"id%zz:secret"]
+
+
+@pytest.mark.parametrize("raw", NOT_UTF8, ids=repr)
+@pytest.mark.parametrize("path", ["/oauth2/token", "/oauth2/revoke", "/oauth2/introspect"])
+def test_basic_credentials_that_are_not_utf8_are_invalid_client(web, clean, path, raw):
+    import base64
+
+    header = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    resp = web.post(path, data={"grant_type": "client_credentials", "token": "x"}, headers=header)
+    assert resp.status_code == 401, (resp.status_code, resp.get_data(as_text=True)[:300])
+    assert resp.get_json()["error"] == "invalid_client"
+    assert resp.headers["WWW-Authenticate"].startswith("Basic")
