@@ -35,10 +35,12 @@ def create_app(overrides: dict | None = None, announce=None) -> Flask:
 
 def _configure(app: Flask, settings, announce) -> None:
     from .ops.logging import configure_logging
+    from .web.json_provider import JSONProvider
     from .web.session import BrowserSessionInterface
 
     configure_logging(settings)
     app.session_interface = BrowserSessionInterface()  # none on the machine endpoints
+    app.json = JSONProvider(app)  # deep nesting is a 400, not a RecursionError
     logging.getLogger("alembic").setLevel(logging.WARNING)
     secret = settings.secret_key or _development_secret(app, announce)
     https = settings.issuer.startswith("https://")
