@@ -91,7 +91,7 @@ def login():
                                client_name=_client_name(form.interaction.data))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, error=_form_error(form)), 400
-    _client_name(form.interaction.data)  # another browser's interaction: its page, no login
+    _pending(form.interaction.data)  # before any password is checked
     outcome = login_service.password_step(form.email.data, form.password.data,
                                           request.remote_addr, form.interaction.data)
     if outcome.status == "locked":
@@ -106,14 +106,19 @@ def login():
     return _after_login(outcome.interaction)
 
 
-def _client_name(interaction_id: str) -> str | None:
-    """The name of the client asking, shown on the login page (from our stored interaction).
+def _pending(interaction_id: str) -> dict | None:
+    """The authorization request this login serves, if any.
 
-    Raises ForeignInteraction (a page, idp.oidc.views) for another browser's interaction.
+    Another browser's interaction raises ForeignInteraction: its page, and no login.
     """
     from ..oidc import interaction
 
-    stored = interaction.load(interaction_id) if interaction_id else None
+    return interaction.load(interaction_id) if interaction_id else None
+
+
+def _client_name(interaction_id: str) -> str | None:
+    """The name of the client asking, shown on the login page (from our stored interaction)."""
+    stored = _pending(interaction_id)
     return stored.get("client_name") if stored else None
 
 
