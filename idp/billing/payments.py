@@ -79,35 +79,36 @@ def receive(gateway: Gateway, body: bytes, source: str | None = None) -> Outcome
     """Verify, confirm, record and apply one notification; raise GatewayError when refused
     (RateLimited when ``source`` has used up its refusals)."""
     refusals.check(source)
-    order = None
+    order_id = None
     try:
         note = gateway.parse(body, current_app.config["IDP"])
-        order = _matching_order(gateway.name, note)
-        confirmed = _confirmed(gateway, order)
+        order = _order(gateway.name, note)
+        order_id, ref, amount = order.id, order.gateway_order_id, order.amount
+        if note.amount != amount:
+            log.warning("payment notification for order %s refused: amount differs", order_id)
+            raise AmountMismatch("gross_amount does not match the order")
+        db.session.rollback()  # hold no database connection while the gateway answers
+        confirmed = _confirmed(gateway, order_id, ref, amount)
     except GatewayError as exc:
         db.session.rollback()
         if exc.outcome is not None:
-            refusals.refuse(gateway.name, gateway.claimed(body), order and order.id,
-                            exc.outcome, source)
+            refusals.refuse(gateway.name, gateway.claimed(body), order_id, exc.outcome, source)
         raise
     return _record_and_apply(gateway.name, order, confirmed, body_raw=note.raw)
 
 
-def _matching_order(gateway_name: str, note: Notification) -> Order:
+def _order(gateway_name: str, note: Notification) -> Order:
     order = find_by_gateway_ref(gateway_name, note.order_ref)
     if order is None:
         raise UnknownOrder("no such order")
-    if note.amount != order.amount:
-        log.warning("payment notification for order %s refused: amount differs", order.id)
-        raise AmountMismatch("gross_amount does not match the order")
     return order
 
 
-def _confirmed(gateway: Gateway, order: Order) -> Notification:
+def _confirmed(gateway: Gateway, order_id: int, ref: str, amount) -> Notification:
     """What the gateway says about this order now (Get Status), checked against it."""
-    confirmed = gateway.confirm(order.gateway_order_id, current_app.config["IDP"])
-    if confirmed.amount != order.amount:
-        log.warning("gateway status for order %s refused: amount differs", order.id)
+    confirmed = gateway.confirm(ref, current_app.config["IDP"])
+    if confirmed.amount != amount:
+        log.warning("gateway status for order %s refused: amount differs", order_id)
         raise Unconfirmed("the gateway's amount does not match the order")
     return confirmed
 

@@ -50,13 +50,15 @@ def changing(organization_id: int, reason: str):
     subscription) cannot both announce the access it ends. ``reason`` is the reason
     lost products are announced with.
     """
+    outermost = not db.session.info.get("idp.atomic_depth")  # see storage/transaction.py
     db.session.execute(select(Organization.id).where(Organization.id == organization_id)
                        .with_for_update())
     try:
         with watch([organization_id], reason), transaction() as session:
             yield session
     except BaseException:
-        db.session.rollback()
+        if outermost:  # release the lock even when watch failed before the block began
+            db.session.rollback()
         raise
 
 
