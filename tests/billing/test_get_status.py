@@ -145,3 +145,27 @@ def test_capture_is_paid_only_when_the_gateway_says_accept(order, notify, midtra
     body = json.loads(midtrans_body(order["ref"], status="capture", fraud="accept"))
     assert notify(json.dumps(body).encode(), confirm_it=False).status_code == 200
     assert _order_status(order["id"]) == "awaiting_payment"
+
+
+def test_over_real_http_the_gateway_notifies_and_is_asked_back(order, app, midtrans):
+    """Both directions on real sockets: the stand-in POSTs its notification to the IdP,
+    the IdP calls Get Status back before it pays the order."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        midtrans.set_status(order["ref"], "settlement", "150000.00", "tx-live")
+        url = f"http://127.0.0.1:{httpd.server_port}/billing/notifications/midtrans"
+        resp = midtrans.send(url, order["ref"])
+        assert resp.status_code == 200 and resp.json()["order_status"] == "paid"
+        assert midtrans.requests[-1][0] == f"/v2/{order['ref']}/status"
+        relabelled = midtrans.send(url, order["ref"], transaction_status="refund",
+                                   transaction_id="tx-other")
+        assert relabelled.json()["outcome"] == "duplicate"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert _order_status(order["id"]) == "paid"

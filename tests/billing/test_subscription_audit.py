@@ -113,3 +113,17 @@ def test_audit_rows_commit_with_the_change_only(setup, run_json):
         subscriptions.extend("acme", days=0)
     db.session.rollback()
     assert [r["action"] for r in _changes(run_json)] == ["start"]
+
+
+def test_a_person_is_named_as_the_actor(setup, run_json):
+    from idp.orgs import subscriptions
+    from idp.orgs.audit_trail import person
+
+    owner = setup[1]
+    subscriptions.start("acme", "starter")
+    subscriptions.cancel("acme", actor=person(owner["id"]))
+    rows = run_json("audit", "search", "--type", "subscription.changed")
+    assert rows[-1]["user_id"] == owner["id"]
+    assert rows[-1]["detail"]["actor"] == {"kind": "person", "user_id": owner["id"]}
+    assert [r["detail"]["action"] for r in run_json(
+        "audit", "search", "--type", "subscription.changed", "--user", owner["email"])] == ["cancel"]

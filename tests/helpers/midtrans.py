@@ -12,7 +12,7 @@ It implements the part of Midtrans' documented interface the IdP talks to
   (HTTP 404, as Midtrans answers). A wrong key gets HTTP 401.
 
 and what Midtrans sends: ``notification(order_id)`` builds an HTTP notification body for the
-transaction it holds, signed the way Midtrans signs it.
+transaction it holds, signed the way Midtrans signs it; ``send(url, order_id)`` POSTs it.
 
 Failure modes for outage tests (``mode``): ``"ok"``; ``"error"`` (HTTP 500); ``"hang"`` (hold
 the request until ``release()`` or 10 s, so the client's timeout fires); ``"garbage"`` (a
@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 import pytest
+import requests
 
 SERVER_KEY = "SB-Mid-server-test-key"
 # The status_code Midtrans gives each transaction_status (docs "Status Code").
@@ -105,6 +106,11 @@ class MidtransStandIn:
             raise KeyError(order_id)
         body.update(overrides)
         return json.dumps(body).encode()
+
+    def send(self, notify_url: str, order_id: str, **overrides) -> requests.Response:
+        """POST the notification for ``order_id`` to ``notify_url``, as Midtrans does."""
+        return requests.post(notify_url, data=self.notification(order_id, **overrides),
+                             headers={"Content-Type": "application/json"}, timeout=10)
 
     def hold(self) -> None:
         """Hold every status request until ``release()`` (the client times out first)."""
