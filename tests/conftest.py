@@ -19,6 +19,9 @@ from sqlalchemy import text
 
 from idp import clock
 
+# Shared stand-ins for external services (fixtures: midtrans_server, midtrans).
+pytest_plugins = ("tests.helpers.midtrans",)
+
 PG_ADMIN = os.environ.get("IDP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("IDP_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

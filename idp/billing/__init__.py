@@ -4,6 +4,8 @@ lifecycle they drive, expiry and renewal reminders, and the organisation account
 Money rules (DESIGN.md "Invariants"): an order is paid at most once — one conditional
 UPDATE, in the same transaction as the subscription change (``payments.py``,
 ``lifecycle.py``); a subscription starts or extends only after a signature-verified
-confirmation (``gateways/``); every notification is recorded under a unique key, so
-duplicates and out-of-order deliveries change nothing.
+notification whose status the gateway's own Get Status confirms (``gateways/``); every
+confirmed notification is recorded under the confirmed transaction's unique key, so
+duplicates, replays and out-of-order deliveries change nothing; refused ones are limited
+and pruned (``refusals.py``). See docs/billing.md.
 """

@@ -17,7 +17,7 @@ from .accounts import (
 )
 from .forms import CompanyForm, OrderForm, RenewForm
 from .live import event_stream
-from .orders import OrderError, create_order, current_subscription, find_plan
+from .orders import OrderError, create_order, current_subscription, find_plan, renewal_plan
 
 bp = Blueprint("account", __name__, url_prefix="/account", static_folder="static",
                static_url_path="/static")
@@ -56,7 +56,6 @@ def company():
     form = CompanyForm(obj=org)
     if request.method == "POST":
         if not form.validate_on_submit():
-            print(form.errors)
             return render_template("account/company.html", org=org, form=form,
                                    error=i18n.translate("Please correct the fields marked below.")
                                    ), 400
@@ -108,7 +107,7 @@ def renew():
     if sub is None:
         return _refused("There is no subscription to renew; choose a plan instead.")
     try:
-        order, _ = create_order(org, sub.plan, current_user.id)
+        order, _ = create_order(org, renewal_plan(sub), current_user.id)
     except OrderError as exc:
         return _refused(str(exc))
     return redirect(url_for("account.order", order_id=order.id, org=org.id))

@@ -14,26 +14,24 @@ from sqlalchemy import update
 from .. import clock
 from ..extensions import db
 from ..storage.models import Order
-from . import lifecycle, reminders
+from . import lifecycle, refusals, reminders
 
 
 def run_due(now: datetime | None = None) -> dict:
-    """Expire lapsed subscriptions and stale orders, send due reminders; return counts."""
+    """Record plans that took effect, expire lapsed subscriptions and stale orders, send due
+    reminders, delete refused notifications past their retention; return counts."""
     now = now or clock.now()
-    counts = {"subscriptions_expired": expire_subscriptions(now),
+    counts = {"subscriptions_switched": lifecycle.begin_due_periods(now),
+              "subscriptions_expired": expire_subscriptions(now),
               "orders_expired": expire_orders(now)}
     counts.update(reminders.send_due(now))
+    counts["notifications_pruned"] = refusals.prune(now)
     return counts
 
 
 def expire_subscriptions(now: datetime) -> int:
-    """Active subscriptions whose period ended become expired; members lose the products."""
-    lapsed = lifecycle.expire_lapsed(now)
-    for organization_id, plan_id in lapsed:
-        lifecycle.announce(organization_id, "expired",
-                           {"type": "subscription", "status": "expired"})
-        lifecycle.announce_lost(organization_id, plan_id, "expired")
-    return len(lapsed)
+    """Running subscriptions whose paid time ended become expired; members lose the products."""
+    return lifecycle.expire_lapsed(now)
 
 
 def expire_orders(now: datetime) -> int:

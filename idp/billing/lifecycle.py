@@ -1,12 +1,14 @@
-"""The subscription lifecycle driven by payments: start, extend, refund, expire.
+"""The subscription lifecycle driven by payments and by time: paid periods, refunds,
+expiry, and the boundary where a later period's plan takes effect.
 
-Period arithmetic is the subscription service's (idp.orgs.subscriptions.apply_paid_period):
-no running period → it starts now; a running one → it starts at the current end, so
-periods never overlap and no paid day is lost. Each period is a ``SubscriptionPeriod``
-row carrying the order that paid for it.
+Period arithmetic is the subscription service's (idp.orgs.periods): no running period →
+a paid one starts now; a running one → it starts at the paid-through end and its plan
+takes effect then. A refund cancels only its own period (later ones move up).
 
-These functions run inside the caller's transaction (the one that moved the order to
-paid); ``announce`` runs after its commit.
+Payment moves run inside the caller's ``subscriptions.changing`` block (the one that
+moved the order); the worker's passes open one block per subscription, so a lost
+product is announced through ``changes.watch`` once, whichever worker gets there.
+``announce`` runs after the commit.
 """
 
 from __future__ import annotations
@@ -16,91 +18,96 @@ import logging
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from .. import clock, events
 from ..extensions import db
 from ..orgs import cache as entitlement_cache
-from ..orgs.subscriptions import apply_paid_period
-from ..storage.models import Membership, Organization, Plan, Subscription, SubscriptionPeriod
+from ..orgs import periods
+from ..orgs.audit_trail import OPERATOR, WORKER, Actor, record, state
+from ..orgs.subscriptions import apply_paid_period, changing
+from ..storage.models import Plan, Subscription, SubscriptionPeriod
 from ..storage.store import StoreUnavailable, get_store
 
 log = logging.getLogger("idp.billing")
+RUNNING = periods.RUNNING_STATUSES
 
 
-def _lock_organization(organization_id: int) -> None:
-    """Serialise lifecycle changes of one organisation (a row lock; no-op on SQLite)."""
-    db.session.execute(select(Organization.id).where(Organization.id == organization_id)
-                       .with_for_update())
-
-
-def activate_or_extend(session, organization_id: int, plan: Plan, order_id: int | None
+def activate_or_extend(session, organization_id: int, plan: Plan, order_id: int | None,
+                       actor: Actor = OPERATOR, action: str = "paid", **detail
                        ) -> SubscriptionPeriod:
     """Start or extend the organisation's subscription for a confirmed payment.
 
     Call only after the payment is confirmed, in the same transaction as the paid
     move; the period arithmetic is the subscription service's (one place).
     """
-    return apply_paid_period(session, organization_id, plan, order_id)
+    return apply_paid_period(session, organization_id, plan, order_id, actor, action, **detail)
 
 
-def cancel_order_period(session, order_id: int) -> Subscription | None:
-    """Cancel the period a refunded order paid for; return the subscription if access ends now.
-
-    The current period: the subscription ends now (cancelled). A period not yet begun
-    (a renewal): it is removed from the end, later periods move up by its length.
-    """
+def refund_order_period(session, order_id: int, actor: Actor) -> Subscription | None:
+    """Cancel the period a refunded order paid for; the plan and end become those in force
+    without it (idp.orgs.periods.remove). Return the subscription, or None if no period."""
     period = session.scalar(select(SubscriptionPeriod).where(
         SubscriptionPeriod.order_id == order_id, SubscriptionPeriod.cancelled_at.is_(None)))
     if period is None:
         return None
     sub = session.get(Subscription, period.subscription_id)
-    _lock_organization(sub.organization_id)
-    now = clock.now()
-    period.cancelled_at = now
-    if period.end <= now or sub.status not in ("active", "past_due"):
-        return None  # already over: nothing to take back
-    if period.start <= now:
-        sub.status, sub.current_period_end = "cancelled", now
-        return sub
-    _shift_later_periods(session, sub, period)
-    return None
+    before = state(sub)
+    periods.remove(session, sub, period, clock.now())
+    record(session, sub, "refund", actor, before, period=period, order_id=order_id)
+    return sub
 
 
-def _shift_later_periods(session, sub: Subscription, removed: SubscriptionPeriod) -> None:
-    length = removed.end - removed.start
-    later = session.scalars(select(SubscriptionPeriod).where(
-        SubscriptionPeriod.subscription_id == sub.id, SubscriptionPeriod.start >= removed.end,
-        SubscriptionPeriod.cancelled_at.is_(None)))
-    for period in later:
-        period.start, period.end = period.start - length, period.end - length
-    sub.current_period_end = sub.current_period_end - length
-
-
-def expire_lapsed(now: datetime) -> list[tuple[int, int]]:
-    """Move active subscriptions whose period ended to expired; return [(org id, plan id)].
-
-    One conditional UPDATE: two workers never expire (and announce) the same one twice.
-    """
-    rows = db.session.execute(
-        update(Subscription)
-        .where(Subscription.status.in_(("active", "past_due")),
-               Subscription.current_period_end <= now)
-        .values(status="expired", updated_at=now)
-        .returning(Subscription.organization_id, Subscription.plan_id)).all()
+def expire_lapsed(now: datetime) -> int:
+    """Running subscriptions whose paid time ended become expired (members lose the
+    products, announced once); return how many."""
+    due = db.session.execute(select(Subscription.id, Subscription.organization_id).where(
+        Subscription.status.in_(RUNNING), Subscription.current_period_end <= now)).all()
     db.session.commit()
-    return [(org_id, plan_id) for org_id, plan_id in rows]
+    expired = 0
+    for sub_id, organization_id in due:
+        with changing(organization_id, "expired") as session:
+            sub = _reread(session, sub_id)
+            done = sub.status in RUNNING and sub.current_period_end <= now  # not by another
+            if done:
+                before, sub.status = state(sub), "expired"
+                record(session, sub, "expire", WORKER, before)
+        if done:
+            expired += 1
+            announce(organization_id, "expired", {"type": "subscription", "status": "expired"})
+    return expired
 
 
-def announce_lost(organization_id: int, plan_id: int, reason: str) -> None:
-    """Tell the token side that every member of the organisation lost the plan's products."""
-    plan = db.session.get(Plan, plan_id)
-    products = set(plan.products or []) if plan else set()
-    user_ids = list(db.session.scalars(select(Membership.user_id).where(
-        Membership.organization_id == organization_id)))
-    events.entitlements_changed.send(
-        _sender(), organization_id=organization_id, user_ids=user_ids,
-        lost_products={uid: set(products) for uid in user_ids}, reason=reason)
+def begin_due_periods(now: datetime) -> int:
+    """Where a later period's plan took effect, record it on the subscription, audit it and
+    announce the products lost (the entitlement already answered from the period at the
+    boundary, see idp.orgs.timeline); return how many switched."""
+    due = db.session.execute(
+        select(Subscription.id, Subscription.organization_id).distinct()
+        .join(SubscriptionPeriod, SubscriptionPeriod.subscription_id == Subscription.id)
+        .where(Subscription.status.in_(RUNNING), SubscriptionPeriod.cancelled_at.is_(None),
+               SubscriptionPeriod.start <= now, SubscriptionPeriod.end > now,
+               SubscriptionPeriod.plan_id != Subscription.plan_id)).all()
+    db.session.commit()
+    switched = 0
+    for sub_id, organization_id in due:
+        with changing(organization_id, "downgraded") as session:
+            sub = _reread(session, sub_id)
+            before = state(sub)
+            periods.sync(session, sub, now)
+            done = sub.plan.code != before["plan"]
+            if done:
+                record(session, sub, "period_started", WORKER, before)
+        if done:
+            switched += 1
+            announce(organization_id, "period_started", {"type": "subscription",
+                                                          "status": "active"})
+    return switched
+
+
+def _reread(session, sub_id: int) -> Subscription:
+    return session.scalar(select(Subscription).where(Subscription.id == sub_id)
+                          .execution_options(populate_existing=True))
 
 
 def announce(organization_id: int, reason: str, event: dict | None = None) -> None:

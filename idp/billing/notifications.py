@@ -1,9 +1,12 @@
 """POST /billing/notifications/<gateway>: payment gateway callbacks (machine to machine).
 
-CSRF-exempt (the gateway has no session; the signature authenticates it). Answers JSON:
-200 for every verified notification, even one that changes nothing, so the gateway stops
-retrying; 401 for a bad or missing signature; 404 for an unknown order; 409 for an
-amount that differs from the order; 503 when the gateway's server key is not configured.
+CSRF-exempt (the gateway has no session; the signature authenticates it, and Get Status
+confirms it: payments.py). Answers JSON: 200 for every confirmed notification, even one
+that changes nothing, so the gateway stops retrying; 400 for a malformed body; 401 for a
+bad or missing signature; 404 for an unknown order; 409 for an amount that differs from
+the order, or a notification the gateway's Get Status does not confirm; 429 (with
+Retry-After) for a source past its limit of refusals; 503 (with Retry-After, retried by
+the gateway) when the server key is not configured or Get Status cannot be reached.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ def notification(name: str):
     if gateway is None:
         return render_error(404, "not_found", "Not found", "unknown payment gateway")
     try:
-        result = receive(gateway, request.get_data(cache=False))
+        result = receive(gateway, request.get_data(cache=False), request.remote_addr)
     except GatewayError as exc:
-        return render_error(exc.status, exc.error, "Refused", str(exc))
+        headers = {"Cache-Control": "no-store", **exc.headers}
+        return render_error(exc.status, exc.error, "Refused", str(exc), headers)
     return jsonify(status="ok", outcome=result.outcome, order_status=result.order.status)

@@ -20,6 +20,9 @@ TRANSITIONS = {
     "expired": ("awaiting_payment",),
     "failed": ("awaiting_payment",),
     "cancelled": ("awaiting_payment",),
+    # Another order of the organisation was paid: a forgotten one cannot be paid months
+    # later into a surprise (payments._supersede_others does this move for all at once).
+    "superseded": ("awaiting_payment",),
     "refunded": ("paid",),
 }
 
@@ -95,14 +98,22 @@ def current_subscription(organization_id: int) -> Subscription | None:
         Subscription.status.in_(("pending", "active", "past_due"))))
 
 
+def renewal_plan(subscription: Subscription) -> Plan:
+    """The plan a renewal extends: that of the subscription's last paid period."""
+    from ..orgs.periods import last_plan_id
+
+    return db.session.get(Plan, last_plan_id(db.session, subscription))
+
+
 def _kind(org: Organization, plan: Plan) -> str:
-    """new, or renewal of the running subscription (which must be on the same plan)."""
+    """new, or renewal of the running subscription (on the plan of its last period)."""
     current = current_subscription(org.id)
     if current is None or current.status == "pending":
         return "new"
-    if current.plan_id != plan.id:
+    renewing = renewal_plan(current)
+    if renewing.id != plan.id:
         # Changing plan mid-period is an operator action (`idp subscriptions change-plan`).
-        raise OrderError(f"the organisation is subscribed to {current.plan.code!r}; "
+        raise OrderError(f"the organisation is subscribed to {renewing.code!r}; "
                          "a renewal must be for the same plan")
     return "renewal"
 

@@ -1,9 +1,15 @@
 """Payment confirmations: gateway notifications and finance's manual mark-paid.
 
-``receive`` records a verified notification under its unique key and applies it in the
-SAME transaction: a duplicate finds the key taken and changes nothing; the order moves
-by one conditional UPDATE (orders.transition); a paid move starts or extends the
-subscription before the commit. Refused notifications are recorded without the key.
+A notification is only a prompt. ``receive`` checks its signature, finds the order,
+then asks the gateway itself (Get Status) what the transaction is, and acts on that
+answer alone: the status, the transaction id and the amount all come from the gateway,
+never from the body (Midtrans' signature does not cover the status). The confirmed
+notification is recorded under its unique key and applied in the SAME transaction,
+under the organisation's lock (``subscriptions.changing``): a duplicate finds the key
+taken and changes nothing; the order moves by one conditional UPDATE
+(orders.transition); a paid move supersedes the organisation's other awaiting orders
+and adds the paid period before the commit. Refusals are counted and recorded with
+limits (refusals.py); a gateway that cannot confirm gets 503 and nothing changes.
 """
 
 from __future__ import annotations
@@ -12,14 +18,16 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import clock
 from ..extensions import db
+from ..orgs import audit_trail
+from ..orgs.subscriptions import changing
 from ..storage.models import Order, PaymentNotification, Plan
-from ..storage.transaction import transaction
-from . import lifecycle
+from . import lifecycle, refusals
 from .gateways.base import (
     AWAITING,
     EXPIRED,
@@ -29,6 +37,7 @@ from .gateways.base import (
     Gateway,
     GatewayError,
     Notification,
+    Unconfirmed,
 )
 from .orders import OrderError, find_by_gateway_ref, get_order, transition
 
@@ -51,10 +60,10 @@ class AmountMismatch(GatewayError):
 
 @dataclass
 class Outcome:
-    outcome: str  # processed / duplicate / ignored (rejected_* rows are refusals)
+    outcome: str  # processed / duplicate / ignored / superseded
     order: Order
     moved: bool = False
-    ended_plan_id: int | None = None  # a refund ended the running period of this plan
+    superseded: tuple[int, ...] = ()
 
 
 def insert_ignore(model, values: dict, keys: list[str]) -> int | None:
@@ -66,68 +75,98 @@ def insert_ignore(model, values: dict, keys: list[str]) -> int | None:
     return db.session.execute(statement).scalar()
 
 
-def receive(gateway: Gateway, body: bytes) -> Outcome:
-    """Verify, record and apply one notification; raise GatewayError when refused."""
+def receive(gateway: Gateway, body: bytes, source: str | None = None) -> Outcome:
+    """Verify, confirm, record and apply one notification; raise GatewayError when refused
+    (RateLimited when ``source`` has used up its refusals)."""
+    refusals.check(source)
+    order_id = None
     try:
         note = gateway.parse(body, current_app.config["IDP"])
+        order = _order(gateway.name, note)
+        order_id, ref, amount = order.id, order.gateway_order_id, order.amount
+        if note.amount != amount:
+            log.warning("payment notification for order %s refused: amount differs", order_id)
+            raise AmountMismatch("gross_amount does not match the order")
+        db.session.rollback()  # hold no database connection while the gateway answers
+        confirmed = _confirmed(gateway, order_id, ref, amount)
     except GatewayError as exc:
-        _record_refused(gateway.name, gateway.claimed(body), None, exc.outcome)
+        db.session.rollback()
+        if exc.outcome is not None:
+            refusals.refuse(gateway.name, gateway.claimed(body), order_id, exc.outcome, source)
         raise
-    with transaction():
-        order = _matching_order(gateway.name, note)
+    return _record_and_apply(gateway.name, order, confirmed, body_raw=note.raw)
+
+
+def _order(gateway_name: str, note: Notification) -> Order:
+    order = find_by_gateway_ref(gateway_name, note.order_ref)
+    if order is None:
+        raise UnknownOrder("no such order")
+    return order
+
+
+def _confirmed(gateway: Gateway, order_id: int, ref: str, amount) -> Notification:
+    """What the gateway says about this order now (Get Status), checked against it."""
+    confirmed = gateway.confirm(ref, current_app.config["IDP"])
+    if confirmed.amount != amount:
+        log.warning("gateway status for order %s refused: amount differs", order_id)
+        raise Unconfirmed("the gateway's amount does not match the order")
+    return confirmed
+
+
+def _record_and_apply(gateway_name: str, order: Order, note: Notification,
+                      body_raw: dict) -> Outcome:
+    reason = "refunded" if note.status == REFUNDED else "downgraded"
+    with changing(order.organization_id, reason):
         taken = insert_ignore(PaymentNotification, {
-            "gateway": gateway.name, "transaction_id": note.transaction_id,
+            "gateway": gateway_name, "transaction_id": note.transaction_id,
             "transaction_status": note.event, "order_id": order.id, "outcome": "received",
-            "raw": note.raw, "received_at": clock.now()},
+            "raw": {**body_raw, "confirmed": note.raw}, "received_at": clock.now()},
             ["gateway", "transaction_id", "transaction_status"])
         if taken is None:
             return Outcome("duplicate", order)
-        result = _apply(order, note.status, note.transaction_id)
+        result = _apply(order, note.status, note.transaction_id,
+                        audit_trail.gateway(gateway_name))
         db.session.get(PaymentNotification, taken).outcome = result.outcome
     _after_commit(result, note.status)
     return result
 
 
-def _matching_order(gateway_name: str, note: Notification) -> Order:
-    order = find_by_gateway_ref(gateway_name, note.order_ref)
-    if order is None:
-        db.session.rollback()
-        _record_refused(gateway_name, note.raw, None, UnknownOrder.outcome)
-        raise UnknownOrder("no such order")
-    if note.amount != order.amount:
-        db.session.rollback()
-        _record_refused(gateway_name, note.raw, order.id, AmountMismatch.outcome)
-        log.warning("payment notification for order %s refused: amount differs", order.id)
-        raise AmountMismatch("gross_amount does not match the order")
-    return order
-
-
-def _record_refused(gateway_name: str, claimed: dict, order_id: int | None, outcome: str) -> None:
-    """Audit a refused notification; its transaction_id stays NULL (see the model)."""
-    log.warning("payment notification refused (%s, %s): order %s", gateway_name, outcome,
-                str(claimed.get("order_id", "?"))[:64])
-    with transaction() as session:
-        session.add(PaymentNotification(gateway=gateway_name, order_id=order_id,
-                                        outcome=outcome[:32], raw=claimed))
-
-
-def _apply(order: Order, status: str, reference: str) -> Outcome:
-    """Move the order as the confirmation says; in the caller's transaction."""
+def _apply(order: Order, status: str, payment_ref: str, actor, action: str = "paid",
+           **detail) -> Outcome:
+    """Move the order as the confirmation says; in the caller's ``changing`` block."""
     if status == AWAITING:
         return Outcome("ignored", order)
-    values = {"paid_at": clock.now(), "payment_reference": reference} if status == PAID else {}
+    values = {"paid_at": clock.now(), "payment_reference": payment_ref} if status == PAID else {}
     moved = transition(order.id, _ORDER_STATUS[status], **values)
     if moved is None:
         # Illegal or repeated move (pending after settlement, paid after expired...).
+        db.session.refresh(order)
+        if status == PAID and order.status == "superseded":
+            log.warning("order %s is superseded (another order of its organisation was paid "
+                        "first): its payment changes nothing; refund it", order.id)
+            return Outcome("superseded", order)
         log.info("order %s is %s: %s ignored", order.id, order.status, status)
         return Outcome("ignored", order)
     if status == PAID:
+        superseded = _supersede_others(moved)
         plan = db.session.get(Plan, moved.plan_id)
-        lifecycle.activate_or_extend(db.session, moved.organization_id, plan, moved.id)
-    elif status == REFUNDED:
-        ended = lifecycle.cancel_order_period(db.session, moved.id)
-        return Outcome("processed", moved, True, ended.plan_id if ended else None)
+        lifecycle.activate_or_extend(db.session, moved.organization_id, plan, moved.id, actor,
+                                     action, ordered_by=moved.created_by_user_id,
+                                     superseded_orders=list(superseded), **detail)
+        return Outcome("processed", moved, True, superseded)
+    if status == REFUNDED:
+        lifecycle.refund_order_period(db.session, moved.id, actor)
     return Outcome("processed", moved, moved=True)
+
+
+def _supersede_others(paid: Order) -> tuple[int, ...]:
+    """The organisation's other awaiting orders can no longer be paid (one conditional
+    UPDATE, under the organisation lock the paid move holds)."""
+    rows = db.session.execute(
+        update(Order).where(Order.organization_id == paid.organization_id,
+                            Order.status == "awaiting_payment", Order.id != paid.id)
+        .values(status="superseded", updated_at=clock.now()).returning(Order.id)).scalars()
+    return tuple(sorted(rows))
 
 
 def _after_commit(result: Outcome, status: str) -> None:
@@ -139,24 +178,26 @@ def _after_commit(result: Outcome, status: str) -> None:
         lifecycle.announce(order.organization_id, order.status, event)
     else:
         lifecycle.publish_account_event(order.organization_id, event)
-    if result.ended_plan_id is not None:
-        lifecycle.announce_lost(order.organization_id, result.ended_plan_id, "refunded")
+    for other in result.superseded:
+        lifecycle.publish_account_event(order.organization_id, {
+            "type": "order", "order_id": other, "status": "superseded"})
 
 
 def mark_paid(order_id, reference: str) -> Order:
     """Finance confirmed a bank transfer: the same paid move as a gateway confirmation."""
     reference = (reference or "").strip()
-    if not reference or len(reference) > 128:
+    if not reference or len(reference) > 128 or "\x00" in reference:
         raise OrderError("--reference must be 1 to 128 characters")
     order = get_order(order_id)
-    with transaction():
+    with changing(order.organization_id, "downgraded"):
         taken = insert_ignore(PaymentNotification, {
             "gateway": "manual", "transaction_id": reference, "transaction_status": "paid",
             "order_id": order.id, "outcome": "received", "raw": {"reference": reference},
             "received_at": clock.now()}, ["gateway", "transaction_id", "transaction_status"])
         if taken is None:
             raise OrderError(f"reference {reference!r} was already used")
-        result = _apply(order, PAID, reference)
+        result = _apply(order, PAID, reference, audit_trail.OPERATOR, "mark_paid",
+                        reference=reference)
         if not result.moved:
             raise OrderError(f"order {order.id} is {order.status}, not awaiting payment")
         db.session.get(PaymentNotification, taken).outcome = "processed"

@@ -17,8 +17,9 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..storage.models import Membership, Organization, Plan, Reminder, Subscription, User
+from ..storage.models import Membership, Organization, Reminder, Subscription, User
 from .notify import DeliveryError, post_webhook, send_email
+from .orders import renewal_plan
 from .payments import insert_ignore
 
 log = logging.getLogger("idp.billing")
@@ -73,7 +74,7 @@ def _send(reminder: Reminder, now: datetime) -> str:
         return _finish(reminder, "skipped", "renewed or ended before sending")
     settings = current_app.config["IDP"]
     org = db.session.get(Organization, sub.organization_id)
-    plan = db.session.get(Plan, sub.plan_id)
+    plan = renewal_plan(sub)  # the plan that ends: the last period's
     recipients = _recipients(org.id)
     try:
         _deliver(settings, org, plan, reminder, recipients)

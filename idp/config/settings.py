@@ -116,6 +116,20 @@ def _environment_layer(defaults: dict, environ: dict, problems: list[str]) -> di
     return layer
 
 
+# Midtrans' documented bases (docs.midtrans.com "Environment"): sandbox, production.
+MIDTRANS_API = ("https://api.sandbox.midtrans.com", "https://api.midtrans.com")
+MIDTRANS_SNAP = ("https://app.sandbox.midtrans.com/snap/v1/transactions",
+                 "https://app.midtrans.com/snap/v1/transactions")
+
+
+def _derive(settings: dict) -> None:
+    """Fill settings whose default depends on another one."""
+    production = 1 if settings.get("midtrans_production") else 0
+    settings["midtrans_api_url"] = (settings["midtrans_api_url"]
+                                    or MIDTRANS_API[production]).rstrip("/")
+    settings["midtrans_snap_url"] = settings["midtrans_snap_url"] or MIDTRANS_SNAP[production]
+
+
 def _validate(settings: dict, problems: list[str]) -> None:
     if settings["env"] not in ("development", "production"):
         problems.append(f"env: must be development or production, got {settings['env']!r}")
@@ -130,6 +144,9 @@ def _validate(settings: dict, problems: list[str]) -> None:
     redis_url = settings["redis_url"]
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         problems.append("redis_url: expected redis://host:port/db")
+    for name in ("midtrans_api_url", "midtrans_snap_url"):
+        if not str(settings[name]).startswith(("http://", "https://")):
+            problems.append(f"{name}: expected an http(s) URL")
     issuer = settings["issuer"]
     if issuer and (not issuer.startswith(("http://", "https://")) or issuer.endswith("/")
                    or "?" in issuer or "#" in issuer):
@@ -165,6 +182,7 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
     for name, value in (overrides or {}).items():
         settings[name] = value
     if not problems:
+        _derive(settings)
         _validate(settings, problems)
     if problems:
         raise ConfigError(problems)

@@ -2,8 +2,9 @@
 
 ``entitlements.resolve(user_id, organization_id)`` is the one answer to "what may
 this person of this organisation use at this moment"; everything else here keeps
-the records it reads (organizations.py, plans.py, products.py, subscriptions.py),
-invalidates its cache and announces lost access (changes.py), or lets a person pick
-an organisation (selection.py, views.py). Services raise ``OrgError`` (a ValueError)
+the records it reads (organizations.py, plans.py, products.py, subscriptions.py,
+periods.py — each paid period carries its plan, timeline.py judges them at lookup),
+invalidates its cache and announces lost access (changes.py), audits subscription
+changes (audit_trail.py), or lets a person pick an organisation (selection.py, views.py). Services raise ``OrgError`` (a ValueError)
 with a message safe to show; the CLI prints it as one line.
 """

@@ -3,8 +3,10 @@
 ``resolve(user_id, organization_id)`` → ``Entitlement``; everything that puts a plan
 into a token or lets a person into a product asks it (DESIGN.md "Entitlement gate").
 It reads a snapshot of the records (cached in the shared store, see cache.py) and
-judges it against the clock: an ``active`` subscription whose period has ended is
-expired at that instant, whether or not a job has updated its row.
+judges it against the clock: the plan in force is the plan of the period containing
+that instant (timeline.py), so a later period's plan takes effect when it starts, and
+an ``active`` subscription whose paid time has ended is expired at that instant,
+whether or not a job has updated its row.
 
 The API the OIDC part calls: ``gate(user_id, client, organization_id)`` → Decision,
 ``plan_claims(entitlement)``, ``product_audiences(entitlement, resources)``,
@@ -20,7 +22,7 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from .. import clock
-from . import cache, snapshots
+from . import cache, snapshots, timeline
 from .errors import InvalidTarget
 from .selection import default_organization, organizations_for, remember_choice
 
@@ -57,8 +59,11 @@ class Entitlement:
     plan_tier: int | None = None
     plan_products: tuple[str, ...] = ()
     limits: dict = field(default_factory=dict)
+    # The run of contiguous periods on this plan around the instant (what the claims say).
     period_start: datetime | None = None
     period_end: datetime | None = None
+    # How long a token minted now may live (timeline.py: later periods granting less stop it).
+    covered_until: datetime | None = None
     seat: bool = False
     reason: str | None = None  # None when allowed
     catalog: dict = field(default_factory=dict, repr=False)  # code → {name, audience}
@@ -109,15 +114,30 @@ def evaluate(snap: dict, user_id: int, organization_id: int, at: datetime | None
     base["role"] = member["role"]
     if sub is None:
         return Entitlement(**base, reason=NO_SUBSCRIPTION)
-    plan, end = sub["plan"], sub["end"]
-    status = effective_status(sub["status"], end, at) if lapse else sub["status"]
+    status, plan, start, end, covered = _in_force(sub, at) if lapse else (
+        sub["status"], sub["plan"], sub["start"], sub["end"], sub["end"])
     seats = plan["limits"].get("seats")
     seat = seats is None or member["rank"] < seats
     reason = _STATUS_REASONS.get(status) or (None if seat else SEAT_LIMIT)
     return Entitlement(**base, status=status, plan_code=plan["code"], plan_name=plan["name"],
                        plan_tier=plan["tier"], plan_products=tuple(plan["products"]),
-                       limits=plan["limits"], period_start=_dt(sub["start"]),
-                       period_end=_dt(end), seat=seat, reason=reason)
+                       limits=plan["limits"], period_start=_dt(start), period_end=_dt(end),
+                       covered_until=_dt(covered), seat=seat, reason=reason)
+
+
+def _in_force(sub: dict, at: datetime) -> tuple:
+    """(status, plan, start, end, covered_until) at ``at``, judged from the periods.
+
+    A snapshot without periods to run (none left, or records older than periods) is
+    judged on its summary: active until its end.
+    """
+    status, plan, end = sub["status"], sub["plan"], sub["end"]
+    if status != "active" or not sub.get("periods"):
+        return effective_status(status, end, at), plan, sub["start"], end, end
+    found = timeline.in_force(sub["periods"], sub["plans"], at.timestamp())
+    if found is None:
+        return "expired", plan, sub["start"], end, end
+    return status, found.plan, found.start, found.end, found.covered_until
 
 
 def effective_status(status: str, end: float | None, at: datetime) -> str:
@@ -216,12 +236,18 @@ def product_audiences(entitlement: Entitlement, resources=None) -> list[str]:
 
 
 def token_expiry_cap(entitlement: Entitlement | None) -> int | None:
-    """The latest ``exp`` (epoch seconds) a token may carry: period end + entitlement_grace.
+    """The latest ``exp`` (epoch seconds) a token may carry: covered_until + entitlement_grace.
 
-    None when the entitlement grants nothing (e.g. the account portal of a lapsed
-    organisation): such a token encodes no plan, so there is nothing to outlive.
+    ``covered_until`` is the end of the period in force, carried on over later
+    contiguous periods only while they grant at least as much (timeline.py; reasoning
+    in docs/billing.md). None when the entitlement grants nothing (e.g. the account
+    portal of a lapsed organisation): such a token encodes no plan, so there is
+    nothing to outlive.
     """
-    if entitlement is None or not entitlement.allowed or entitlement.period_end is None:
+    if entitlement is None or not entitlement.allowed:
+        return None
+    until = entitlement.covered_until or entitlement.period_end
+    if until is None:
         return None
     grace = current_app.config["IDP"].entitlement_grace
-    return int(entitlement.period_end.timestamp()) + int(grace)
+    return int(until.timestamp()) + int(grace)

@@ -7,14 +7,16 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import clock
 from ..accounts.users import UserError, find_by_email, validate_email
 from ..extensions import db
-from ..storage.models import Membership, Organization, User
+from ..storage.models import Membership, Organization, Plan, User
 from ..storage.models.orgs import ROLES
 from ..storage.transaction import transaction
 from . import cache
 from .changes import watch
 from .errors import OrgError
+from .periods import plan_id_at
 
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")  # ISO 3166-1 alpha-2
 INFO_LIMITS = {"legal_name": 300, "tax_id": 64, "address": 1000}
@@ -157,13 +159,16 @@ def add_member(ref, email: str, role: str = "member") -> Membership:
 
 
 def _check_seats(session, org, sub) -> None:
-    seats = (sub.plan.limits or {}).get("seats") if sub is not None else None
+    if sub is None:
+        return
+    plan = session.get(Plan, plan_id_at(session, sub, clock.now()))  # the plan in force now
+    seats = (plan.limits or {}).get("seats")
     if seats is None:
         return
     taken = session.scalar(select(func.count()).select_from(Membership)
                            .where(Membership.organization_id == org.id))
     if taken >= seats:
-        raise OrgError(f"{org.name} has no free seat: its plan {sub.plan.code} has {seats} seat(s)")
+        raise OrgError(f"{org.name} has no free seat: its plan {plan.code} has {seats} seat(s)")
 
 
 def remove_member(ref, email: str) -> None:

@@ -1,16 +1,27 @@
 """The facts an entitlement is computed from, read from Postgres as plain JSON-able dicts.
 
-A snapshot holds no judgement about time: whether a period has ended is decided
-when it is evaluated (entitlements.py), so a cached snapshot stays right until
-the organisation's records change — which invalidates it.
+A snapshot holds no judgement about time: whether a period has ended, and which
+period's plan is in force, is decided when it is evaluated (entitlements.py,
+timeline.py), so a cached snapshot stays right until the organisation's records
+change — which invalidates it — across every period boundary in between. The one
+cut made when reading: periods already over are left out (they cannot contain any
+later instant).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import and_, func, or_, select
 
+from .. import clock
 from ..extensions import db
-from ..storage.models import Membership, Organization, Product, Subscription
+from ..storage.models import (
+    Membership,
+    Organization,
+    Plan,
+    Product,
+    Subscription,
+    SubscriptionPeriod,
+)
 from ..storage.models.orgs import CURRENT_STATUSES
 
 
@@ -27,14 +38,29 @@ def subscription_of(organization_id: int) -> Subscription | None:
     return db.session.scalar(query.order_by(Subscription.id.desc()).limit(1))
 
 
+def _plan(plan: Plan) -> dict:
+    return {"code": plan.code, "name": plan.name, "tier": plan.tier,
+            "products": list(plan.products or []), "limits": dict(plan.limits or {})}
+
+
 def _subscription(sub: Subscription | None) -> dict | None:
+    """The stored summary (``plan``, ``start``, ``end``: what was granted as recorded) and
+    the live periods still to run, each with its own plan (``periods``, ``plans``).
+    ``periods`` is None when none is left to run: the summary then tells the whole story."""
     if sub is None:
         return None
-    plan = sub.plan
+    rows = db.session.execute(select(SubscriptionPeriod.start, SubscriptionPeriod.end, Plan)
+                              .join(Plan, Plan.id == SubscriptionPeriod.plan_id)
+                              .where(SubscriptionPeriod.subscription_id == sub.id,
+                                     SubscriptionPeriod.cancelled_at.is_(None),
+                                     SubscriptionPeriod.end > clock.now())
+                              .order_by(SubscriptionPeriod.start, SubscriptionPeriod.id)).all()
+    periods = [{"start": _ts(start), "end": _ts(end), "plan": plan.code}
+               for start, end, plan in rows]
     return {"status": sub.status, "start": _ts(sub.current_period_start),
-            "end": _ts(sub.current_period_end),
-            "plan": {"code": plan.code, "name": plan.name, "tier": plan.tier,
-                     "products": list(plan.products or []), "limits": dict(plan.limits or {})}}
+            "end": _ts(sub.current_period_end), "plan": _plan(sub.plan),
+            "periods": periods or None,
+            "plans": {plan.code: _plan(plan) for _, _, plan in rows}}
 
 
 def catalog() -> dict:

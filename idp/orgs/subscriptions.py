@@ -1,15 +1,19 @@
-"""Subscriptions: start, change plan, extend, cancel, expire — and ``activate_or_extend`` for billing.
+"""Subscriptions: start, change plan, extend, cancel, expire — and ``apply_paid_period`` for billing.
 
 At most one current (pending / active / past_due) subscription per organisation:
 the partial unique index ``uq_subscriptions_one_current`` enforces it; the
-service checks first only to give a clear message. Periods never overlap: a new
-period starts at the later of now and the current period's end. Writers lock the
-organisation row so concurrent paid orders extend one after the other.
+service checks first only to give a clear message. The periods are the record
+(periods.py): each carries its own plan; a period paid while another runs starts at
+the paid-through end, and its plan takes effect when it starts.
+
+Every change goes through ``changing``: the organisation row is locked first, then the
+change runs under ``changes.watch`` (lost access is announced after the commit) and
+stages one ``subscription.changed`` audit row in the same transaction (audit_trail.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +23,8 @@ from ..extensions import db
 from ..storage.models import Organization, Plan, Subscription, SubscriptionPeriod
 from ..storage.models.orgs import CURRENT_STATUSES
 from ..storage.transaction import transaction
-from . import cache
+from . import periods
+from .audit_trail import OPERATOR, Actor, record, state
 from .changes import watch
 from .errors import OrgError
 from .organizations import get_organization
@@ -36,8 +41,25 @@ def current_subscription(organization_id: int) -> Subscription | None:
         Subscription.status.in_(CURRENT_STATUSES)))
 
 
-def _lock(session, org: Organization) -> None:
-    session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+@contextmanager
+def changing(organization_id: int, reason: str):
+    """Lock the organisation, then watch and commit one change to its subscription.
+
+    The lock comes first so that what ``watch`` reads as "before" is the state this
+    change starts from: two callers racing on one change (two workers expiring the same
+    subscription) cannot both announce the access it ends. ``reason`` is the reason
+    lost products are announced with.
+    """
+    outermost = not db.session.info.get("idp.atomic_depth")  # see storage/transaction.py
+    db.session.execute(select(Organization.id).where(Organization.id == organization_id)
+                       .with_for_update())
+    try:
+        with watch([organization_id], reason), transaction() as session:
+            yield session
+    except BaseException:
+        if outermost:  # release the lock even when watch failed before the block began
+            db.session.rollback()
+        raise
 
 
 def _require_current(org: Organization) -> Subscription:
@@ -53,16 +75,6 @@ def _offered(plan: Plan) -> Plan:
     return plan
 
 
-def _add_period(session, sub: Subscription, start: datetime, days: int, order_id=None) -> None:
-    end = start + timedelta(days=days)
-    session.add(SubscriptionPeriod(subscription_id=sub.id, plan_id=sub.plan_id, start=start,
-                                   end=end, order_id=order_id))
-    if sub.current_period_end is None or start > sub.current_period_end:
-        sub.current_period_start = start
-    sub.current_period_end = end
-    sub.status = "active"
-
-
 def _new(session, org: Organization, plan: Plan, status: str) -> Subscription:
     name = org.name
     sub = Subscription(organization_id=org.id, plan_id=plan.id, status=status)
@@ -75,133 +87,123 @@ def _new(session, org: Organization, plan: Plan, status: str) -> Subscription:
     return sub
 
 
-def start(org_ref, plan_code, order_id: int | None = None) -> Subscription:
+def _begin(org_ref, plan_code, status: str, action: str, actor: Actor) -> Subscription:
+    org, plan = get_organization(org_ref), _offered(get_plan(plan_code))
+    if current_subscription(org.id) is not None:
+        raise OrgError(f"{org.name} already has a current subscription")
+    with changing(org.id, "changed") as session:
+        sub = _new(session, org, plan, status)
+        if status == "active":
+            periods.add(session, sub, plan, plan.period_days, clock.now())
+        record(session, sub, action, actor, None)
+    return sub
+
+
+def start(org_ref, plan_code, actor: Actor = OPERATOR) -> Subscription:
     """Start an active subscription now for the plan's period_days (refused if one is current)."""
-    org, plan = get_organization(org_ref), _offered(get_plan(plan_code))
-    if current_subscription(org.id) is not None:
-        raise OrgError(f"{org.name} already has a current subscription")
-    with transaction() as session:
-        _lock(session, org)
-        sub = _new(session, org, plan, "active")
-        _add_period(session, sub, clock.now(), plan.period_days, order_id)
-    cache.invalidate(org.id)
-    return sub
+    return _begin(org_ref, plan_code, "active", "start", actor)
 
 
-def create_pending(org_ref, plan_code) -> Subscription:
-    """A subscription waiting for payment (entitles nothing until activate_or_extend)."""
-    org, plan = get_organization(org_ref), _offered(get_plan(plan_code))
-    if current_subscription(org.id) is not None:
-        raise OrgError(f"{org.name} already has a current subscription")
-    with transaction() as session:
-        _lock(session, org)
-        sub = _new(session, org, plan, "pending")
-    cache.invalidate(org.id)
-    return sub
+def create_pending(org_ref, plan_code, actor: Actor = OPERATOR) -> Subscription:
+    """A subscription waiting for payment (entitles nothing until a period is paid)."""
+    return _begin(org_ref, plan_code, "pending", "pending", actor)
 
 
-def apply_paid_period(session, organization_id: int, plan: Plan,
-                      order_id: int | None) -> SubscriptionPeriod:
-    """Apply one paid period of ``plan`` inside the caller's transaction (billing's paid move).
+def apply_paid_period(session, organization_id: int, plan: Plan, order_id: int | None,
+                      actor: Actor = OPERATOR, action: str = "paid", **detail
+                      ) -> SubscriptionPeriod:
+    """Apply one paid period of ``plan`` inside the caller's ``changing`` block (billing's move).
 
-    The one place period arithmetic for payments lives. No running period (no
-    subscription, a pending one, or one whose period ended) → the period starts now;
-    a running one (active/past_due, end ahead) → it starts at the current end, so
-    periods never overlap and no paid day is lost. The order's plan becomes the
-    subscription's plan; the period row carries the order (a unique index refuses a
-    second period for one order).
+    No running period (no subscription, a pending one, or paid time that has ended) →
+    the period starts now; a running one → it starts at the paid-through end, so periods
+    never overlap and no paid day is lost, and ``plan`` takes effect only then. The
+    period row carries the order (a unique index refuses a second period for one order).
     """
     session.execute(select(Organization.id).where(Organization.id == organization_id)
-                    .with_for_update())
-    now = clock.now()
+                    .with_for_update())  # held already under ``changing``; a no-op then
     sub = current_subscription(organization_id)
-    running = (sub is not None and sub.status in ("active", "past_due")
-               and sub.current_period_end is not None and sub.current_period_end > now)
+    before = state(sub)
     if sub is None:
         sub = Subscription(organization_id=organization_id, plan_id=plan.id, status="pending")
         session.add(sub)
         session.flush()
-    sub.plan_id, sub.plan = plan.id, plan
-    start = sub.current_period_end if running else now
-    period = SubscriptionPeriod(subscription_id=sub.id, plan_id=plan.id, start=start,
-                                end=start + timedelta(days=plan.period_days), order_id=order_id)
-    session.add(period)
-    if not running:
-        sub.current_period_start = start
-    sub.current_period_end, sub.status = period.end, "active"
-    session.flush()
+    period = periods.add(session, sub, plan, plan.period_days, clock.now(), order_id)
+    record(session, sub, action, actor, before, period=period, order_id=order_id, **detail)
     return period
 
 
-def activate_or_extend(org_ref, plan_code, order_id: int | None = None) -> Subscription:
+def activate_or_extend(org_ref, plan_code, order_id: int | None = None,
+                       actor: Actor = OPERATOR) -> Subscription:
     """Apply one paid period of ``plan`` as its own unit of work (idempotent per order_id)."""
     org, plan = get_organization(org_ref), get_plan(plan_code)
-    with watch([org.id], "downgraded"), transaction() as session:
-        _lock(session, org)
+    with changing(org.id, "downgraded") as session:
         if order_id is None or not session.scalar(
                 select(SubscriptionPeriod.id).where(SubscriptionPeriod.order_id == order_id)):
-            apply_paid_period(session, org.id, plan, order_id)
+            apply_paid_period(session, org.id, plan, order_id, actor)
     return current_subscription(org.id) or subscription_of(org.id)
 
 
-def change_plan(org_ref, plan_code) -> Subscription:
-    """Move the current subscription to another plan in place (same period; not a cancellation)."""
+def change_plan(org_ref, plan_code, actor: Actor = OPERATOR) -> Subscription:
+    """Move the current subscription to another plan in place, from now on: the period in
+    force and every later one (same dates; not a cancellation)."""
     org, plan = get_organization(org_ref), _offered(get_plan(plan_code))
-    sub = _require_current(org)
-    if sub.plan_id == plan.id:
-        raise OrgError(f"{org.name} is already on plan {plan.code}")
-    with watch([org.id], "downgraded"), transaction() as session:
-        _lock(session, org)
-        sub.plan_id, sub.plan = plan.id, plan
+    with changing(org.id, "downgraded") as session:
+        sub = _require_current(org)
+        if periods.plan_id_at(session, sub, clock.now()) == plan.id:
+            raise OrgError(f"{org.name} is already on plan {plan.code}")
+        before = state(sub)
+        periods.change_plan_from(session, sub, plan, clock.now())
+        record(session, sub, "change_plan", actor, before)
     return sub
 
 
-def extend(org_ref, days: int | None = None) -> Subscription:
-    """Grant more time: a period of ``days`` (default: the plan's) from the current period end."""
+def extend(org_ref, days: int | None = None, actor: Actor = OPERATOR) -> Subscription:
+    """Grant more time: a period of ``days`` (default: the plan's) from the paid-through end,
+    on the plan of the last period."""
     org = get_organization(org_ref)
-    sub = _require_current(org)
-    days = sub.plan.period_days if days is None else days
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_EXTEND_DAYS:
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
+                             or not 1 <= days <= MAX_EXTEND_DAYS):
         raise OrgError(f"days must be a whole number from 1 to {MAX_EXTEND_DAYS}")
-    if sub.status == "pending":
-        raise OrgError(f"{org.name}'s subscription is waiting for payment; start it first")
-    with transaction() as session:
-        _lock(session, org)
-        _add_period(session, sub, max(clock.now(), sub.current_period_end), days)
-    cache.invalidate(org.id)
+    with changing(org.id, "changed") as session:
+        sub = _require_current(org)
+        if sub.status == "pending":
+            raise OrgError(f"{org.name}'s subscription is waiting for payment; start it first")
+        plan = session.get(Plan, periods.last_plan_id(session, sub))
+        before = state(sub)
+        period = periods.add(session, sub, plan, days or plan.period_days, clock.now())
+        record(session, sub, "extend", actor, before, period=period, days=days or plan.period_days)
     return sub
 
 
-def _end(org_ref, status: str, reason: str) -> Subscription:
+def _end(org_ref, status: str, action: str, actor: Actor) -> Subscription:
     org = get_organization(org_ref)
-    sub = _require_current(org)
-    with watch([org.id], reason), transaction() as session:
-        _lock(session, org)
+    with changing(org.id, status) as session:
+        sub = _require_current(org)
+        if action == "past_due" and sub.status != "active":
+            raise OrgError(f"{org.name}'s subscription is not active")
+        before = state(sub)
         sub.status = status
         if status == "cancelled":
-            for period in session.scalars(select(SubscriptionPeriod).where(
-                    SubscriptionPeriod.subscription_id == sub.id,
-                    SubscriptionPeriod.end > clock.now())):
-                period.cancelled_at = clock.now()
+            for period in periods.live(session, sub):
+                if period.end > clock.now():
+                    period.cancelled_at = clock.now()
+        record(session, sub, action, actor, before)
     return sub
 
 
-def cancel(org_ref) -> Subscription:
+def cancel(org_ref, actor: Actor = OPERATOR) -> Subscription:
     """Cancel the current subscription now; its members lose its products at once."""
-    return _end(org_ref, "cancelled", "cancelled")
+    return _end(org_ref, "cancelled", "cancel", actor)
 
 
-def expire(org_ref) -> Subscription:
+def expire(org_ref, actor: Actor = OPERATOR) -> Subscription:
     """Mark the current subscription expired."""
-    return _end(org_ref, "expired", "expired")
+    return _end(org_ref, "expired", "expire", actor)
 
 
-def mark_past_due(org_ref) -> Subscription:
+def mark_past_due(org_ref, actor: Actor = OPERATOR) -> Subscription:
     """A renewal payment failed: the subscription is past due (it entitles nothing)."""
-    org = get_organization(org_ref)
-    if _require_current(org).status != "active":
-        raise OrgError(f"{org.name}'s subscription is not active")
-    return _end(org, "past_due", "past_due")
+    return _end(org_ref, "past_due", "past_due", actor)
 
 
 def show(org_ref) -> dict:
@@ -212,13 +214,15 @@ def show(org_ref) -> dict:
     sub = subscription_of(org.id)
     if sub is None:
         raise OrgError(f"{org.name} has no subscription")
-    periods = db.session.scalars(select(SubscriptionPeriod).where(
-        SubscriptionPeriod.subscription_id == sub.id).order_by(SubscriptionPeriod.start))
-    end = sub.current_period_end
-    status = effective_status(sub.status, end and end.timestamp(), clock.now())
+    rows = db.session.execute(select(SubscriptionPeriod, Plan.code).join(
+        Plan, Plan.id == SubscriptionPeriod.plan_id).where(
+        SubscriptionPeriod.subscription_id == sub.id).order_by(SubscriptionPeriod.start)).all()
+    end, now = sub.current_period_end, clock.now()
+    status = effective_status(sub.status, end and end.timestamp(), now)
+    plan = db.session.get(Plan, periods.plan_id_at(db.session, sub, now))
     return {"id": sub.id, "organization": org.name, "status": status, "stored_status": sub.status,
-            "plan": sub.plan.code, "plan_name": sub.plan.name,
+            "plan": plan.code, "plan_name": plan.name,
             "current_period_start": sub.current_period_start,
             "current_period_end": sub.current_period_end,
-            "periods": [{"start": p.start, "end": p.end, "order_id": p.order_id,
-                         "cancelled_at": p.cancelled_at} for p in periods]}
+            "periods": [{"start": p.start, "end": p.end, "order_id": p.order_id, "plan": code,
+                         "cancelled_at": p.cancelled_at} for p, code in rows]}

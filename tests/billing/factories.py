@@ -77,3 +77,23 @@ def wait_subscribed(channel: str, timeout: float = 3.0) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"nobody subscribed to {channel}")
+
+
+def add_order(org: Organization, plan: Plan, kind: str = "renewal", user_id: int | None = None):
+    """An order awaiting payment, written directly (``create_order`` refuses a renewal for
+    another plan; the data model must still be right when one exists, e.g. one ordered
+    before an operator's change-plan)."""
+    from idp.storage.models import Order
+
+    order = Order(organization_id=org.id, plan_id=plan.id, kind=kind, status="awaiting_payment",
+                  amount=plan.price, currency=plan.currency, gateway="midtrans",
+                  created_by_user_id=user_id,
+                  gateway_order_id=f"TOMPS-{org.id}-{secrets.token_hex(6).upper()}")
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def amount_of(plan: Plan) -> str:
+    """The gross_amount text Midtrans sends for an order of ``plan``."""
+    return f"{plan.price:.2f}"

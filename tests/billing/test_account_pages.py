@@ -5,8 +5,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from idp.billing.orders import create_order
 from idp.extensions import db
-from idp.storage.models import Order, Organization
+from idp.storage.models import Order, Organization, Plan
 from tests.helpers.web import csrf_token, login
 
 from .factories import make_member, make_org, make_plan, midtrans_body, subscribe
@@ -232,3 +233,42 @@ def test_company_form_accepts_a_multiline_address(admin_web, acme, dbx):
             "org": acme["org"].id}
     assert admin_web.post("/account/company", data=data).status_code == 302
     assert "Jakarta" in dbx(lambda s: s.get(Organization, acme["org"].id).address)
+
+
+def test_a_refused_company_form_prints_nothing_it_was_given(admin_web, acme, capfd):
+    data = {**VALID, "country": "XX", "legal_name": "secret-ish value",
+            "csrf_token": _token(admin_web), "org": acme["org"].id}
+    assert admin_web.post("/account/company", data=data).status_code == 400
+    out, _ = capfd.readouterr()
+    assert "secret-ish" not in out and "country" not in out
+
+
+def test_renew_extends_the_plan_of_the_last_paid_period(admin_web, acme, dbx):
+    from idp.billing.lifecycle import activate_or_extend
+
+    def setup(session):
+        org = session.get(Organization, acme["org"].id)
+        subscribe(org, _plan(session, acme))
+        starter = make_plan("starter", price="50000", products=("building",), tier=1)
+        activate_or_extend(session, org.id, starter, None)  # a downgrade from the boundary
+        session.commit()
+
+    dbx(setup)
+    resp = admin_web.post("/account/renew", data={"csrf_token": _token(admin_web),
+                                                 "org": acme["org"].id})
+    assert resp.status_code == 302
+    assert dbx(lambda s: s.scalar(select(Order)).plan_id) == dbx(
+        lambda s: s.scalar(select(Plan.id).where(Plan.code == "starter")))
+
+
+def test_a_superseded_order_cannot_be_paid_from_the_page(admin_web, acme, dbx):
+    def setup(session):
+        org = session.get(Organization, acme["org"].id)
+        order, _ = create_order(org, _plan(session, acme))
+        order.status = "superseded"
+        session.commit()
+        return order.id
+
+    order_id = dbx(setup)
+    resp = admin_web.get(f"/account/orders/{order_id}/pay?org={acme['org'].id}")
+    assert resp.status_code == 302 and f"/account/orders/{order_id}" in resp.headers["Location"]

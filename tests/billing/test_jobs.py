@@ -60,3 +60,51 @@ def test_stale_orders_expire(ctx, app):
 def test_cli_run_due_json(run_json, ctx):
     data = run_json("billing", "run-due")
     assert data["subscriptions_expired"] == 0 and "reminders_sent" in data
+
+
+def _workers(app, n, job):
+    """Run ``job()`` in n threads at once, each its own app context (n workers)."""
+    import threading
+
+    barrier, results = threading.Barrier(n), []
+
+    def work():
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append(job())
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_workers_racing_expire_and_announce_once(ctx, lost, app):
+    org, plan = make_org("acme"), make_plan(products=("building",))
+    make_member(org)
+    subscribe(org, plan)
+    clock.advance(30 * 86400 + 1)
+    counts = _workers(app, 4, lambda: run_due()["subscriptions_expired"])
+    assert sorted(counts) == [0, 0, 0, 1]
+    assert len(lost) == 1 and lost[0]["reason"] == "expired"
+
+
+def test_workers_racing_at_a_plan_boundary_switch_and_announce_once(ctx, lost, app):
+    from idp.billing.lifecycle import activate_or_extend
+
+    org = make_org("acme")
+    make_member(org)
+    suite, starter = make_plan(), make_plan("starter", products=("building",))
+    subscribe(org, suite)
+    activate_or_extend(db.session, org.id, starter, None)  # a later, smaller period
+    db.session.commit()
+    clock.advance(30 * 86400 + 1)
+    counts = _workers(app, 4, lambda: run_due()["subscriptions_switched"])
+    assert sorted(counts) == [0, 0, 0, 1]
+    assert len(lost) == 1 and lost[0]["lost_products"] == {
+        lost[0]["user_ids"][0]: {"project", "asset"}}

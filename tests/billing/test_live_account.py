@@ -110,9 +110,17 @@ def _order(app, org_id):
         return order.id, order.gateway_order_id
 
 
+@pytest.fixture
+def settled(instance_b, midtrans, monkeypatch):
+    """Point instance B at the Midtrans stand-in; ``settled(ref)`` makes it say settlement."""
+    monkeypatch.setitem(instance_b.config["IDP"], "midtrans_api_url", midtrans.url)
+    return lambda ref: midtrans.set_status(ref, "settlement", "150000.00", "tx-1")
+
+
 def test_payment_on_another_instance_reaches_the_stream_within_a_second(
-        app, server, acme, instance_b):
+        app, server, acme, instance_b, settled):
     order_id, ref = _order(app, acme["org"])
+    settled(ref)
     browser = _browser(server, acme["admin"])
     events, resp = _listen(browser, f"{server}/account/events?org={acme['org']}")
     try:
@@ -143,7 +151,7 @@ def test_events_need_an_admin(server, acme, app):
     assert browser.get(f"{server}/account/events", timeout=5).status_code == 403
 
 
-def test_admin_buys_suite_end_to_end(app, server, acme, instance_b):
+def test_admin_buys_suite_end_to_end(app, server, acme, instance_b, settled):
     """The issue's "done when": review → order → awaiting payment → two simultaneous
     settlements → paid once, active for 30 days, the open page told live."""
     browser = _browser(server, acme["admin"])
@@ -156,6 +164,7 @@ def test_admin_buys_suite_end_to_end(app, server, acme, instance_b):
     pay = browser.get(server + pay_path.replace("&amp;", "&"), timeout=5)
     assert "Awaiting payment" in pay.text
     ref = re.search(r"TOMPS-\d+-[0-9A-F]+", pay.text).group(0)
+    settled(ref)
     events, resp = _listen(browser, f"{server}/account/events?org={acme['org']}")
     try:
         _next(events, "snapshot")

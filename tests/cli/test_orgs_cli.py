@@ -144,7 +144,7 @@ def test_subscription_lifecycle(acme, run, run_json):
     assert started["status"] == "active" and started["plan"] == "starter"
     assert started["periods"] == [{"start": started["current_period_start"],
                                    "end": started["current_period_end"], "order_id": None,
-                                   "cancelled_at": None}]
+                                   "plan": "starter", "cancelled_at": None}]
     moved = run_json("subscriptions", "change-plan", str(acme["id"]), "suite")
     assert moved["plan"] == "suite" and moved["current_period_end"] == started["current_period_end"]
     extended = run_json("subscriptions", "extend", "Acme", "--days", "7")

@@ -71,3 +71,23 @@ def test_create_app_refuses_production_without_secret_key(monkeypatch):
     monkeypatch.setenv("IDP_ENV", "production")
     with pytest.raises(ConfigError, match="IDP_SECRET_KEY: required in production"):
         create_app()
+
+
+def test_midtrans_urls_follow_the_environment():
+    sandbox = load_settings(environ={})
+    assert sandbox.midtrans_production is False
+    assert sandbox.midtrans_api_url == "https://api.sandbox.midtrans.com"
+    assert sandbox.midtrans_snap_url == "https://app.sandbox.midtrans.com/snap/v1/transactions"
+    production = load_settings(environ={"IDP_MIDTRANS_PRODUCTION": "true"})
+    assert production.midtrans_api_url == "https://api.midtrans.com"
+    assert production.midtrans_snap_url == "https://app.midtrans.com/snap/v1/transactions"
+
+
+def test_midtrans_urls_can_point_at_a_stand_in():
+    settings = load_settings(environ={"IDP_MIDTRANS_PRODUCTION": "true",
+                                      "IDP_MIDTRANS_API_URL": "http://127.0.0.1:9999/",
+                                      "IDP_MIDTRANS_SNAP_URL": "http://127.0.0.1:9999/snap"})
+    assert settings.midtrans_api_url == "http://127.0.0.1:9999"
+    assert settings.midtrans_snap_url == "http://127.0.0.1:9999/snap"
+    with pytest.raises(ConfigError, match="midtrans_api_url: expected an http"):
+        load_settings(environ={"IDP_MIDTRANS_API_URL": "ftp://gateway"})

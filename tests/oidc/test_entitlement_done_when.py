@@ -53,14 +53,13 @@ def test_starter_member_moves_to_suite_and_enters_project_without_logging_in(
 
 
 def test_paid_midtrans_settlement_signs_members_in_to_all_three_products(
-        app, web, user, make_client, monkeypatch):
+        app, web, user, make_client, midtrans):
     from idp.billing.orders import create_order
     from idp.extensions import db
     from idp.orgs.organizations import add_member, create_organization
-    from tests.billing.factories import SERVER_KEY, make_plan, midtrans_body
+    from tests.billing.factories import make_plan, midtrans_body
     from tests.oidc.conftest import PRODUCTS, Flow
 
-    monkeypatch.setitem(app.config["IDP"], "midtrans_server_key", SERVER_KEY)
     with app.app_context():
         plan = make_plan("suite")
         organization = create_organization("Paying Co")
@@ -68,6 +67,7 @@ def test_paid_midtrans_settlement_signs_members_in_to_all_three_products(
         organization = db.session.merge(organization)
         order, _ = create_order(organization, plan)
         ref = order.gateway_order_id
+    midtrans.set_status(ref, "settlement", "150000.00", "tx-1")  # what Get Status confirms
     flows = [Flow(web, make_client(first_party=True, product=p,
                                    redirect_uri=f"https://{p}.example/cb"), user) for p in PRODUCTS]
     flows[0].login()

@@ -56,7 +56,7 @@ def test_start_creates_an_active_period_of_the_plans_length(plans, org_with):
     shown = subscriptions.show(org_id)
     assert shown["status"] == "active" and shown["plan"] == "suite"
     assert shown["periods"] == [{"start": sub.current_period_start, "end": sub.current_period_end,
-                                 "order_id": None, "cancelled_at": None}]
+                                 "order_id": None, "plan": "suite", "cancelled_at": None}]
 
 
 def test_start_refuses_unknown_or_inactive_plans_and_unknown_orgs(plans, org_with):

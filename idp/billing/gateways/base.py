@@ -1,23 +1,31 @@
 """What a payment gateway adapter does: turn a raw HTTP notification into a verified,
-normalised ``Notification`` — or refuse it. A second gateway is one module implementing
-``Gateway`` and one line in ``gateways/__init__.py``."""
+normalised ``Notification`` — or refuse it — and confirm it with the gateway's own API.
+A second gateway is one module implementing ``Gateway`` and one line in
+``gateways/__init__.py``."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 # Normalised statuses: what the order should become.
 PAID, AWAITING, EXPIRED, FAILED, REFUNDED = "paid", "awaiting", "expired", "failed", "refunded"
 
 
 class GatewayError(ValueError):
-    """A notification refused before it touches an order; ``status`` is the HTTP status."""
+    """A notification refused before it touches an order; ``status`` is the HTTP status.
+
+    ``outcome`` is how the refusal is recorded; None for a refusal that is ours, not the
+    sender's (nothing configured, the gateway unreachable): neither recorded nor counted
+    against the source (see billing/refusals.py).
+    """
 
     status = 400
     error = "invalid_request"
-    outcome = "rejected"  # how the audit row records it
+    outcome: str | None = "rejected"
+    headers: ClassVar[dict[str, str]] = {}
 
 
 class MalformedNotification(GatewayError):
@@ -35,7 +43,26 @@ class InvalidSignature(GatewayError):
 class GatewayNotConfigured(GatewayError):
     status = 503
     error = "temporarily_unavailable"
-    outcome = "rejected_unconfigured"
+    outcome = None
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "60"}
+
+
+class GatewayUnavailable(GatewayError):
+    """The gateway could not confirm the notification now (unreachable, timed out, an
+    answer we cannot trust). Retryable: the gateway re-sends on any non-2xx."""
+
+    status = 503
+    error = "temporarily_unavailable"
+    outcome = None
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "30"}
+
+
+class Unconfirmed(GatewayError):
+    """The gateway does not confirm the notification (no such transaction, another order,
+    another amount): a forgery, or a notification meant for someone else."""
+
+    status = 409
+    outcome = "rejected_unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -56,6 +83,11 @@ class Gateway(ABC):
     @abstractmethod
     def parse(self, body: bytes, settings) -> Notification:
         """Verify and normalise one notification; raise a GatewayError when refused."""
+
+    @abstractmethod
+    def confirm(self, order_ref: str, settings) -> Notification:
+        """Ask the gateway itself for the order's current transaction (a notification only
+        prompts the question); raise Unconfirmed or GatewayUnavailable."""
 
     def claimed(self, body: bytes) -> dict:
         """What a refused notification claimed, for the audit row (never a signature)."""

@@ -13,7 +13,9 @@ from ...extensions import db
 from ..types import UTCDateTime
 
 ORDER_KINDS = ("new", "renewal")
-ORDER_STATUSES = ("awaiting_payment", "paid", "expired", "failed", "refunded", "cancelled")
+# superseded: another order of the organisation was paid first; it can no longer be paid.
+ORDER_STATUSES = ("awaiting_payment", "paid", "expired", "failed", "refunded", "cancelled",
+                  "superseded")
 _AWAITING = text("status = 'awaiting_payment'")
 
 
@@ -49,14 +51,19 @@ class PaymentNotification(db.Model):
 
     The unique key makes processing exactly-once: a duplicate insert finds the row.
     Rejected notifications (bad signature, wrong amount) keep ``transaction_id`` NULL
-    (the claimed one stays in ``raw``) so a forgery never occupies a genuine key.
-    For Midtrans ``transaction_status`` is ``capture:<fraud_status>`` for captures, so
-    a capture that was challenged and later accepted is two distinct events.
+    (the claimed one stays in ``raw``) so a forgery never occupies a genuine key; they are
+    kept for ``payment_notification_retention`` only (outcome ``rejected_*``). A verified
+    one is keyed by the transaction id and status the gateway's Get Status confirmed,
+    never by what the body claimed. For Midtrans ``transaction_status`` is
+    ``capture:<fraud_status>`` for captures, so a capture that was challenged and later
+    accepted is two distinct events.
     """
 
     __tablename__ = "payment_notifications"
     __table_args__ = (UniqueConstraint("gateway", "transaction_id", "transaction_status",
-                                       name="uq_payment_notifications_transaction"),)
+                                       name="uq_payment_notifications_transaction"),
+                      # The worker deletes refused rows older than the retention period.
+                      Index("ix_payment_notifications_received_at", "received_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     gateway: Mapped[str] = mapped_column(String(32))
@@ -64,9 +71,12 @@ class PaymentNotification(db.Model):
     transaction_status: Mapped[str | None] = mapped_column(String(64))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"),
                                                  index=True)
-    # processed / duplicate / ignored / rejected_signature / rejected_amount / unknown_order
+    # processed / ignored / superseded / rejected_* (rejected_signature, rejected_amount,
+    # rejected_unknown_order, rejected_unconfirmed, rejected_malformed)
     outcome: Mapped[str] = mapped_column(String(32))
     raw: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The sender's address (after trusted proxies): refusals are limited per source.
+    source_ip: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
