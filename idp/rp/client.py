@@ -30,7 +30,10 @@ from .http import session
 from .jwks_cache import ALGS, JWKSCache, http_fetcher
 from .tokens import DEFAULT_LEEWAY, validate_access_token, validate_id_token
 
-DEFAULT_SCOPE = "openid profile email offline_access plan"
+# No offline_access: a product's refresh token must die with the person's IdP session
+# (the IdP keeps offline_access tokens across logout, OIDC Core §11); first-party
+# clients get a refresh token without it.
+DEFAULT_SCOPE = "openid profile email plan"
 TIMEOUT = 5.0
 
 

@@ -75,8 +75,9 @@ class Plan:
             if isinstance(products, list) else (),
             code=_typed(claims.get("plan"), str), name=_typed(claims.get("plan_name"), str),
             tier=_typed(claims.get("plan_tier"), int),
-            limits={k: _typed(v, int) for k, v in limits.items() if k in LIMITS}
-            if isinstance(limits, dict) else {},
+            # Only an explicit null is unlimited; a malformed value grants nothing.
+            limits={k: None if v is None else _typed(v, int, 0) for k, v in limits.items()
+                    if k in LIMITS} if isinstance(limits, dict) else {},
             period_end=_typed(claims.get("plan_period_end"), int))
 
     @property
@@ -108,9 +109,9 @@ class Plan:
         """The plan's limit ``name`` (seats, projects, assets, storage_gb): None is unlimited."""
         if name not in LIMITS:
             raise ValueError(f"unknown limit {name!r}; one of {', '.join(LIMITS)}")
-        if not self.active:
-            return 0
-        return self.limits.get(name)
+        if not self.active or name not in self.limits:
+            return 0  # no plan, or a limit the claims do not state: nothing, never "unlimited"
+        return self.limits[name]
 
     def allows_more(self, name: str, current: int) -> bool:
         """Whether one more item fits under limit ``name`` when ``current`` exist."""
