@@ -29,11 +29,20 @@ def demo(port, instance_path, as_json):
         fail("configuration: " + "; ".join(exc.problems))
     data = Path(instance_path or Path(settings.instance_path) / "demo").resolve()
     links = urls(port)
-    # The embedded default in its own directory: a real `idp serve`'s data stays untouched.
-    app = make_app(issuer=links["issuer"], env="development", database_url="", redis_url="",
-                   instance_path=str(data), keys_path=str(data / "keys"))
-    prepare(app)
-    running = Demo(port, app)
+    running = Demo(port)
+    try:
+        running.bind()  # first: a busy port fails before anything is written
+    except DemoError as exc:
+        fail(str(exc))
+    try:
+        # The embedded default in its own directory: a real `idp serve`'s data stays untouched.
+        running.idp_app = make_app(issuer=links["issuer"], env="development", database_url="",
+                                   redis_url="", instance_path=str(data),
+                                   keys_path=str(data / "keys"))
+        prepare(running.idp_app)
+    except BaseException:
+        running.stop()
+        raise
     try:
         run(running, lambda: _announce(links, running.seeded, data, as_json))
     except DemoError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import requests
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 
 from idp.rp import limit
 from idp.rp.flask import RelyingParty
@@ -47,6 +47,7 @@ def create_product_app(config: dict) -> Flask:
 def demo_app(config: dict, peers: dict[str, str]) -> Flask:
     """The product app plus the demo's extras; ``peers`` maps the other products to URLs."""
     app = create_product_app(config)
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600  # the stylesheet and icons
     rp = app.extensions["idp.rp"]
 
     @app.context_processor
@@ -69,8 +70,6 @@ def demo_app(config: dict, peers: dict[str, str]) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "public, max-age=3600"
         return response
 
     return app

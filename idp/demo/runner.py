@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ class Demo:
     """The running demo: servers, their threads and the IdP's worker."""
 
     port: int
-    idp_app: object
+    idp_app: object = None
     servers: dict[str, BaseWSGIServer] = field(default_factory=dict)
     threads: dict[str, threading.Thread] = field(default_factory=dict)
     worker: tuple | None = None
@@ -57,11 +58,14 @@ class Demo:
         """Take the four ports now, before anything is seeded (a busy port changes nothing)."""
         for i, name in enumerate(("idp", *PRODUCTS)):
             try:
-                self.servers[name] = make_server(HOST, self.port + i, None, threaded=True)
+                listener = _listen(self.port + i)
             except OSError as exc:
                 self.stop()
                 raise DemoError(f"port {self.port + i} is not free ({exc.strerror}); "
                                 "choose others with --port") from None
+            with listener:  # the server works on its own duplicate of the socket
+                self.servers[name] = make_server(HOST, self.port + i, None, threaded=True,
+                                                 fd=listener.fileno())
 
     def start(self) -> None:
         """Seed the IdP, mount the apps, serve, and start the back-channel worker."""
@@ -118,7 +122,21 @@ class Demo:
             stop.set()
             thread.join(10)
         self.servers, self.threads, self.worker = {}, {}, None
-        _dispose(self.idp_app)
+        if self.idp_app is not None:
+            _dispose(self.idp_app)
+
+
+def _listen(port: int) -> socket.socket:
+    """A listening socket on HOST:port (bound here: werkzeug would exit on a busy port)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def _answers(http, url: str) -> bool:
@@ -141,13 +159,12 @@ def _dispose(app) -> None:
 
 
 def run(demo: Demo, ready) -> None:
-    """Start ``demo``, call ``ready()`` once everything answers, stop on SIGINT/SIGTERM."""
+    """Start a bound ``demo``, call ``ready()`` once everything answers, stop on SIGINT/SIGTERM."""
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stopping.set())
                 for sig in (signal.SIGINT, signal.SIGTERM)}
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     try:
-        demo.bind()
         demo.start()
         demo.wait_ready(stopping)
         if not stopping.is_set():

@@ -13,7 +13,8 @@ imports the IdP server. See docs/rp-kit.md.
 - ``plan.py``: ``require_product`` and ``limit`` over the plan claims (the claims contract).
 - ``resource.py``: ``ResourceServer``, bearer-token checks for a product API (aud, product).
 - ``sessions.py``: server-side RP sessions, indexed by the IdP's sid and sub.
-- ``flask.py``: ``RelyingParty``, the Flask integration (routes and decorators).
+- ``flask.py``: ``RelyingParty``, the Flask integration (decorators, sessions, refresh);
+  ``flask_views.py``: its five routes.
 - ``http.py``: HTTP that treats ``localhost`` names as loopback (RFC 6761 §6.3).
 - ``errors.py``: every failure, typed.
 """

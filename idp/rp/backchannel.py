@@ -25,7 +25,7 @@ from .errors import LogoutTokenError, TokenRejected
 from .jwks_cache import JWKSCache
 from .tokens import bounded
 
-__all__ = ["EVENT", "LogoutTokenError", "TYP", "validate_logout_token"]
+__all__ = ["EVENT", "TYP", "LogoutTokenError", "validate_logout_token"]
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 TYP = "logout+jwt"

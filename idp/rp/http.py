@@ -52,6 +52,9 @@ class LoopbackAdapter(HTTPAdapter):
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         parts = urlsplit(request.url)
         if is_localhost_name(parts.hostname):
+            # On a copy: the caller's request must keep no Host header, or requests would
+            # match cookies (and the next redirect hop) against this host.
+            request = request.copy()
             request.headers["Host"] = parts.netloc.rpartition("@")[2]
             proxies = {}  # a loopback name never goes through a proxy
         return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,

@@ -66,7 +66,7 @@ class _Registry(JWSRegistry):
 def _b64json(segment: str) -> dict:
     value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
+        raise TypeError("not a JSON object")
     return value
 
 

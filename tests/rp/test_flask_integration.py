@@ -24,7 +24,7 @@ def _current(rp_app, client) -> dict | None:
 
 
 def test_login_redirect_carries_pkce_s256_state_and_nonce(product_app):
-    rp_app, client, browser = product_app
+    _, client, browser = product_app
     first = client.get("/")
     assert first.status_code == 302 and first.headers["Location"].startswith("http://localhost/login?")
     url = browser.start("/")
@@ -50,7 +50,7 @@ def test_sign_in_shows_the_person_and_the_plan(product_app):
 
 
 def test_a_callback_from_another_browser_is_refused(product_app, live_idp):
-    rp_app, client, browser = product_app
+    rp_app, _, browser = product_app
     location = browser.authorize(browser.start("/")).headers["Location"]
     stranger = rp_app.test_client()  # never started this sign-in: no login cookie
     parts = urlsplit(location)
@@ -78,7 +78,7 @@ def test_a_response_naming_another_issuer_is_refused(product_app):
 
 
 def test_next_never_leaves_the_site(product_app):
-    rp_app, client, browser = product_app
+    rp_app, client, _ = product_app
     for target in ("//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:x"):
         client.get("/login", query_string={"next": target})
         state = client.get_cookie(rp_app.extensions["idp.rp"].cookie_name + "_login").value

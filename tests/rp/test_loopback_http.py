@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -13,7 +14,7 @@ from idp.sessions.sender import Send, post_all
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    seen: list = []
+    seen: ClassVar[list] = []
 
     def _answer(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -66,3 +67,35 @@ def test_back_channel_logout_reaches_a_localhost_subdomain(loopback_server):
                          timeout=5, concurrency=1)
     assert result.ok, result.error
     assert seen == [("POST", f"asset.localhost:{port}", b"logout_token=tok")]
+
+
+def test_cookies_follow_redirects_between_localhost_names(loopback_server):
+    # A redirect from one *.localhost origin to another must carry each origin's own
+    # cookies (the demo's sign-in hops localhost → building.localhost).
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    @Request.application
+    def app(request):
+        if request.path == "/set":
+            response = Response("", 302, {"Location": f"http://b.localhost:{port}/check"})
+            response.set_cookie("a_cookie", "1")
+            return response
+        return Response(",".join(sorted(request.cookies)) or "-")
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    port = server.server_port
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with session() as http:
+            http.get(f"http://b.localhost:{port}/set", timeout=5, allow_redirects=False)
+            assert http.get(f"http://b.localhost:{port}/check", timeout=5).text == "a_cookie"
+            http.cookies.clear()
+            hop = http.get(f"http://a.localhost:{port}/set", timeout=5)  # set at a, follow to b
+            assert hop.url == f"http://b.localhost:{port}/check" and hop.text == "-"
+            assert http.get(f"http://a.localhost:{port}/check", timeout=5).text == "a_cookie"
+            assert http.get(f"http://b.localhost:{port}/check", timeout=5).text == "-"
+    finally:
+        server.shutdown()
+        server.server_close()

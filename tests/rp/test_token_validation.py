@@ -9,6 +9,7 @@ import json
 import time
 
 import pytest
+
 from idp.rp import errors
 from idp.rp.tokens import MAX_LEEWAY, half_hash, validate_access_token, validate_id_token
 from tests.rp.conftest import ISSUER
@@ -50,7 +51,7 @@ def test_a_bad_signature_is_refused(issuer):
     forged = issuer.sign(issuer.id_claims(), key=issuer.impostor)  # same kid, other key
     with pytest.raises(errors.InvalidSignature):
         _id(issuer, forged)
-    head, body, sig = issuer.sign(issuer.id_claims()).split(".")
+    head, _, sig = issuer.sign(issuer.id_claims()).split(".")
     tampered = ".".join([head, _b64(issuer.id_claims(sub="admin")), sig])
     with pytest.raises(errors.InvalidSignature):
         _id(issuer, tampered)
