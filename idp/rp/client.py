@@ -52,7 +52,7 @@ class OIDCClient:
                  leeway: int = DEFAULT_LEEWAY, http=None):
         self.issuer, self.client_id, self.client_secret = issuer, client_id, client_secret
         self.redirect_uri, self.scope, self.leeway = redirect_uri, scope, leeway
-        self.http = http or session()
+        self.http = http or session(keep_cookies=False)
         self.discovery = Discovery(issuer, http=self.http)
         self.jwks = JWKSCache(http_fetcher(lambda: self.discovery["jwks_uri"], http=self.http),
                               algorithms=algorithms)

@@ -31,7 +31,7 @@ class Discovery:
         if not issuer.startswith(("https://", "http://")) or issuer.endswith("/"):
             raise ValueError("issuer must be an http(s) URL without a trailing slash")
         self.issuer = issuer
-        http = http or session()
+        http = http or session(keep_cookies=False)
         self._fetch = fetch or (lambda url: get_json(http, url))
         self._now = now
         self._lock = threading.Lock()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import requests
@@ -61,9 +62,16 @@ class LoopbackAdapter(HTTPAdapter):
                             proxies=proxies)
 
 
-def session() -> requests.Session:
-    """A requests session whose http(s) transport answers ``localhost`` names itself."""
+def session(keep_cookies: bool = True) -> requests.Session:
+    """A requests session whose http(s) transport answers ``localhost`` names itself.
+
+    ``keep_cookies=False`` for machine calls shared by every person's requests (the
+    kit's token, discovery, JWKS and API calls): nothing one answer sets can ride along
+    on another person's call.
+    """
     http = requests.Session()
+    if not keep_cookies:
+        http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     adapter = LoopbackAdapter()
     http.mount("http://", adapter)
     http.mount("https://", adapter)

@@ -46,7 +46,7 @@ def http_fetcher(jwks_uri: str | Callable[[], str], timeout: float = 5.0,
     """A fetch function reading the JWKS at ``jwks_uri`` (a URL, or a function giving it)."""
     if isinstance(jwks_uri, str) and not jwks_uri.startswith(("https://", "http://")):
         raise ValueError("jwks_uri must be an http(s) URL")
-    http = http or session()
+    http = http or session(keep_cookies=False)
 
     def fetch() -> Fetched:
         return get_json(http, jwks_uri() if callable(jwks_uri) else jwks_uri, timeout)

@@ -56,7 +56,7 @@ class ResourceServer:
                  http=None):
         self.issuer, self.audience, self.product, self.leeway = issuer, audience, product, leeway
         if jwks is None:
-            http = http or session()
+            http = http or session(keep_cookies=False)
             discovery = Discovery(issuer, http=http)
             jwks = JWKSCache(http_fetcher(lambda: discovery["jwks_uri"], http=http),
                              algorithms=algorithms)

@@ -99,3 +99,30 @@ def test_cookies_follow_redirects_between_localhost_names(loopback_server):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_kits_machine_session_keeps_no_cookies(loopback_server):
+    port, _ = loopback_server
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    @Request.application
+    def app(request):
+        response = Response(",".join(sorted(request.cookies)) or "-")
+        response.set_cookie("someone", "1")
+        return response
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://api.localhost:{server.server_port}/"
+        with session(keep_cookies=False) as machine:
+            machine.get(url, timeout=5)
+            assert machine.get(url, timeout=5).text == "-"
+        with session() as browser:
+            browser.get(url, timeout=5)
+            assert browser.get(url, timeout=5).text == "someone"
+    finally:
+        server.shutdown()
+        server.server_close()
