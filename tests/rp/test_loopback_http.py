@@ -69,7 +69,7 @@ def test_back_channel_logout_reaches_a_localhost_subdomain(loopback_server):
     assert seen == [("POST", f"asset.localhost:{port}", b"logout_token=tok")]
 
 
-def test_cookies_follow_redirects_between_localhost_names(loopback_server):
+def test_cookies_follow_redirects_between_localhost_names():
     # A redirect from one *.localhost origin to another must carry each origin's own
     # cookies (the demo's sign-in hops localhost → building.localhost).
     from werkzeug.serving import make_server
@@ -101,8 +101,7 @@ def test_cookies_follow_redirects_between_localhost_names(loopback_server):
         server.server_close()
 
 
-def test_the_kits_machine_session_keeps_no_cookies(loopback_server):
-    port, _ = loopback_server
+def test_the_kits_machine_session_keeps_no_cookies():
     from werkzeug.serving import make_server
     from werkzeug.wrappers import Request, Response
 
