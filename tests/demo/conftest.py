@@ -90,7 +90,11 @@ class DemoProcess:
         """Send SIGINT (Ctrl-C); return the exit code and the seconds it took to exit."""
         started = time.monotonic()
         self.proc.send_signal(signal.SIGINT)
-        code = self.proc.wait(timeout)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # never leave a demo behind; the test fails on the code
+            code = self.proc.wait(5)
         self._stderr.close()
         return code, time.monotonic() - started
 

@@ -40,14 +40,16 @@ def _ports(info: dict) -> list[int]:
 def test_ctrl_c_stops_everything_and_a_second_run_reuses_the_data(tmp_path):
     port = free_port_block()
     first = DemoProcess(tmp_path, port)
-    info = first.info
-    assert info["issuer"] == f"http://localhost:{port}"
-    assert info["apps"] == {"building": f"http://building.localhost:{port + 1}",
-                            "project": f"http://project.localhost:{port + 2}",
-                            "asset": f"http://asset.localhost:{port + 3}"}
-    assert sorted(p["plan"] for p in info["people"]) == ["duo", "suite"]
-    assert "Welcome to Tomps Building" in _sign_in(info, first.person("suite"))
-    code, took = first.interrupt()
+    try:
+        info = first.info
+        assert info["issuer"] == f"http://localhost:{port}"
+        assert info["apps"] == {"building": f"http://building.localhost:{port + 1}",
+                                "project": f"http://project.localhost:{port + 2}",
+                                "asset": f"http://asset.localhost:{port + 3}"}
+        assert sorted(p["plan"] for p in info["people"]) == ["duo", "suite"]
+        assert "Welcome to Tomps Building" in _sign_in(info, first.person("suite"))
+    finally:
+        code, took = first.interrupt()
     assert code == 0 and took < STOP_WITHIN, first.stderr_path.read_text()[-2000:]
     assert all(port_is_free(p) for p in _ports(info))
 
