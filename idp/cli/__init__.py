@@ -13,6 +13,7 @@ from . import (
     billing,
     clients,
     db,
+    demo,
     keys,
     orders,
     orgs,
@@ -28,6 +29,7 @@ from . import (
 
 COMMANDS = [
     serve.serve,
+    demo.demo,
     db.db,
     users.users,
     clients.clients,

@@ -2,11 +2,14 @@
 
 Usage in a relying party's back-channel endpoint::
 
-    claims = validate_logout_token(request.form["logout_token"], jwks=fetched_jwks,
+    claims = validate_logout_token(request.form["logout_token"], jwks=jwks_cache,
                                    issuer="https://id.tomps.example", client_id="...")
     end_local_sessions(sid=claims.get("sid"), sub=claims.get("sub"))  # then answer 200
 
-Any failure raises ``LogoutTokenError``; the RP answers 400 (§2.8).
+``jwks`` is a ``JWKSCache`` (a logout token signed with a key rotated in since
+the last fetch is then verified after one refetch), a JWKS document or a joserfc
+``KeySet``. Any failure raises ``LogoutTokenError``; the RP answers 400 (§2.8).
+The Flask integration's receiver (``idp.rp.flask``) does all of this.
 """
 
 from __future__ import annotations
@@ -18,19 +21,27 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from .errors import LogoutTokenError, TokenRejected
+from .jwks_cache import JWKSCache
+from .tokens import bounded
+
+__all__ = ["EVENT", "TYP", "LogoutTokenError", "validate_logout_token"]
+
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 TYP = "logout+jwt"
 ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
-
-
-class LogoutTokenError(Exception):
-    """The logout token is not valid; the RP must answer 400 and log nobody out."""
 
 
 def _decode(token: str, jwks, algorithms) -> tuple[dict, dict]:
     # §2.6 steps 1-2: a signed JWT (no "none", no JWE: five parts) verified like an ID token.
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
         raise LogoutTokenError("not a compact signed JWT")
+    if isinstance(jwks, JWKSCache):
+        try:
+            decoded = jwks.decode(token, algorithms)
+        except TokenRejected as exc:
+            raise LogoutTokenError(f"signature: {exc}") from exc
+        return dict(decoded.header), decoded.claims
     keys = jwks if isinstance(jwks, KeySet) else KeySet.import_key_set(jwks)
     try:
         decoded = jwt.decode(token, keys, algorithms=list(algorithms))
@@ -86,7 +97,7 @@ def validate_logout_token(token: str, *, jwks, issuer: str, client_id: str,
     if claims.get("iss") != issuer:
         raise LogoutTokenError("iss is not the expected issuer")
     _check_audience(claims, client_id)
-    _check_time(claims, int(time.time()) if now is None else now, leeway)
+    _check_time(claims, int(time.time()) if now is None else now, bounded(leeway))
     _check_logout_claims(claims)
     if seen_jti is not None and seen_jti(claims["jti"]):
         raise LogoutTokenError("jti already used (replay)")

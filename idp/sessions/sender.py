@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import requests
 
+from ..rp.http import session as loopback_aware_session
+
 
 @dataclass(frozen=True)
 class Send:
@@ -39,9 +41,12 @@ def _post(job: Send, timeout: float) -> Result:
     code, error = None, None
     try:
         # §2.5: form-encoded ``logout_token``; no redirects followed (a 3xx is a failure).
-        with requests.post(job.uri, data={"logout_token": job.token}, timeout=(timeout, timeout),
-                           allow_redirects=False, stream=True,
-                           headers={"Cache-Control": "no-store"}) as response:
+        # http is allowed only on loopback hosts, *.localhost included (DESIGN.md): the
+        # kit's session resolves those names itself (RFC 6761 §6.3), libc may not.
+        with loopback_aware_session() as http, \
+                http.post(job.uri, data={"logout_token": job.token}, timeout=(timeout, timeout),
+                          allow_redirects=False, stream=True,
+                          headers={"Cache-Control": "no-store"}) as response:
             code = response.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}"
