@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from .. import clock, events
 from ..extensions import db
 from ..orgs import cache as entitlement_cache
+from ..orgs import changes
 from ..orgs.subscriptions import apply_paid_period
 from ..storage.models import Membership, Organization, Plan, Subscription, SubscriptionPeriod
 from ..storage.store import StoreUnavailable, get_store
@@ -93,14 +94,15 @@ def expire_lapsed(now: datetime) -> list[tuple[int, int]]:
 
 
 def announce_lost(organization_id: int, plan_id: int, reason: str) -> None:
-    """Tell the token side that every member of the organisation lost the plan's products."""
+    """Tell the token side that every member of the organisation lost the plan's products.
+
+    Through the durable outbox (orgs.changes): an outage now delays it, never loses it.
+    """
     plan = db.session.get(Plan, plan_id)
     products = set(plan.products or []) if plan else set()
     user_ids = list(db.session.scalars(select(Membership.user_id).where(
         Membership.organization_id == organization_id)))
-    events.entitlements_changed.send(
-        _sender(), organization_id=organization_id, user_ids=user_ids,
-        lost_products={uid: set(products) for uid in user_ids}, reason=reason)
+    changes.announce(organization_id, {uid: set(products) for uid in user_ids}, reason)
 
 
 def announce(organization_id: int, reason: str, event: dict | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..extensions import csrf
+from ..orgs.changes import follow_up
 from ..web.errors import render_error
 from .gateways import get_gateway
 from .gateways.base import GatewayError
@@ -29,4 +30,6 @@ def notification(name: str):
         result = receive(gateway, request.get_data(cache=False))
     except GatewayError as exc:
         return render_error(exc.status, exc.error, "Refused", str(exc))
-    return jsonify(status="ok", outcome=result.outcome, order_status=result.order.status)
+    # follow_up "pending": access changes are saved, announcing them is retried by the worker.
+    return jsonify(status="ok", outcome=result.outcome, order_status=result.order.status,
+                   follow_up=follow_up(result.order.organization_id))
