@@ -3,7 +3,8 @@
 ``entitlements.resolve(user_id, organization_id)`` is the one answer to "what may
 this person of this organisation use at this moment"; everything else here keeps
 the records it reads (organizations.py, plans.py, products.py, subscriptions.py),
-invalidates its cache and announces lost access (changes.py), or lets a person pick
+caches entitlements under a version stamped by the database (cache.py) and announces
+lost access from a durable outbox (changes.py), or lets a person pick
 an organisation (selection.py, views.py). Services raise ``OrgError`` (a ValueError)
 with a message safe to show; the CLI prints it as one line.
 """

@@ -33,7 +33,7 @@ from .. import clock
 from ..events import entitlements_changed
 from ..extensions import db
 from ..storage.models import EntitlementAnnouncement
-from ..storage.transaction import transaction
+from ..storage.transaction import inside_atomic, transaction
 from . import snapshots
 from .entitlements import SEAT_LIMIT, Entitlement, evaluate
 
@@ -73,7 +73,9 @@ def watch(organization_ids, reason: str):
     finally:
         if change in watched:
             watched.remove(change)
-    if change.rows:
+    # Inside an atomic unit of work nothing is committed yet: the worker delivers the rows
+    # once it is (announcing a change that may still roll back would be wrong).
+    if change.rows and not inside_atomic():
         deliver([row.id for row in change.rows])
 
 
@@ -137,7 +139,8 @@ def announce(organization_id: int, lost: dict[int, set[str]], reason: str) -> No
         row = _add(session, organization_id, {u: p for u, p in lost.items() if p}, reason)
         session.flush()
         row_id = row.id
-    deliver([row_id])
+    if not inside_atomic():
+        deliver([row_id])
 
 
 # --- delivery ----------------------------------------------------------------------------
