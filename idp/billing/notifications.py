@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..extensions import csrf
-from ..orgs.changes import follow_up
+from ..orgs.outbox import follow_up
 from ..web.errors import render_error
 from .gateways import get_gateway
 from .gateways.base import GatewayError

@@ -14,7 +14,7 @@ def init_app(app) -> None:
     """Wire the sessions part into an app (signal subscriptions, worker jobs; no threads)."""
     from ..billing.jobs import worker_job
     from ..oidc.jobs import worker_job as oidc_job
-    from ..orgs.changes import deliver_due
+    from ..orgs.outbox import deliver_due
     from .entitlements import connect
     from .worker import JOBS
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from idp import clock
-from idp.orgs import changes
+from idp.orgs import outbox
 from tests.helpers.oauth import assert_oauth_error
 from tests.oidc.conftest import Flow, decode
 from tests.sessions.conftest import Receiver
@@ -88,7 +88,7 @@ def test_a_change_committed_while_redis_is_unreachable_is_never_served_from_the_
 
     # The announcement waits in the outbox until the worker retries it...
     assert not receiver.received
-    clock.advance(changes.RETRY_BASE)
+    clock.advance(outbox.RETRY_BASE)
     code, out, err = run("worker", "--once")
     assert code == 0, err
     assert receiver.wait_for(1), "no back-channel logout reached Asset"
@@ -147,12 +147,12 @@ def test_the_webhook_says_when_the_follow_up_is_pending(on_private_redis, privat
     assert refunded.get_json()["follow_up"] == "pending"
     private_redis.start()
     assert_oauth_error(asset.refresh(tokens["refresh_token"]), "invalid_grant")
-    clock.advance(changes.RETRY_BASE)
+    clock.advance(outbox.RETRY_BASE)
     assert run("worker", "--once")[0] == 0
     assert receiver.wait_for(1)
     assert _asset_family_revoked(app, member["id"], asset.client["client_id"])
     with app.app_context():
-        assert changes.pending(org_id) == 0
+        assert outbox.pending(org_id) == 0
 
 
 def test_without_redis_the_entitlement_is_read_from_postgres(private_redis, instances, user):

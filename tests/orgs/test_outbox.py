@@ -10,7 +10,7 @@ from sqlalchemy import select
 from idp import clock
 from idp.events import entitlements_changed
 from idp.extensions import db
-from idp.orgs import changes, subscriptions
+from idp.orgs import outbox, subscriptions
 from idp.storage.models import EntitlementAnnouncement
 
 
@@ -49,7 +49,7 @@ def test_the_row_is_written_with_the_change_and_done_once_delivered(plans, org_w
     (row,) = _rows()
     assert row.organization_id == org_id and row.reason == "downgraded"
     assert row.lost_products == {str(uid): ["asset"]} and row.done_at is not None
-    assert changes.pending(org_id) == 0 and changes.follow_up(org_id) == "done"
+    assert outbox.pending(org_id) == 0 and outbox.follow_up(org_id) == "done"
     assert len(signals) == 1
 
 
@@ -59,16 +59,16 @@ def test_a_failed_announcement_is_retried_with_backoff_until_done(plans, org_wit
     subscriptions.change_plan(org_id, "duo")  # committed; announcing it failed
     (row,) = _rows()
     assert row.done_at is None and row.attempts == 1 and "receiver down" in row.last_error
-    assert changes.pending(org_id) == 1 and changes.follow_up(org_id) == "pending"
+    assert outbox.pending(org_id) == 1 and outbox.follow_up(org_id) == "pending"
 
-    assert changes.deliver_due() == 0  # not due before its backoff
-    clock.advance(changes.RETRY_BASE)
-    assert changes.deliver_due() == 1
+    assert outbox.deliver_due() == 0  # not due before its backoff
+    clock.advance(outbox.RETRY_BASE)
+    assert outbox.deliver_due() == 1
     assert flaky.received == [{"organization_id": org_id, "user_ids": [uid],
                                "lost_products": {uid: {"asset"}}, "reason": "downgraded"}]
-    assert changes.pending(org_id) == 0
-    clock.advance(changes.RETRY_MAX)
-    assert changes.deliver_due() == 0 and flaky.calls == 2  # done means done
+    assert outbox.pending(org_id) == 0
+    clock.advance(outbox.RETRY_MAX)
+    assert outbox.deliver_due() == 0 and flaky.calls == 2  # done means done
 
 
 def test_the_backoff_doubles_up_to_its_maximum(plans, org_with):
@@ -82,7 +82,7 @@ def test_the_backoff_doubles_up_to_its_maximum(plans, org_with):
             (row,) = _rows()
             delays.append(round((row.next_attempt_at - clock.now()).total_seconds()))
             clock.advance(delays[-1])
-            changes.deliver_due()
+            outbox.deliver_due()
     assert delays == [5, 10, 20, 40, 80, 160, 300, 300]
 
 
@@ -92,20 +92,20 @@ def test_one_failing_receiver_does_not_keep_the_others_from_their_share(plans, o
     subscriptions.start(org_id, "suite")
     subscriptions.cancel(org_id)
     assert [s["reason"] for s in signals] == ["cancelled"]  # done at once, despite flaky
-    assert changes.pending(org_id) == 1  # and the row waits for flaky
+    assert outbox.pending(org_id) == 1  # and the row waits for flaky
 
 
 def test_concurrent_deliverers_announce_a_row_once(app, plans, org_with, flaky):
     org_id, _ = org_with(1)
     subscriptions.start(org_id, "suite")
     subscriptions.change_plan(org_id, "duo")  # pending after its first, failed attempt
-    clock.advance(changes.RETRY_BASE)
+    clock.advance(outbox.RETRY_BASE)
     barrier = threading.Barrier(8)
 
     def deliver():
         with app.app_context():
             barrier.wait()
-            changes.deliver_due()
+            outbox.deliver_due()
             db.session.remove()
 
     threads = [threading.Thread(target=deliver) for _ in range(8)]
@@ -113,7 +113,7 @@ def test_concurrent_deliverers_announce_a_row_once(app, plans, org_with, flaky):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert len(flaky.received) == 1 and changes.pending(org_id) == 0
+    assert len(flaky.received) == 1 and outbox.pending(org_id) == 0
 
 
 def test_a_change_that_fails_writes_no_row(plans, org_with):
@@ -130,6 +130,6 @@ def test_the_cli_json_says_whether_the_follow_up_is_pending(plans, org_with, run
     org_id, _ = org_with(1)
     subscriptions.start(org_id, "suite")
     assert run_json("subscriptions", "change-plan", str(org_id), "duo")["follow_up"] == "pending"
-    clock.advance(changes.RETRY_BASE)
-    changes.deliver_due()
+    clock.advance(outbox.RETRY_BASE)
+    outbox.deliver_due()
     assert run_json("subscriptions", "show", str(org_id))["follow_up"] == "done"
