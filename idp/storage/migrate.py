@@ -25,7 +25,7 @@ def upgrade(revision: str = "head") -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-        if revision == "head":
+        if revision == "head" and connection.dialect.name == "sqlite":
             # Again at the head: a SQLite batch migration that rebuilt a table dropped them.
             triggers.install(connection)
 

@@ -8,9 +8,10 @@ cache (orgs/cache.py, keyed by that version) can never serve an answer from befo
 committed change, whatever happened to Redis meanwhile. A trigger rather than a call in
 each service: no code path can forget it.
 
-``install`` is idempotent. The migration that adds the column calls it, and
+``install`` is idempotent. The migration that adds the column calls it, and on SQLite
 ``migrate.upgrade`` calls it again at the head: SQLite's batch migrations rebuild a
-table (and drop its triggers) to alter it.
+table (and drop its triggers) to alter it. A later migration that rebuilds one of these
+tables on Postgres must call it too (tests/orgs/test_entitlement_version.py notices).
 """
 
 from __future__ import annotations
