@@ -83,15 +83,11 @@ def _record(session: Session) -> None:
         session.flush()  # ids for the delivery after the commit
 
 
-_listening = False
-
-
 def _listen() -> None:
-    """Hook ``_record`` into every session's commit, once per process."""
-    global _listening
-    if not _listening:
+    """Hook ``_record`` into every session's commit, once per process (a second hook
+    would find every change recorded already)."""
+    if not event.contains(Session, "before_commit", _record):
         event.listen(Session, "before_commit", _record)
-        _listening = True
 
 
 def lost_products(before: dict, after: dict, reason: str) -> dict[str, dict[int, set[str]]]:
