@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..extensions import csrf
+from ..orgs.outbox import follow_up
 from ..web.errors import render_error
 from .gateways import get_gateway
 from .gateways.base import GatewayError
@@ -33,4 +34,6 @@ def notification(name: str):
     except GatewayError as exc:
         headers = {"Cache-Control": "no-store", **exc.headers}
         return render_error(exc.status, exc.error, "Refused", str(exc), headers)
-    return jsonify(status="ok", outcome=result.outcome, order_status=result.order.status)
+    # follow_up "pending": access changes are saved, announcing them is retried by the worker.
+    return jsonify(status="ok", outcome=result.outcome, order_status=result.order.status,
+                   follow_up=follow_up(result.order.organization_id))

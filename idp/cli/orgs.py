@@ -2,7 +2,7 @@
 
 import click
 
-from .output import emit, fail, json_option, with_app
+from .output import emit, fail, json_option, note_follow_up, with_app
 
 ROLES = click.Choice(["owner", "admin", "member"])
 
@@ -111,10 +111,12 @@ def add_member(org, email, role, as_json):
 @with_app
 def remove_member(org, email):
     """Remove a person; they lose the organisation's products at once."""
+    from ..orgs.organizations import get_organization
     from ..orgs.organizations import remove_member as remove
 
     remove(org, email)
     click.echo(f"removed {email}")
+    note_follow_up(get_organization(org).id)
 
 
 @orgs.command("set-role")

@@ -2,7 +2,7 @@
 
 import click
 
-from .output import emit, json_option, with_app
+from .output import emit, follow_up, json_option, note_follow_up, with_app
 
 COLUMNS = ["code", "name", "tier", "products", "seats", "period_days", "price", "currency", "active"]
 
@@ -72,7 +72,11 @@ def update(code, name, products, as_json, **options):
     from ..orgs.plans import describe, update_plan
 
     plan = update_plan(code, name=name, products=_products(products), **options)
-    emit(describe(plan), True) if as_json else click.echo(f"updated plan {plan.code}")
+    if as_json:
+        emit({**describe(plan), "follow_up": follow_up()}, True)
+        return
+    click.echo(f"updated plan {plan.code}")
+    note_follow_up()
 
 
 @plans.command()
@@ -84,3 +88,4 @@ def deactivate(code):
 
     deactivate_plan(code)
     click.echo(f"deactivated plan {code}")
+    note_follow_up()

@@ -2,13 +2,26 @@
 
 import click
 
-from .output import emit, json_option, with_app
+from .output import emit, follow_up, json_option, note_follow_up, with_app
+
+
+def _described(org) -> dict:
+    """``subscriptions show`` plus ``follow_up``: "pending" while relying parties are
+    still to be told about lost access (the worker retries it), else "done"."""
+    from ..orgs.organizations import get_organization
+    from ..orgs.subscriptions import show as describe
+
+    return {**describe(org), "follow_up": follow_up(get_organization(org).id)}
 
 
 def _print(org, as_json, message):
-    from ..orgs.subscriptions import show as describe
+    from ..orgs.organizations import get_organization
 
-    emit(describe(org), True) if as_json else click.echo(message)
+    if as_json:
+        emit(_described(org), True)
+        return
+    click.echo(message)
+    note_follow_up(get_organization(org).id)
 
 
 @click.group()
@@ -73,9 +86,7 @@ def cancel(org, as_json):
 @with_app
 def show(org, as_json):
     """Show the subscription and its periods."""
-    from ..orgs.subscriptions import show as describe
-
-    data = describe(org)
+    data = _described(org)
     if as_json:
         emit(data, True)
         return

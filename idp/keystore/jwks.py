@@ -10,8 +10,6 @@ new key in the JWKS first).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import current_app
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -41,15 +39,16 @@ def verify(token: str):
     Claims such as exp are not checked here; callers decide (an expired
     id_token_hint is acceptable at logout, OIDC RP-Initiated Logout §2).
     """
-    return verify_marked(token, lambda claims: [])[0]
+    decoded = verify_signature(token)
+    kid = decoded.header["kid"]
+    if get_store().get(revoked_key(kid)) is not None:
+        raise InvalidJWT(f"key {kid} was revoked")
+    return decoded
 
 
-def verify_marked(token: str, mark_keys: Callable[[dict], list[str]]):
-    """``verify``, also reading the store keys ``mark_keys(claims)`` names.
-
-    Returns (decoded, [True where that key is set]); the key's revoked mark and
-    these marks are read in one round trip (the token's jti mark: access_tokens.py).
-    """
+def verify_signature(token: str):
+    """``verify`` without the revoked-key mark: the caller checks it (access_tokens.py
+    reads it in one round trip with the token's own mark, oidc/revocations.py)."""
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
         raise InvalidJWT("malformed token")
     try:
@@ -57,11 +56,6 @@ def verify_marked(token: str, mark_keys: Callable[[dict], list[str]]):
                              registry=jws_registry(SUPPORTED_ALGS))
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise InvalidJWT(str(exc)[:200]) from None
-    kid = decoded.header.get("kid")
-    if not isinstance(kid, str):
+    if not isinstance(decoded.header.get("kid"), str):
         raise InvalidJWT("token has no kid")
-    marks = mark_keys(decoded.claims)
-    found = get_store().get_many(revoked_key(kid), *marks)
-    if found[0] is not None:
-        raise InvalidJWT(f"key {kid} was revoked")
-    return decoded, [value is not None for value in found[1:]]
+    return decoded

@@ -2,8 +2,8 @@
 
 Authlib's rfc9068.JWTBearerTokenGenerator signs with a key it is handed; our
 private keys never leave ``keystore.signer``, so the claims (RFC 9068 §2.2)
-are built here and signed there. Revoked ids live in the store
-(``revoked:jti:<jti>``) until the token would have expired anyway.
+are built here and signed there. Revoked ids are kept in Postgres until the
+token would have expired anyway, and cached in the store (revocations.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask import current_app
 
 from .. import clock
 from ..keystore import jwks, signer
-from ..storage.store import get_store
+from . import revocations
 from .claims import entitlement_claims
 
 TYP = "at+jwt"
@@ -66,7 +66,7 @@ def mint(client, user, scope: str, context: dict | None = None) -> tuple[str, di
 def decode(token) -> dict:
     """Return the claims of a live access token of ours, whatever its audience."""
     try:
-        parsed, marked = jwks.verify_marked(token, _revoked_mark)
+        parsed = jwks.verify_signature(token)
     except jwks.InvalidJWT:
         raise InvalidAccessToken("not our token") from None
     claims = dict(parsed.claims)
@@ -77,22 +77,12 @@ def decode(token) -> dict:
     exp = claims.get("exp")
     if not isinstance(exp, int) or exp <= clock.timestamp():
         raise InvalidAccessToken("expired")
-    if not isinstance(claims.get("jti"), str) or any(marked):
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or revocations.is_revoked(parsed.header["kid"], jti):
         raise InvalidAccessToken("revoked")
     return claims
 
 
-def _revoked_mark(claims: dict) -> list[str]:
-    """The jti's revoked mark, read in the same round trip as the key's (jwks.verify_marked)."""
-    jti = claims.get("jti")
-    return [_jti_key(jti)] if isinstance(jti, str) else []
-
-
 def revoke(jti: str, exp: int) -> None:
-    """Mark an access token revoked until it expires (RFC 7009 §2)."""
-    ttl = max(int(exp) - clock.timestamp(), 1)
-    get_store().set(_jti_key(jti), "1", ttl=ttl)
-
-
-def _jti_key(jti: str) -> str:
-    return f"revoked:jti:{jti}"
+    """Mark an access token revoked until it expires (RFC 7009 §2), durably."""
+    revocations.revoke(jti, exp)

@@ -37,9 +37,13 @@ def organization_for(user_id: int, hint, stored: dict | None):
     return chosen
 
 
-def check(user_id: int, client, organization_id: int | None) -> entitlements.Decision:
-    """Run the gate; a refusal is audited and counted before it is returned."""
-    decision = entitlements.gate(user_id, client, organization_id)
+def check(user_id: int, client, organization_id: int | None,
+          version: int | None = None) -> entitlements.Decision:
+    """Run the gate; a refusal is audited and counted before it is returned.
+
+    ``version``: the organisation's entitlement version when already read (entitlements.resolve).
+    """
+    decision = entitlements.gate(user_id, client, organization_id, version=version)
     if not decision.allowed:
         record_denial(user_id, client, decision)
     return decision
@@ -92,9 +96,10 @@ def audiences(client, entitlement, resources=None, granted=None) -> list[str]:
     return wanted
 
 
-def for_tokens(client, user_id: int, organization_id, resources=None, granted=None) -> Issue:
+def for_tokens(client, user_id: int, organization_id, resources=None, granted=None,
+               version: int | None = None) -> Issue:
     """Re-run the gate at the token endpoint; raise invalid_grant with the reason when refused."""
-    decision = check(user_id, client, organization_id)
+    decision = check(user_id, client, organization_id, version)
     if not decision.allowed:
         raise InvalidGrantError(decision.description)
     entitlement = decision.entitlement

@@ -42,3 +42,16 @@ class InvalidTargetError(OAuth2Error):
 
     error = "invalid_target"
     status_code = 400
+
+
+class TemporarilyUnavailableError(OAuth2Error):
+    """RFC 6749 §5.2 has no code for a transient state; ``temporarily_unavailable``
+    (RFC 6749 §4.1.2.1) with 503 and Retry-After tells the client to try again — unlike
+    invalid_grant, which relying-party libraries treat as final."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+
+    def __init__(self, description=None, retry_after: int = 1):
+        super().__init__(description=description)
+        self.retry_after = max(1, int(retry_after))

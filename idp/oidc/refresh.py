@@ -2,11 +2,13 @@
 
 Rotation is one conditional UPDATE (``... WHERE rotated_at IS NULL AND
 revoked_at IS NULL RETURNING id``): exactly one request wins a token. The
-winner stores its whole token response, AES-GCM encrypted, under the old
-token's digest for ``refresh_token_grace`` seconds; concurrent or retried
-uses inside that window wait for it and get the same successor pair. A use
-after the window, or of a revoked token, revokes the whole family
-(RFC 9700 §4.14.2, OAuth 2.1 §4.3.1).
+same UPDATE keeps the winner's whole token response, AES-GCM sealed, in the
+old token's row (``successor_response``), so it commits with the rotation or
+not at all: a concurrent use waits on the row lock and then reads it, and a
+retry whose answer was lost (Redis, Postgres or the network failing after the
+commit) reads it too, for ``refresh_token_grace`` seconds. A use after the
+window, or of a revoked token, revokes the whole family (RFC 9700 §4.14.2,
+OAuth 2.1 §4.3.1).
 """
 
 from __future__ import annotations
@@ -17,20 +19,17 @@ import hmac
 import json
 import os
 import secrets
-import time
 from datetime import timedelta
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import insert, select, update
 
 from .. import clock
 from ..extensions import db
-from ..storage.models import RefreshToken, User
-from ..storage.store import get_store
+from ..storage.models import Organization, RefreshToken, User
 from ..storage.transaction import transaction
-
-WAIT_STEP = 0.02  # seconds between looks for the winner's response
 
 
 def _secret() -> bytes:
@@ -52,19 +51,23 @@ def find(token) -> RefreshToken | None:
     return db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(token)))
 
 
-def find_with_person(token) -> tuple[RefreshToken | None, User | None]:
-    """The row of ``token`` and its person (None if gone), in one SELECT.
+def find_with_person(token) -> tuple[RefreshToken | None, User | None, int | None]:
+    """The row of ``token``, its person (None if gone) and its organisation's entitlement
+    version (None without one), in one SELECT.
 
     While the caller holds the person, the session's identity map has it, so
-    ``grants.base.load_user`` (which refuses a disabled person) needs no second query.
+    ``grants.base.load_user`` (which refuses a disabled person) needs no second query;
+    the version is what the entitlement cache is checked against (orgs/cache.py).
     """
     if not _valid(token):
-        return None, None
+        return None, None, None
     found = db.session.execute(
-        select(RefreshToken, User).outerjoin(User, User.id == RefreshToken.user_id)
+        select(RefreshToken, User, Organization.entitlement_version)
+        .outerjoin(User, User.id == RefreshToken.user_id)
+        .outerjoin(Organization, Organization.id == RefreshToken.organization_id)
         .where(RefreshToken.token_hash == digest(token))
     ).first()
-    return (found[0], found[1]) if found else (None, None)
+    return (found[0], found[1], found[2]) if found else (None, None, None)
 
 
 def new_family_id() -> str:
@@ -94,8 +97,8 @@ def family_of(token: str) -> str | None:
     return row.family_id if row else None
 
 
-def claim(row_id: int) -> bool:
-    """Mark a token rotated, atomically; True for the one caller that wins.
+def claim(row_id: int, sealed_response: str) -> bool:
+    """Mark a token rotated and keep its successor response, atomically; True for the winner.
 
     Runs in the caller's transaction (the one that inserts the successor): the row
     stays locked until it commits, so a concurrent claim waits and then loses, and
@@ -104,7 +107,7 @@ def claim(row_id: int) -> bool:
     stmt = (update(RefreshToken)
             .where(RefreshToken.id == row_id, RefreshToken.rotated_at.is_(None),
                    RefreshToken.revoked_at.is_(None))
-            .values(rotated_at=clock.now())
+            .values(rotated_at=clock.now(), successor_response=sealed_response)
             .returning(RefreshToken.id)
             .execution_options(synchronize_session=False))
     return db.session.execute(stmt).scalar() is not None
@@ -155,31 +158,26 @@ def revoke_for_kid(kid: str) -> int:
     return _revoke(RefreshToken.family_id.in_(families))
 
 
-# --- the grace-window response cache ---------------------------------------------------
+# --- the successor response kept with the rotation ----------------------------------
 
 def _aead() -> AESGCM:
     key = hashlib.sha256(b"idp refresh grace response\x00" + _secret()).digest()
     return AESGCM(key)
 
 
-def remember_response(token_hash: str, response: dict) -> None:
-    """Keep the winner's response, encrypted, for the grace window."""
+def seal(token_hash: str, response: dict) -> str:
+    """The winner's response, encrypted and bound to the old token's digest."""
     nonce = os.urandom(12)
     sealed = _aead().encrypt(nonce, json.dumps(response).encode(), token_hash.encode())
-    ttl = max(current_app.config["IDP"].refresh_token_grace, 1)
-    get_store().set(f"refresh:grace:{token_hash}",
-                    base64.b64encode(nonce + sealed).decode(), ttl=ttl)
+    return base64.b64encode(nonce + sealed).decode()
 
 
-def wait_for_response(token_hash: str, timeout: float) -> dict | None:
-    """The winner's response, once it is stored (None when it never comes)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        raw = get_store().get(f"refresh:grace:{token_hash}")
-        if raw is not None:
-            blob = base64.b64decode(raw)
-            plain = _aead().decrypt(blob[:12], blob[12:], token_hash.encode())
-            return json.loads(plain)
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(WAIT_STEP)
+def unseal(token_hash: str, sealed: str | None) -> dict | None:
+    """The response ``seal`` kept; None when there is none (or it cannot be opened)."""
+    if not sealed:
+        return None
+    try:
+        blob = base64.b64decode(sealed)
+        return json.loads(_aead().decrypt(blob[:12], blob[12:], token_hash.encode()))
+    except (InvalidTag, ValueError):  # another secret key, or not ours
+        return None

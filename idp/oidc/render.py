@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from authlib.common.urls import add_params_to_uri
 from flask import Response, current_app, render_template, request
 
-from .errors import InvalidClientError, OAuth2Error
+from .errors import InvalidClientError, OAuth2Error, TemporarilyUnavailableError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 RESPONSE_MODES = ("query", "form_post")
@@ -82,6 +82,8 @@ def endpoint_error(error: OAuth2Error) -> Response:
         # RFC 6749 §5.2: 401 and a WWW-Authenticate matching the scheme used (Basic).
         status = 401
         headers["WWW-Authenticate"] = 'Basic realm="token", error="invalid_client"'
+    if isinstance(error, TemporarilyUnavailableError):
+        headers["Retry-After"] = str(error.retry_after)  # RFC 9110 §10.2.3
     return json_response(body, status, headers)
 
 

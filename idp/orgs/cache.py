@@ -1,61 +1,68 @@
-"""The entitlement cache in the shared store, keyed by a per-organisation version.
+"""The entitlement cache in the shared store, keyed by the organisation's version in Postgres.
 
-Every key of an organisation carries its current version token; invalidating
-means writing a new random token, so every instance sharing the store misses at
-once and old entries age out (the TTL is only a backstop). A random token rather
-than a counter: if the version key is ever lost (eviction, restart), the next
-reader mints a fresh one and can never meet an entry written under the old one.
-Order matters for correctness: readers fetch the version before reading the
-database; writers replace it after their commit — a reader racing a change writes
-under a version nobody will ask for again.
+``organizations.entitlement_version`` is bumped by database triggers in the same
+transaction as every change an entitlement is read from (storage/triggers.py). An
+entry lives under ``ent:<org>:<version>:<user>``, and a reader asks Postgres for the
+version first (a one-row primary-key read, or a column joined into a query the
+request runs anyway: the refresh grant, userinfo). So an entry written before a
+committed change is never read after it — whether Redis was reachable when the change
+committed, restarted, or came back from a partition holding old entries. Order matters:
+the version is read before the snapshot, so an entry holds the state of that version
+or a newer one, never an older one.
+
+Redis is only a cache here: when it cannot be reached the snapshot is read from
+Postgres and not stored (fail closed: "cannot check" never means "allowed"). The TTL
+keeps the store from filling with the entries of old versions.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
+import logging
 
 from flask import current_app
+from sqlalchemy import select
 
-from ..storage.store import get_store
+from ..extensions import db
+from ..storage.models import Organization
+from ..storage.store import StoreUnavailable, get_store
 
-
-def _version_key(organization_id: int) -> str:
-    return f"ent:ver:{organization_id}"
-
-
-def version(organization_id: int) -> str:
-    """Return the organisation's current cache version (minting one if none)."""
-    store = get_store()
-    current = store.get(_version_key(organization_id))
-    if current is None:
-        store.set(_version_key(organization_id), secrets.token_hex(8), nx=True)
-        current = store.get(_version_key(organization_id)) or "lost"
-    return current
+log = logging.getLogger("idp.orgs")
 
 
-def lookup(organization_id: int, user_id: int) -> tuple[str, dict | None]:
-    """The current version and the entry under it (one round trip when a version exists)."""
-    ver, raw = get_store().get_versioned(_version_key(organization_id),
-                                         f"ent:{organization_id}:", f":{user_id}")
-    if ver is None:
-        ver = version(organization_id)
-        return ver, get(organization_id, ver, user_id)
-    return ver, json.loads(raw) if raw else None
+def version(organization_id: int) -> int | None:
+    """The organisation's entitlement version (None when there is no such organisation)."""
+    return db.session.scalar(select(Organization.entitlement_version)
+                             .where(Organization.id == organization_id))
 
 
-def get(organization_id: int, ver: str, user_id: int) -> dict | None:
-    raw = get_store().get(f"ent:{organization_id}:{ver}:{user_id}")
+def _key(organization_id: int, ver: int, user_id: int) -> str:
+    return f"ent:{organization_id}:{ver}:{user_id}"
+
+
+def get(organization_id: int, ver: int, user_id: int) -> dict | None:
+    """The snapshot cached under this version; None when absent or the store is down."""
+    try:
+        raw = get_store().get(_key(organization_id, ver, user_id))
+    except StoreUnavailable:
+        log.debug("store unavailable: entitlement of org %s read from Postgres", organization_id)
+        return None
     return json.loads(raw) if raw else None
 
 
-def put(organization_id: int, ver: str, user_id: int, snapshot: dict) -> None:
+def put(organization_id: int, ver: int, user_id: int, snapshot: dict) -> None:
+    """Cache a snapshot read at (or after) ``ver``; nothing when the store is down."""
     ttl = current_app.config["IDP"].entitlement_cache_ttl
-    get_store().set(f"ent:{organization_id}:{ver}:{user_id}", json.dumps(snapshot), ttl=ttl)
+    try:
+        get_store().set(_key(organization_id, ver, user_id), json.dumps(snapshot), ttl=ttl)
+    except StoreUnavailable:
+        pass
 
 
 def invalidate(*organization_ids: int) -> None:
-    """Forget every cached entitlement of these organisations, on every instance."""
-    store = get_store()
-    for organization_id in set(organization_ids):
-        store.set(_version_key(organization_id), secrets.token_hex(8))
+    """Nothing left to do: kept for callers written before the version moved to Postgres.
+
+    The change that made a caller call this has already bumped the version, in its
+    own transaction (storage/triggers.py); a step after the commit could only fail
+    after the change was made, which is what this design removes.
+    """

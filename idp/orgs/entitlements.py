@@ -82,8 +82,13 @@ def _dt(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None
 
 
-def _snapshot(user_id: int, organization_id: int) -> dict:
-    version, snap = cache.lookup(organization_id, user_id)  # before the database read (see cache.py)
+def _snapshot(user_id: int, organization_id: int, version: int | None = None) -> dict:
+    """The snapshot under the organisation's current version (cache.py explains the order)."""
+    if version is None:
+        version = cache.version(organization_id)
+        if version is None:  # no such organisation
+            return snapshots.load(user_id, organization_id)
+    snap = cache.get(organization_id, version, user_id)
     if snap is None:
         snap = snapshots.load(user_id, organization_id)
         cache.put(organization_id, version, user_id, snap)
@@ -91,11 +96,18 @@ def _snapshot(user_id: int, organization_id: int) -> dict:
 
 
 def resolve(user_id: int, organization_id: int | None, at: datetime | None = None,
-            use_cache: bool = True) -> Entitlement:
-    """Answer what this person of this organisation may use at ``at`` (default: now)."""
+            use_cache: bool = True, version: int | None = None) -> Entitlement:
+    """Answer what this person of this organisation may use at ``at`` (default: now).
+
+    ``version``: the organisation's ``entitlement_version`` when the caller has just
+    read it with another query (it saves the one-row read that checks the cache).
+    """
     if not _valid_id(user_id) or not _valid_id(organization_id):
         return Entitlement(user_id=user_id, organization_id=organization_id, reason=NOT_A_MEMBER)
-    snap = (_snapshot if use_cache else snapshots.load)(int(user_id), int(organization_id))
+    if use_cache:
+        snap = _snapshot(int(user_id), int(organization_id), version)
+    else:
+        snap = snapshots.load(int(user_id), int(organization_id))
     return evaluate(snap, int(user_id), int(organization_id), at or clock.now())
 
 
@@ -178,17 +190,19 @@ def check_product(entitlement: Entitlement, product_code: str) -> Decision:
     return Decision(True, **common)
 
 
-def gate(user_id: int, client, organization_id: int | None, at: datetime | None = None) -> Decision:
+def gate(user_id: int, client, organization_id: int | None, at: datetime | None = None,
+         version: int | None = None) -> Decision:
     """The entitlement gate of one authorization or refresh for ``client``.
 
     A client with no ``product`` (the account portal) is not gated; its Decision
     still carries the entitlement for plan claims (None when no organisation).
+    ``version``: as for ``resolve``.
     """
     product = getattr(client, "product", None)
     if organization_id is None:
         return Decision(product is None, None if product is None else NO_ORGANIZATION,
                         product=product)
-    entitlement = resolve(user_id, organization_id, at)
+    entitlement = resolve(user_id, organization_id, at, version=version)
     if product is None:
         return Decision(True, entitlement=entitlement)
     return check_product(entitlement, product)

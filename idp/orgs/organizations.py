@@ -13,7 +13,6 @@ from ..extensions import db
 from ..storage.models import Membership, Organization, Plan, User
 from ..storage.models.orgs import ROLES
 from ..storage.transaction import transaction
-from . import cache
 from .changes import watch
 from .errors import OrgError
 from .periods import plan_id_at
@@ -105,7 +104,6 @@ def update_organization(ref, name: str | None = None, **info) -> Organization:
     with transaction():
         for key, value in fields.items():
             setattr(org, key, value)
-    cache.invalidate(org.id)  # the name is a claim
     return org
 
 
@@ -154,7 +152,6 @@ def add_member(ref, email: str, role: str = "member") -> Membership:
         _check_seats(session, org, current_subscription(org.id))
         membership = Membership(organization_id=org.id, user_id=user.id, role=role)
         session.add(membership)
-    cache.invalidate(org.id)
     return membership
 
 
@@ -184,7 +181,6 @@ def set_role(ref, email: str, role: str) -> Membership:
     membership = get_membership(org, user)
     with transaction():
         membership.role = role
-    cache.invalidate(org.id)
     return membership
 
 

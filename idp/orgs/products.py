@@ -7,9 +7,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from ..extensions import db
-from ..storage.models import Organization, Product
+from ..storage.models import Product
 from ..storage.transaction import transaction
-from . import cache
 from .errors import OrgError
 
 
@@ -54,7 +53,7 @@ def validate_audience(uri: str) -> str:
 
 
 def set_audience(code: str, uri: str) -> Product:
-    """Change a product's audience; every cached entitlement is invalidated."""
+    """Change a product's audience (every organisation's entitlement version moves with it)."""
     product = get_product(code)
     uri = validate_audience(uri)
     other = db.session.scalar(select(Product).where(Product.audience == uri))
@@ -62,7 +61,6 @@ def set_audience(code: str, uri: str) -> Product:
         raise OrgError(f"audience {uri!r} already belongs to product {other.code}")
     with transaction():
         product.audience = uri
-    cache.invalidate(*db.session.scalars(select(Organization.id)))
     return product
 
 

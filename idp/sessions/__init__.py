@@ -13,10 +13,14 @@ back-channel logouts (``entitlements``).
 def init_app(app) -> None:
     """Wire the sessions part into an app (signal subscriptions, worker jobs; no threads)."""
     from ..billing.jobs import worker_job
+    from ..oidc.jobs import worker_job as oidc_job
+    from ..orgs.outbox import deliver_due
     from .entitlements import connect
     from .worker import JOBS
 
     connect()
-    # Billing's expiry and renewal reminders run in the same worker loop.
-    if worker_job not in JOBS:
-        JOBS.append(worker_job)
+    # Billing's expiry and renewal reminders, the outbox of lost access (retried until
+    # announced) and the OIDC part's housekeeping run in the same worker loop.
+    for job in (worker_job, deliver_due, oidc_job):
+        if job not in JOBS:
+            JOBS.append(job)

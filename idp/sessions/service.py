@@ -53,5 +53,8 @@ def log_out_clients(session: store.SSOSession, client_ids, reason: str) -> list[
     targets = [c for c in session.clients if c in set(client_ids)]
     if not targets:
         return []
+    # Queued first: if removing the clients then fails, a retry finds them and queues
+    # again (a second logout token is harmless); the other order could lose the logout.
+    queued = backchannel.enqueue(session.sid, session.user_id, targets, reason)
     store.remove_clients(session.sid, targets)
-    return backchannel.enqueue(session.sid, session.user_id, targets, reason)
+    return queued

@@ -65,10 +65,10 @@ class MemoryStore(Store):
             for key, value in values.items():
                 self.set(key, value, ttl)
 
-    def get_versioned(self, version_key, head, tail):
+    def set_each(self, values):
         with self._lock:
-            version = self.get(version_key)
-            return (version, self.get(head + version + tail)) if version is not None else (None, None)
+            for key, (value, ttl) in values.items():
+                self.set(key, value, ttl)
 
     def get_with_members(self, key, set_key):
         with self._lock:

@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 
 from ..config.settings import ROOT
 from ..extensions import db
+from . import triggers
 
 
 def alembic_config() -> Config:
@@ -24,6 +25,9 @@ def upgrade(revision: str = "head") -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if revision == "head" and connection.dialect.name == "sqlite":
+            # Again at the head: a SQLite batch migration that rebuilt a table dropped them.
+            triggers.install(connection)
 
 
 def current_revision() -> str | None:

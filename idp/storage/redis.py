@@ -28,12 +28,6 @@ redis.call('PEXPIRE', KEYS[1], ms)
 return 1
 """
 
-# A versioned cache read (orgs/cache.py): the version, then the entry under it.
-_GET_VERSIONED = """
-local v = redis.call('GET', KEYS[1])
-if not v then return {false, false} end
-return {v, redis.call('GET', ARGV[1] .. v .. ARGV[2])}
-"""
 
 def _guard(method):
     def wrapper(self, *args, **kwargs):
@@ -56,7 +50,6 @@ class RedisStore(Store):
         )
         self._zpop = self.client.register_script(_ZPOP_DUE)
         self._sadd_within_ttl = self.client.register_script(_SADD_WITHIN_TTL)
-        self._get_versioned = self.client.register_script(_GET_VERSIONED)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -93,10 +86,11 @@ class RedisStore(Store):
         pipe.execute()
 
     @_guard
-    def get_versioned(self, version_key, head, tail):
-        version, value = self._get_versioned(keys=[self._k(version_key)],
-                                             args=[self._k(head), tail])
-        return version, value
+    def set_each(self, values):
+        pipe = self.client.pipeline(transaction=True)
+        for key, (value, ttl) in values.items():
+            pipe.set(self._k(key), value, px=int(ttl * 1000) if ttl else None)
+        pipe.execute()
 
     @_guard
     def get_with_members(self, key, set_key):

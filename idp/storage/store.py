@@ -51,11 +51,8 @@ class Store(ABC):
         """Store every key of ``values`` with the same TTL, all or none (MULTI/EXEC)."""
 
     @abstractmethod
-    def get_versioned(self, version_key: str, head: str, tail: str) -> tuple[str | None, str | None]:
-        """Read ``version_key``, then ``head + <that version> + tail``, in one atomic step.
-
-        Returns (version, value); (None, None) when there is no version yet.
-        """
+    def set_each(self, values: dict[str, tuple[str, float | None]]) -> None:
+        """Store every ``key: (value, ttl)``, all or none (MULTI/EXEC): no reader sees a part."""
 
     @abstractmethod
     def get_with_members(self, key: str, set_key: str) -> tuple[str | None, set[str]]:

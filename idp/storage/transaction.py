@@ -46,6 +46,11 @@ def transaction(*, atomic: bool = False, expire: bool = True):
         info[_ATOMIC] = 0
 
 
+def inside_atomic() -> bool:
+    """Whether an atomic ``transaction()`` is open: what runs now commits only with it."""
+    return bool(db.session.info.get(_ATOMIC, 0))
+
+
 def _commit(expire: bool) -> None:
     session = db.session()
     if expire:

@@ -42,10 +42,22 @@ class PrivateRedis:
                 time.sleep(0.05)
         raise RuntimeError("private redis-server did not start")
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
+    def stop(self, keep_data: bool = False) -> None:
+        """Kill the server (it starts again empty), or with ``keep_data`` shut it down
+        after writing its data to disk, so that ``start`` brings every key back: Redis
+        was unreachable for a while, and returns with what it held."""
+        if not self.proc or self.proc.poll() is not None:
+            return
+        if keep_data:
+            try:
+                redis_lib.Redis(port=self.port).shutdown(save=True)
+            except redis_lib.ConnectionError:
+                pass  # the shutdown closes the connection it came on
             self.proc.wait(timeout=10)
+            return
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        (self.dir / "dump.rdb").unlink(missing_ok=True)  # an earlier keep_data stop's
 
 
 @pytest.fixture
@@ -91,6 +103,10 @@ class PrivateCluster:
 
     def stop(self) -> None:
         self._ctl("stop", "-m", "fast")
+
+    def kill(self) -> None:
+        """Stop at once, as a crash would: no checkpoint, recovery at the next start."""
+        self._ctl("stop", "-m", "immediate")
 
     def restart(self) -> None:
         self._ctl("restart", "-m", "fast")

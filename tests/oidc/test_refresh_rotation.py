@@ -201,3 +201,22 @@ def _refresh_issues(app) -> int:
 
     with app.app_context():
         return sum(e.reason == "refresh_token" for e in audit.search(type="token.issued"))
+
+
+def test_the_answer_a_retry_needs_is_kept_sealed_and_only_for_the_grace_window(app, flow):
+    from idp.extensions import db
+    from idp.oidc import jobs
+    from idp.storage.models import RefreshToken
+
+    tokens = flow.tokens()
+    new = flow.refresh(tokens["refresh_token"]).get_json()
+    with app.app_context():
+        kept = db.session.scalar(select(RefreshToken.successor_response)
+                                 .where(RefreshToken.rotated_at.is_not(None)))
+        assert kept and new["refresh_token"] not in kept and new["access_token"] not in kept
+        assert jobs.forget_successor_responses() == 0  # still inside the window
+        clock.advance(app.config["IDP"].refresh_token_grace + 1)
+        assert jobs.forget_successor_responses() == 1
+        assert db.session.scalar(select(RefreshToken.successor_response)
+                                 .where(RefreshToken.rotated_at.is_not(None))) is None
+    assert flow.refresh(new["refresh_token"]).status_code == 200

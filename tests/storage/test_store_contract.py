@@ -107,13 +107,10 @@ def test_set_many_writes_every_key_with_the_ttl(store):
     assert store.get("a") == "3" and store.ttl("a") is None
 
 
-def test_get_versioned_reads_the_version_then_the_entry_under_it(store):
-    assert store.get_versioned("ver", "e:", ":7") == (None, None)
-    store.set("ver", "abc")
-    assert store.get_versioned("ver", "e:", ":7") == ("abc", None)
-    store.set("e:abc:7", "entry")
-    store.set("e:old:7", "stale")
-    assert store.get_versioned("ver", "e:", ":7") == ("abc", "entry")
+def test_set_each_writes_every_key_with_its_own_ttl(store):
+    store.set_each({"a": ("1", 50), "b": ("2", 5), "c": ("3", None)})
+    assert store.get_many("a", "b", "c") == ["1", "2", "3"]
+    assert 49 < store.ttl("a") <= 50 and 4 < store.ttl("b") <= 5 and store.ttl("c") is None
 
 
 def test_get_with_members_reads_a_value_and_a_set(store):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ...extensions import db
-from ...storage.models import User
+from ...orgs import entitlements
 from .. import access_tokens
-from ..claims import plan_claims, user_claims
+from ..claims import plan_claims, user_claims, wants_plan_claims
 from ..client_cache import lookup as find_client
 from ..errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
+from ..grants.base import load_user_and_version
 
 
 def bearer_token(headers, form, method: str) -> str:
@@ -39,14 +39,19 @@ def userinfo(token: str) -> dict:
     scopes = claims.get("scope", "").split()
     if "openid" not in scopes:
         raise InsufficientScopeError("The access token was not issued for openid.")
-    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
-    if user is None or user.disabled:
+    org_id = claims.get("org_id") if isinstance(claims.get("org_id"), int) else None
+    sub = str(claims["sub"])
+    # The person, and the organisation's entitlement version, in one SELECT.
+    user, version = load_user_and_version(int(sub) if sub.isascii() and sub.isdigit() else None,
+                                          org_id)
+    if user is None:
         raise InvalidTokenError("The person of this token is gone.")
     scope = claims.get("scope", "")
     # Plan claims by the ID-token rule, resolved now (a plan change shows at once).
-    org_id = claims.get("org_id") if isinstance(claims.get("org_id"), int) else None
     # The process's client cache (dropped at once on any client change): no SELECT.
     client_id = claims.get("client_id")
     client = find_client(client_id) if org_id is not None and _sane(client_id) else None
-    extra = plan_claims(user, client, scope, org_id) if client is not None else {}
-    return {**user_claims(user, scope), **extra}
+    if client is None or not wants_plan_claims(client, scope):
+        return user_claims(user, scope)
+    entitlement = entitlements.resolve(user.id, org_id, version=version)
+    return {**user_claims(user, scope), **plan_claims(user, client, scope, org_id, entitlement)}

@@ -20,7 +20,7 @@ from ...storage.store import get_store
 from ...storage.transaction import transaction
 from .. import access_tokens, codes, id_tokens, refresh
 from .. import entitlement_gate as gating
-from .base import TOKEN_METHODS, load_user, mint, wants_refresh_token
+from .base import TOKEN_METHODS, load_user_and_version, mint, wants_refresh_token
 
 
 def _nonce_key(client_id: str, nonce: str) -> str:
@@ -84,14 +84,17 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         pass  # already consumed atomically in query_authorization_code
 
     def authenticate_user(self, authorization_code):
-        return load_user(authorization_code["user_id"])
+        # The organisation's entitlement version comes with the person (one SELECT).
+        user, self._org_version = load_user_and_version(authorization_code["user_id"],
+                                                        authorization_code.get("organization_id"))
+        return user
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
                        include_refresh_token=True):
         client, stored = self.request.client, self.request.authorization_code
         issue = gating.for_tokens(client, user.id, stored.get("organization_id"),
                                   self.request.payload.datalist.get("resource"),
-                                  granted=stored.get("resources"))
+                                  granted=stored.get("resources"), version=self._org_version)
         self.request.token_context = context = dict(stored, **issue.context())
         # One unit of work: the refresh row and its audit record; the person stays loaded
         # for the ID token (no reload after the commit).

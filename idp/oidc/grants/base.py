@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import json
 
+from sqlalchemy import select
+
 from ...extensions import db
-from ...storage.models import User
+from ...storage.models import Organization, User
 from .. import access_tokens, refresh
 
 TOKEN_METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -25,6 +27,25 @@ def kid_of(jwt: str) -> str | None:
 def load_user(user_id) -> User | None:
     user = db.session.get(User, user_id) if user_id is not None else None
     return user if user is not None and not user.disabled else None
+
+
+def load_user_and_version(user_id, organization_id) -> tuple[User | None, int | None]:
+    """``load_user``, and in the same SELECT the organisation's entitlement version (the
+    one the entitlement cache is checked against, orgs/cache.py; None without one)."""
+    if not _valid_id(user_id):
+        return None, None
+    query = select(User).where(User.id == user_id)
+    if _valid_id(organization_id):
+        query = query.add_columns(select(Organization.entitlement_version)
+                                  .where(Organization.id == organization_id).scalar_subquery())
+    found = db.session.execute(query).first()
+    if found is None or found[0].disabled:
+        return None, None
+    return found[0], (found[1] if len(found) > 1 else None)
+
+
+def _valid_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def wants_refresh_token(client, scope: str) -> bool:

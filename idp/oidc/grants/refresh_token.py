@@ -1,10 +1,15 @@
 """The refresh token grant (RFC 6749 §6) with rotation, a grace window and families.
 
-``create_token_response`` is replaced, not extended: Authlib mints first and
-revokes the old token afterwards, which lets two concurrent requests both
-mint. Here the old token is claimed by one conditional UPDATE *before*
-anything is minted; the losers inside the grace window get the winner's
-response, the others revoke the family (RFC 9700 §4.14.2).
+``create_token_response`` is replaced, not extended: Authlib mints and then
+revokes the old token in separate steps, which lets two concurrent requests
+both mint. Here one transaction mints the successor pair, claims the old token
+with one conditional UPDATE that also keeps the sealed response in its row, and
+commits; a request that loses the claim rolls its work back. Uses inside the
+grace window get the kept response (the same successor pair), the others revoke
+the family (RFC 9700 §4.14.2). Nothing runs after the commit that could fail and
+lose an answer the client can no longer get; a state that may resolve itself is
+a 503 temporarily_unavailable with Retry-After, never invalid_grant (which
+relying-party libraries treat as final).
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from ...extensions import db
 from ...storage.transaction import transaction
 from .. import entitlement_gate as gating
 from .. import id_tokens, refresh
-from ..errors import InvalidGrantError
+from ..errors import InvalidGrantError, TemporarilyUnavailableError
 from .base import TOKEN_METHODS, load_user, mint
 
-MAX_WAIT = 5.0  # seconds a loser waits for the winner's response
+
+class _Lost(Exception):
+    """Another request rotated the token first (its work is what a retry gets)."""
 
 
 def _context(row) -> dict:
@@ -34,7 +41,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        row, self._person = refresh.find_with_person(refresh_token)
+        row, self._person, self._org_version = refresh.find_with_person(refresh_token)
         if row is None or row.expires_at <= clock.now():
             return None
         return row
@@ -64,18 +71,20 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         """
         try:
             return gating.for_tokens(self.client, row.user_id, row.organization_id,
-                                     self.request.payload.datalist.get("resource"))
+                                     self.request.payload.datalist.get("resource"),
+                                     version=self._org_version)
         except InvalidGrantError:
             if row.revoked_at is not None or row.rotated_at is not None:
                 refresh.revoke_family(row.family_id)
             raise
 
     def _rotate(self, row) -> dict | None:
-        """Claim ``row`` and mint its successor in one transaction; None when another won.
+        """Mint the successor, claim ``row`` and keep the response, in one transaction.
 
-        One unit of work: the claim (a conditional UPDATE), the successor's INSERT and
-        the "token.issued" audit row commit together, and nothing loaded is expired
-        by that commit (no reloads before the ID token is signed).
+        One unit of work: the successor's INSERT, the claim (a conditional UPDATE that
+        also stores the sealed response) and the "token.issued" audit row commit
+        together, and nothing loaded is expired by that commit. None when another
+        request won the claim (this one's work is rolled back).
         """
         user = self.authenticate_user(row)
         if user is None:
@@ -84,31 +93,37 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         scope = self.request.payload.scope or row.scope  # RFC 6749 §6: may narrow
         issue = self.request.issue
         context = dict(_context(row), **issue.context())
-        with transaction(expire=False):
-            if not refresh.claim(row.id):
-                return None
-            token, _ = mint(self.client, user, scope, context, with_refresh=True,
-                            family_id=row.family_id, parent_id=row.id)
-            gating.record_issued("refresh_token", self.client, user.id, issue)
-        token["scope"] = scope
-        if is_openid_scope(row.scope):
-            # OIDC Core §12.2: same iss/sub/aud/auth_time, new iat, no nonce.
-            token["id_token"] = id_tokens.mint(self.client, user, scope, context,
-                                               access_token=token["access_token"])
-        refresh.remember_response(row.token_hash, token)
+        try:
+            with transaction(expire=False):
+                token, _ = mint(self.client, user, scope, context, with_refresh=True,
+                                family_id=row.family_id, parent_id=row.id)
+                token["scope"] = scope
+                if is_openid_scope(row.scope):
+                    # OIDC Core §12.2: same iss/sub/aud/auth_time, new iat, no nonce.
+                    token["id_token"] = id_tokens.mint(self.client, user, scope, context,
+                                                       access_token=token["access_token"])
+                if not refresh.claim(row.id, refresh.seal(row.token_hash, token)):
+                    raise _Lost
+                gating.record_issued("refresh_token", self.client, user.id, issue)
+        except _Lost:
+            return None
         return token
 
     def _lost(self, row) -> dict:
         token_hash, family_id = row.token_hash, row.family_id
         current = refresh.state(row.id)
         in_grace = current is not None and refresh.within_grace(current)
-        db.session.rollback()  # hand the connection back while waiting
+        kept = refresh.unseal(token_hash, current.successor_response) if in_grace else None
+        db.session.rollback()  # end the read
+        if kept is not None:
+            return kept  # a concurrent or retried use inside the grace window
         if in_grace:
-            grace = current_app.config["IDP"].refresh_token_grace
-            response = refresh.wait_for_response(token_hash, min(grace, MAX_WAIT))
-            if response is not None:
-                return response
-            raise InvalidGrantError("The refresh token is being rotated; try again.")
+            # Rotated, but its answer cannot be read now (rotated before answers were kept
+            # with the rotation): not final, and not a reuse while the window lasts.
+            left = current_app.config["IDP"].refresh_token_grace - \
+                (clock.now() - current.rotated_at).total_seconds()
+            raise TemporarilyUnavailableError("The refresh token is being rotated; try again.",
+                                              retry_after=int(left) + 1)
         # Reuse after rotation (or of a revoked token): the family is compromised.
         refresh.revoke_family(family_id)
         raise InvalidGrantError("The refresh token was already used or revoked.")

@@ -2,10 +2,11 @@
 on ``db.metadata`` (what Alembic compares against)."""
 
 from .accounts import User
+from .announcements import EntitlementAnnouncement
 from .audit import AuditEvent
 from .billing import Order, PaymentNotification, Reminder
 from .keys import SigningKey
-from .oauth import Client, Consent, RefreshToken
+from .oauth import Client, Consent, RefreshToken, RevokedToken
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
 from .sessions import BackchannelAttempt, BackchannelDelivery
 from .totp import RecoveryCode, TotpCredential
@@ -16,6 +17,7 @@ __all__ = [
     "BackchannelDelivery",
     "Client",
     "Consent",
+    "EntitlementAnnouncement",
     "Membership",
     "Order",
     "Organization",
@@ -25,6 +27,7 @@ __all__ = [
     "RecoveryCode",
     "RefreshToken",
     "Reminder",
+    "RevokedToken",
     "SigningKey",
     "Subscription",
     "SubscriptionPeriod",

@@ -6,7 +6,17 @@ from datetime import datetime
 
 from authlib.oauth2.rfc6749 import ClientMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ... import clock
@@ -87,6 +97,10 @@ class RefreshToken(db.Model):
     __tablename__ = "refresh_tokens"
     __table_args__ = (
         Index("ix_refresh_tokens_user_client", "user_id", "client_id"),
+        # The rows still holding a sealed successor response (dropped after the grace window).
+        Index("ix_refresh_tokens_sealed", "rotated_at",
+              postgresql_where=text("successor_response IS NOT NULL"),
+              sqlite_where=text("successor_response IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -108,6 +122,9 @@ class RefreshToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The token response of the rotation that used this token, AES-GCM sealed; written in
+    # the rotation's transaction so a retry inside the grace window finds it (refresh.py).
+    successor_response: Mapped[str | None] = mapped_column(Text)
 
     def get_scope(self):
         return self.scope
@@ -128,3 +145,13 @@ class Consent(db.Model):
     scope: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+
+
+class RevokedToken(db.Model):
+    """A revoked access token's id, kept until the token expires (Redis caches the set)."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

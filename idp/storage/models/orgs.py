@@ -47,6 +47,9 @@ class Organization(db.Model):
     billing_email: Mapped[str | None] = mapped_column(String(320))
     # Members must use a second factor (TOTP); set by `idp security require-totp`.
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Bumped by database triggers in the transaction of every change an entitlement is read
+    # from (storage/triggers.py); the entitlement cache is keyed by it (orgs/cache.py).
+    entitlement_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 
