@@ -12,7 +12,10 @@ the gateway's Get Status) is bounded:
   sources (past that they are logged only): many addresses cannot fill the table either;
 - the worker deletes refused rows older than ``payment_notification_retention``.
 
-So at any time there are at most about rejected_per_day × (retention days + 1) refused
+Without the shared store (Redis unreachable) nothing can be counted: a notification is
+still let through to verification (Get Status decides, so a refund or a payment is not
+held up by an outage), and a refusal is logged but not recorded, so the table stays
+bounded. So at any time there are at most about rejected_per_day × (retention days + 1) refused
 rows. Verified notifications are the payment record: neither counted nor deleted.
 """
 
@@ -26,6 +29,7 @@ from sqlalchemy import delete
 
 from .. import clock, ratelimit
 from ..storage.models import PaymentNotification
+from ..storage.store import StoreUnavailable
 from ..storage.transaction import transaction
 
 log = logging.getLogger("idp.billing")
@@ -40,7 +44,11 @@ def check(source: str | None) -> None:
     """Raise RateLimited when ``source`` has used up its refusals in this window."""
     settings = current_app.config["IDP"]
     window = settings.payment_notification_failure_window
-    if ratelimit.count(_source_key(source), window) >= settings.payment_notification_failure_limit:
+    try:
+        used = ratelimit.count(_source_key(source), window)
+    except StoreUnavailable:
+        return  # cannot count: verification (Get Status) still decides
+    if used >= settings.payment_notification_failure_limit:
         raise ratelimit.RateLimited(window - clock.timestamp() % window, "payment_notification")
 
 
@@ -50,12 +58,13 @@ def refuse(gateway: str, claimed: dict, order_id: int | None, outcome: str,
     settings = current_app.config["IDP"]
     log.warning("payment notification refused (%s, %s) from %s: order %s", gateway, outcome,
                 source, str(claimed.get("order_id", "?"))[:64])
-    within, _ = ratelimit.hit(_source_key(source), settings.payment_notification_failure_limit,
-                              settings.payment_notification_failure_window)
-    if not within:
-        return
-    recordable, _ = ratelimit.hit("paynote:recorded", settings.payment_notification_rejected_per_day,
-                                  DAY)
+    try:
+        within, _ = ratelimit.hit(_source_key(source), settings.payment_notification_failure_limit,
+                                  settings.payment_notification_failure_window)
+        recordable = within and ratelimit.hit("paynote:recorded",
+                                              settings.payment_notification_rejected_per_day, DAY)[0]
+    except StoreUnavailable:
+        recordable = False  # nothing can be counted: logged above, not recorded
     if not recordable:
         return
     with transaction() as session:

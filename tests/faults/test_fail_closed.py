@@ -117,12 +117,15 @@ def test_the_cli_says_plainly_when_notifying_relying_parties_is_pending(
 
 
 def test_the_webhook_says_when_the_follow_up_is_pending(on_private_redis, private_redis, run,
-                                                        make_client, receiver):
+                                                        make_client, receiver, midtrans,
+                                                        monkeypatch):
     from idp.billing.orders import create_order
+    from tests.billing.conftest import confirm
     from tests.billing.factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 
     app = on_private_redis
-    app.config["IDP"]["midtrans_server_key"] = SERVER_KEY
+    monkeypatch.setitem(app.config["IDP"], "midtrans_server_key", SERVER_KEY)
+    monkeypatch.setitem(app.config["IDP"], "midtrans_api_url", midtrans.url)
     with app.app_context():
         org, plan = make_org("acme"), make_plan()
         member = make_member(org, "owner")
@@ -131,6 +134,7 @@ def test_the_webhook_says_when_the_follow_up_is_pending(on_private_redis, privat
     web = app.test_client()
 
     def notify(body):
+        confirm(midtrans, body)  # the gateway's Get Status agrees, as for a genuine one
         return web.post("/billing/notifications/midtrans", data=body,
                         content_type="application/json")
 
