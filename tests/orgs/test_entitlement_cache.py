@@ -44,6 +44,8 @@ def _poison(org_id: int, uid: int, name: str = "From the cache") -> None:
     key = f"ent:{org_id}:{cache.version(org_id)}:{uid}"
     entry = json.loads(get_store().get(key))
     entry["subscription"]["plan"]["name"] = name
+    for plan in (entry["subscription"].get("plans") or {}).values():  # each period's plan
+        plan["name"] = name
     get_store().set(key, json.dumps(entry))
     db.session.rollback()
 
@@ -86,7 +88,8 @@ def test_plan_change_is_seen_at_once_by_a_second_instance(app, second_instance, 
     subscriptions.change_plan(org_id, "duo")  # on the first instance
     assert _on(second_instance, uid, org_id).products == ("building", "project")
     # Even a change made behind the services' back: the database stamps the version.
-    _behind_the_back("UPDATE subscriptions SET plan_id = (SELECT id FROM plans WHERE code = 'suite')")
+    _behind_the_back("UPDATE subscription_periods "
+                     "SET plan_id = (SELECT id FROM plans WHERE code = 'suite')")
     assert _on(second_instance, uid, org_id).products == ("building", "project", "asset")
 
 
