@@ -1,8 +1,11 @@
-"""docs/rp-kit.md shows the product integration the demo apps really run, line for line."""
+"""README.md and docs/rp-kit.md show the product integration the demo apps really run,
+line for line."""
 
 from __future__ import annotations
 
 import re
+
+import pytest
 
 from tests.demo.conftest import ROOT
 
@@ -12,14 +15,16 @@ def _integration() -> str:
     return source.split("# --- integration: begin ---\n")[1].split("# --- integration: end ---")[0]
 
 
-def _documented() -> str:
-    doc = (ROOT / "docs" / "rp-kit.md").read_text()
+def _documented(path) -> str:
+    doc = (ROOT / path).read_text()
     section = doc.split("## A product in about 20 lines", 1)[1]
     return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
-def test_the_documented_integration_is_the_demo_apps_code():
-    documented, source = _documented(), (ROOT / "idp" / "demo" / "product_app.py").read_text()
+@pytest.mark.parametrize("path", ["README.md", "docs/rp-kit.md"])
+def test_the_documented_integration_is_the_demo_apps_code(path):
+    documented = _documented(path)
+    source = (ROOT / "idp" / "demo" / "product_app.py").read_text()
     assert _integration() in documented
     for line in documented.splitlines():
         if line.startswith(("from ", "import ")):
