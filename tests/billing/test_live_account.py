@@ -10,28 +10,22 @@ from datetime import timedelta
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from idp.billing import live
-from idp.billing.lifecycle import account_channel
 from idp.extensions import db
 from idp.storage.models import Order, Subscription, SubscriptionPeriod
 from tests.conftest import make_app
+from tests.helpers.asgi_server import serve
 from tests.helpers.web import CSRF_RE
 
-from .factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body, wait_subscribed
+from .factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 
 
 @pytest.fixture
 def server(app, clean, monkeypatch):
-    """Instance A, served over real HTTP (streaming needs a real server)."""
-    monkeypatch.setattr(live, "HEARTBEAT", 0.2)  # notice closed clients quickly
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    """Instance A, served over real HTTP the production way (the ASGI front)."""
+    monkeypatch.setitem(app.config["IDP"], "live_heartbeat", 0.2)  # readers wake up often
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +110,8 @@ def test_payment_on_another_instance_reaches_the_stream_within_a_second(
     browser = _browser(server, acme["admin"])
     events, resp = _listen(browser, f"{server}/account/events?org={acme['org']}")
     try:
-        _, snapshot = _next(events, "snapshot")
+        _, snapshot = _next(events, "snapshot")  # sent once the stream is subscribed
         assert {"order_id": order_id, "status": "awaiting_payment"} in snapshot["orders"]
-        with app.app_context():
-            wait_subscribed(account_channel(acme["org"]))
         started = time.monotonic()
         notified = instance_b.test_client().post("/billing/notifications/midtrans",
                                                  data=midtrans_body(ref),
@@ -159,8 +151,6 @@ def test_admin_buys_suite_end_to_end(app, server, acme, instance_b):
     events, resp = _listen(browser, f"{server}/account/events?org={acme['org']}")
     try:
         _next(events, "snapshot")
-        with app.app_context():
-            wait_subscribed(account_channel(acme["org"]))
         barrier, codes = threading.Barrier(2), []
 
         def settle():
