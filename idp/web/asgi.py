@@ -105,7 +105,11 @@ class ASGIFront:
 
     async def _http(self, scope, receive, send):
         loop = self.loop = asyncio.get_running_loop()
-        environ = build_environ(scope, await self._body(scope, receive))
+        body = await self._body(scope, receive)
+        if body is None:
+            await _too_large(send)
+            return
+        environ = build_environ(scope, body)
         environ[ENVIRON_FRONT] = self
         status, headers, chunks = await loop.run_in_executor(self.executor, self._call, environ)
         rest = environ.get(ENVIRON_HANDOVER)
@@ -120,18 +124,21 @@ class ASGIFront:
         if rest is not None:
             await _stream(rest, receive, send)
 
-    async def _body(self, scope, receive) -> bytes:
-        """The request body; none when its declared length is over the limit (Flask: 413)."""
+    async def _body(self, scope, receive) -> bytes | None:
+        """The request body. A declared length over the limit is not read (Flask answers
+        413); an undeclared (chunked) body over it is None: the front answers 413."""
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_body:
             return b""
         parts, size, more = [], 0, True
-        while more and size <= self.max_body:  # a chunked body: Flask stops at max + 1
+        while more:
             message = await receive()
             if message["type"] != "http.request":
                 break
             parts.append(message.get("body", b""))
             size += len(parts[-1])
+            if size > self.max_body:
+                return None
             more = message.get("more_body", False)
         return b"".join(parts)
 
@@ -179,6 +186,13 @@ async def _stream(rest: Handover, receive, send) -> None:
         await rest.aclose()
     if not gone:
         await send({"type": "http.response.body", "body": b""})
+
+
+async def _too_large(send) -> None:
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": b"Request Entity Too Large\n"})
 
 
 async def _disconnected(receive) -> None:
