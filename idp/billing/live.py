@@ -154,7 +154,7 @@ class LiveStream:
 
     def __init__(self, hub: Hub, org_id: int, release, settings):
         self.hub, self.org_id, self._release = hub, org_id, release
-        self.lifetime = settings.live_stream_lifetime * random.uniform(0.9, 1.0)  # noqa: S311
+        self.lifetime = settings.live_stream_lifetime * random.uniform(0.9, 1.0)
         self.heartbeat = max(0.05, float(settings.live_heartbeat))
         self.queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         self.overflowed = self.closed = False

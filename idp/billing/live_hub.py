@@ -131,7 +131,7 @@ class Hub:
     async def _resnapshot(self, org_id: int) -> None:
         try:
             data = await self.loop.run_in_executor(None, self.read_snapshot, org_id)
-        except Exception:  # noqa: BLE001 — the database is down: the next event heals it
+        except Exception:  # the database is down: the next event heals it
             log.warning("live: cannot re-read the snapshot of org %s", org_id, exc_info=True)
             return
         self._deliver(org_id, "snapshot", data)

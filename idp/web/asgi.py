@@ -83,7 +83,7 @@ class ASGIFront:
         for hook in hooks:
             try:
                 hook()
-            except Exception:  # noqa: BLE001 — one failing hook must not stop the others
+            except Exception:  # one failing hook must not stop the others
                 log.exception("shutdown hook failed")
 
     async def __call__(self, scope, receive, send):

@@ -11,6 +11,8 @@ Where it differs from uvicorn's defaults, and why:
 - ``proxy_headers=False``: X-Forwarded-For is the app's business
   (``trusted_proxy_count``); uvicorn would otherwise trust it from 127.0.0.1.
 - ``server_header=False``: the IdP does not announce its server software.
+- ``access_log=False``: the IdP writes its own access line (idp/ops/logging.py).
+- ``access_log=False``: the IdP writes its own access line (idp/ops/logging.py).
 - When the worker is told to stop, the front's shutdown hooks run first: handed-over
   streams end at once (browsers reconnect to another worker) instead of holding the
   old worker until gunicorn kills it.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import ClassVar
 
 from gunicorn.arbiter import Arbiter
 from uvicorn.server import Server
@@ -38,8 +41,9 @@ class _Server(Server):
 
 
 class Worker(UvicornWorker):
-    CONFIG_KWARGS = {"loop": "auto", "http": "auto", "lifespan": "on", "interface": "asgi3",
-                     "proxy_headers": False, "server_header": False}
+    CONFIG_KWARGS: ClassVar[dict] = {
+        "loop": "auto", "http": "auto", "lifespan": "on", "interface": "asgi3",
+        "proxy_headers": False, "server_header": False, "access_log": False}
 
     async def _serve(self) -> None:
         front = self.config.app = self.wsgi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import requests
 from flask import Flask, Response, request
@@ -92,21 +93,21 @@ def test_a_request_runs_the_flask_app_with_a_wsgi_environ():
     assert start["status"] == 200
     assert (b"content-type", b"application/json") in start["headers"]
     assert len(body) == 1 and not body[0].get("more_body")
-    data = __import__("json").loads(body[0]["body"])
+    data = json.loads(body[0]["body"])
     assert data == {"addr": "10.1.2.3", "query": "a=1&b=2", "form": {}, "accept": "x/y,z/w",
                     "script": "", "path": "/echo", "front": True}
 
 
 def test_a_mounted_prefix_becomes_script_name():
-    start, body = _call(_app(), "/echo", root="/idp")
-    data = __import__("json").loads(body[0]["body"])
+    _, body = _call(_app(), "/echo", root="/idp")
+    data = json.loads(body[0]["body"])
     assert data["script"] == "/idp" and data["path"] == "/echo"
 
 
 def test_a_body_in_pieces_reaches_the_form():
-    start, body = _call(_app(), "/echo", method="POST", body=(b"name=an", b"a&x=1"),
+    _, body = _call(_app(), "/echo", method="POST", body=(b"name=an", b"a&x=1"),
                         headers=[("Content-Type", "application/x-www-form-urlencoded")])
-    assert __import__("json").loads(body[0]["body"])["form"] == {"name": "ana", "x": "1"}
+    assert json.loads(body[0]["body"])["form"] == {"name": "ana", "x": "1"}
 
 
 def test_a_declared_body_over_the_limit_is_413_without_reading_it():
@@ -134,7 +135,7 @@ def test_a_handed_over_response_streams_and_is_closed_once():
 
 def test_a_client_that_goes_away_closes_the_handed_over_response():
     rest = Rest([b"two;"], block=True)
-    start, body = _call(_app(rest), "/stream", disconnect=True)
+    _, body = _call(_app(rest), "/stream", disconnect=True)
     assert [m["body"] for m in body] == [b"first;", b"two;"]  # no end: nobody is listening
     assert rest.closed == 1
 
