@@ -2,8 +2,8 @@
 endpoint with no live stream open, then with 200 open (20 organisations × 10 people).
 
     python bench/streams_bench.py [--workers 2] [--threads 4] [--worker-class asgi]
-                                  [--connections 16] [--duration 8] [--rounds 5]
-                                  [--orgs 20] [--people 10] [--check]
+                                  [--connections 16] [--duration 6] [--rounds 7]
+                                  [--orgs 20] [--people 10] [--heartbeat S] [--check]
 
 The IdP runs the production way: `idp serve` (gunicorn, --workers × --threads) on a
 scratch Postgres database and Redis prefix, seeded like bench/run.py plus the tenants
@@ -50,10 +50,12 @@ def parse(argv=None):
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", choices=("asgi", "gthread"), default="asgi")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=6, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--orgs", type=int, default=20)
     parser.add_argument("--people", type=int, default=10, help="signed-in people per org")
+    parser.add_argument("--heartbeat", type=int, default=0,
+                        help="live_heartbeat seconds (0: the setting's default, 15)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a p99 rises > 20 %%")
     return parser.parse_args(argv)
 
@@ -130,6 +132,8 @@ def main(argv=None) -> None:
         env.update(IDP_TOKEN_RATE_LIMIT_PER_CLIENT="1000000000", BENCH_TENANTS=
                    f"{args.orgs}x{args.people}", IDP_LIVE_STREAMS_PER_ORGANIZATION=
                    str(max(20, args.people)))
+        if args.heartbeat:
+            env["IDP_LIVE_HEARTBEAT"] = str(args.heartbeat)
         seed = seed_idp(env)
         with Server(env, port, args.workers, args.threads, args.worker_class) as server:
             run_rounds(server, env, seed, args)

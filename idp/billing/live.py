@@ -38,6 +38,7 @@ from .live_hub import Hub
 RETRY_MS = 2000
 LEASE_MARGIN = 60.0  # a slot outlives its stream by this much, then expires by itself
 QUEUE_SIZE = 64
+KEEP_ALIVE = b": keep-alive\n\n"
 _END = object()
 _hub_lock = threading.Lock()
 
@@ -134,7 +135,7 @@ def hub_of(front) -> Hub:
                 app = current_app._get_current_object()
                 settings = app.config["IDP"]
                 hub = Hub(get_store(), front.loop, settings.live_streams_per_process,
-                          lambda org_id: _snapshot_in(app, org_id))
+                          lambda org_id: _snapshot_in(app, org_id), settings.live_heartbeat)
                 front.state["live_hub"] = hub
                 front.on_shutdown(hub.close)
     return hub
@@ -150,45 +151,44 @@ def _snapshot_in(app, org_id: int) -> str:
 
 
 class LiveStream:
-    """The rest of one /account/events response, produced on the event loop."""
+    """The rest of one /account/events response, produced on the event loop.
+
+    It waits on its queue only: no timer of its own. The hub's one ticker per process
+    queues the keep-alives and ends streams past their lifetime (live_hub.Hub._tick), so
+    200 idle streams wake the loop once per ``live_heartbeat``, not 200 times.
+    """
 
     def __init__(self, hub: Hub, org_id: int, release, settings):
         self.hub, self.org_id, self._release = hub, org_id, release
         self.lifetime = settings.live_stream_lifetime * random.uniform(0.9, 1.0)
-        self.heartbeat = max(0.05, float(settings.live_heartbeat))
+        self.deadline: float | None = None  # loop time; set when the loop starts sending
         self.queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         self.overflowed = self.closed = False
 
     def push(self, name: str, data: str) -> None:
         """Queue an event (event loop only). A client too slow to take them is ended."""
-        try:
-            self.queue.put_nowait(_event(name, data))
-        except asyncio.QueueFull:
-            self.overflowed = True  # it reconnects and starts again from a snapshot
+        self._put(_event(name, data))
+
+    def keep_alive(self) -> None:
+        self._put(KEEP_ALIVE)
 
     def end(self) -> None:
+        self._put(_END)
+
+    def _put(self, item) -> None:
         try:
-            self.queue.put_nowait(_END)
+            self.queue.put_nowait(item)
         except asyncio.QueueFull:
-            self.overflowed = True
+            self.overflowed = True  # it reconnects and starts again from a snapshot
 
     def __aiter__(self):
         return self._chunks()
 
     async def _chunks(self):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.lifetime
-        while not self.overflowed:
-            wait = min(self.heartbeat, deadline - loop.time())
-            if wait <= 0:
-                return
-            try:
-                item = await asyncio.wait_for(self.queue.get(), wait)
-            except TimeoutError:
-                if deadline - loop.time() > 0:
-                    yield b": keep-alive\n\n"
-                continue
-            if item is _END:
+        self.deadline = asyncio.get_running_loop().time() + self.lifetime
+        while True:
+            item = await self.queue.get()
+            if item is _END or self.overflowed:
                 return
             yield item
 

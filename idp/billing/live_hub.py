@@ -32,8 +32,9 @@ class Hub:
     """Streams of this process by organisation, fed from one store subscription."""
 
     def __init__(self, store, loop: asyncio.AbstractEventLoop, capacity: int,
-                 read_snapshot: Callable[[int], str]):
+                 read_snapshot: Callable[[int], str], heartbeat: float):
         self.loop, self.capacity, self.read_snapshot = loop, capacity, read_snapshot
+        self.heartbeat = max(0.05, float(heartbeat))
         self.ready = threading.Event()
         self._lock = threading.Lock()
         self._streams: dict[int, set] = {}
@@ -41,8 +42,11 @@ class Hub:
         self._changes: dict[int, int] = {}  # messages seen per organisation
         self._generation = 0  # subscriptions (re)established
         self._states: dict[int, tuple[tuple[int, int], float, str]] = {}
+        self._ticker: asyncio.TimerHandle | None = None
+        self._closed = False
         self._unsubscribe = store.subscribe_prefix(CHANNEL_PREFIX, self._on_message,
                                                    self._on_ready)
+        self._call_soon(self._tick)
 
     # --- capacity (any thread) ---
     def reserve(self) -> bool:
@@ -122,6 +126,22 @@ class Hub:
         for stream in streams:
             stream.push(name, data)
 
+    def _tick(self) -> None:
+        """Every ``heartbeat``: a keep-alive to each stream, or its end past its lifetime.
+
+        One timer for the whole process: each wake-up of the loop costs the request
+        threads a GIL hand-over, so 200 streams must not each keep a timer of their own.
+        """
+        if self._closed:
+            return
+        now = self.loop.time()
+        for stream in self._all():
+            if stream.deadline is not None and stream.deadline <= now:
+                stream.end()
+            elif stream.deadline is not None:
+                stream.keep_alive()
+        self._ticker = self.loop.call_later(self.heartbeat, self._tick)
+
     def _resnapshot_all(self) -> None:
         with self._lock:
             orgs = list(self._streams)
@@ -138,8 +158,13 @@ class Hub:
 
     def close(self) -> None:
         """Stop listening and end every stream (the server is stopping; they reconnect)."""
+        self._closed = True
         self._unsubscribe()
-        with self._lock:
-            streams = [s for group in self._streams.values() for s in group]
-        for stream in streams:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        for stream in self._all():
             stream.end()
+
+    def _all(self) -> list:
+        with self._lock:
+            return [s for group in self._streams.values() for s in group]

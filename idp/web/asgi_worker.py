@@ -32,7 +32,9 @@ from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
 
-class _Server(Server):
+class GracefulServer(Server):
+    """uvicorn's server, telling the front first when it stops (its streams end)."""
+
     async def shutdown(self, sockets=None):
         front = self.config.app
         if hasattr(front, "begin_shutdown"):
@@ -50,7 +52,7 @@ class Worker(UvicornWorker):
         if hasattr(front, "set_threads"):
             front.set_threads(self.cfg.threads)
         set_user_timeout(self.sockets, getattr(front, "tcp_user_timeout", 0))
-        server = _Server(config=self.config)
+        server = GracefulServer(config=self.config)
         self._install_sigquit_handler()
         await server.serve(sockets=self.sockets)
         if not server.started:

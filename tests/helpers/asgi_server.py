@@ -11,7 +11,7 @@ import threading
 import uvicorn
 
 from idp.web.asgi import ASGIFront
-from idp.web.asgi_worker import Worker
+from idp.web.asgi_worker import GracefulServer, Worker
 
 
 @contextlib.contextmanager
@@ -21,7 +21,7 @@ def serve(app, threads: int = 4):
     sock.bind(("127.0.0.1", 0))
     front = ASGIFront(app, threads)
     config = uvicorn.Config(front, log_level="warning", **Worker.CONFIG_KWARGS)
-    server = uvicorn.Server(config)
+    server = GracefulServer(config)  # as in the worker: streams end when the server stops
     started = threading.Event()
 
     async def run():
