@@ -34,7 +34,7 @@ class Hub:
     def __init__(self, store, loop: asyncio.AbstractEventLoop, capacity: int,
                  read_snapshot: Callable[[int], str], heartbeat: float):
         self.loop, self.capacity, self.read_snapshot = loop, capacity, read_snapshot
-        self.heartbeat = max(0.05, float(heartbeat))
+        self.heartbeat = max(1.0, float(heartbeat))
         self.ready = threading.Event()
         self._lock = threading.Lock()
         self._streams: dict[int, set] = {}

@@ -23,7 +23,7 @@ from .factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_bo
 @pytest.fixture
 def server(app, clean, monkeypatch):
     """Instance A, served over real HTTP the production way (the ASGI front)."""
-    monkeypatch.setitem(app.config["IDP"], "live_heartbeat", 0.2)  # readers wake up often
+    monkeypatch.setitem(app.config["IDP"], "live_heartbeat", 1)  # readers wake up often
     with serve(app) as base:
         yield base
 
