@@ -47,18 +47,27 @@ def _event(name: str, data: str) -> bytes:
     return f"event: {name}\ndata: {data}\n\n".encode()
 
 
+class StreamRefused(Exception):
+    """No stream for this page now (``reason``); it polls instead."""
+
+    def __init__(self, reason: str, status: int = 429):
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
 def open_stream(org_id: int, user_id: int) -> Response:
     """Answer GET /account/events: a handed-over stream, or "poll instead"."""
     front, settings = front_of(request.environ), current_app.config["IDP"]
     if front is None:
-        return _poll_instead(org_id, "no_event_loop", 204)
+        return _poll_instead(org_id, StreamRefused("no_event_loop", 204))
     hub = hub_of(front)
     if not hub.reserve():
-        return _poll_instead(org_id, "process", 429)
-    release = _take_slots(org_id, user_id, settings)
-    if not callable(release):
+        return _poll_instead(org_id, StreamRefused("process"))
+    try:
+        release = _take_slots(org_id, user_id, settings)
+    except StreamRefused as refused:
         hub.unreserve()
-        return _poll_instead(org_id, release, 503 if release == "store_unavailable" else 429)
+        return _poll_instead(org_id, refused)
     stream = LiveStream(hub, org_id, release, settings)
     hub.attach(org_id, stream)
     try:
@@ -75,7 +84,7 @@ def open_stream(org_id: int, user_id: int) -> Response:
 
 
 def _take_slots(org_id: int, user_id: int, settings):
-    """A release function for the person's and the organisation's slots, or the refusal."""
+    """Take the person's and the organisation's slots; return the function that frees them."""
     member, store = secrets.token_hex(8), get_store()
     # One hash tag: the keys of one script share a Redis Cluster slot.
     keys = {f"{{live}}:org:{org_id}": settings.live_streams_per_organization,
@@ -83,9 +92,9 @@ def _take_slots(org_id: int, user_id: int, settings):
     try:
         full = store.acquire_slot(member, keys, settings.live_stream_lifetime + LEASE_MARGIN)
     except StoreUnavailable:
-        return "store_unavailable"
+        raise StreamRefused("store_unavailable", 503) from None
     if full is not None:
-        return "organization" if ":org:" in full else "person"
+        raise StreamRefused("organization" if ":org:" in full else "person")
 
     def release() -> None:
         try:
@@ -96,8 +105,9 @@ def _take_slots(org_id: int, user_id: int, settings):
     return release
 
 
-def _poll_instead(org_id: int, reason: str, status: int) -> Response:
+def _poll_instead(org_id: int, refused: StreamRefused) -> Response:
     """Tell the page to poll (any non-200 answer ends an EventSource; 204 is §9.2's "stop")."""
+    reason, status = refused.reason, refused.status
     LIVE_REFUSED.labels(reason=reason).inc()
     settings = current_app.config["IDP"]
     poll = url_for("account.state", org=org_id)
