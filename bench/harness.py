@@ -82,7 +82,7 @@ class Server:
     port: int
     workers: int
     threads: int
-    worker_class: str = "gthread"
+    worker_class: str = "asgi"
     hello: bool = False
     proc: subprocess.Popen | None = None
     log_path: Path | None = None  # the server's stderr (read it when a run shows errors)
