@@ -46,7 +46,11 @@ def sh(command: str) -> None:
 def main() -> None:
     sh("ip link set lo up && ip addr del 127.0.0.1/8 dev lo && ip addr add 127.0.0.1/32 dev lo"
        " && ip addr add 127.0.0.2/32 dev lo")
-    tmp = tempfile.mkdtemp(prefix="idp-vanish-")
+    with tempfile.TemporaryDirectory(prefix="idp-vanish-") as tmp:
+        probe(tmp)
+
+
+def probe(tmp: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
     env.update(IDP_INSTANCE_PATH=f"{tmp}/instance", IDP_KEYS_PATH=f"{tmp}/keys",
                IDP_LOG_LEVEL="WARNING", IDP_ARGON2_TIME_COST="1", IDP_ARGON2_MEMORY_COST="8192",
