@@ -25,6 +25,7 @@ from ..ops.metrics import LIVE_STREAMS
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "account:"
 STATE_TTL = 15.0
+STATES_KEPT = 1000
 READY_WAIT = 2.0
 
 
@@ -93,6 +94,8 @@ class Hub:
             return kept[2]
         body = read()  # read after taking the version: a change during the read shows next time
         with self._lock:
+            if len(self._states) >= STATES_KEPT:  # many organisations: forget the stale ones
+                self._states = {k: v for k, v in self._states.items() if v[1] > now}
             self._states[org_id] = (version, now + STATE_TTL, body)
         return body
 

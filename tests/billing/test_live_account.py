@@ -177,3 +177,44 @@ def test_admin_buys_suite_end_to_end(app, server, acme, instance_b):
         assert sub.current_period_end - sub.current_period_start == timedelta(days=30)
     page = browser.get(f"{server}/account?org={acme['org']}", timeout=5).text
     assert "active" in page
+
+
+def test_polls_of_an_unchanged_state_do_not_read_the_database(app, server, acme):
+    """Under the ASGI front the process keeps the polled snapshot until its organisation's
+    channel says something changed: 304s cost no SQL, a published change is seen at once."""
+    from sqlalchemy import event
+
+    from idp.billing.lifecycle import publish_account_event
+
+    order_id, _ = _order(app, acme["org"])
+    browser = _browser(server, acme["admin"])
+    poll = f"{server}/account/state?org={acme['org']}"
+    first = browser.get(poll, timeout=5)
+    assert first.status_code == 200
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            again = browser.get(poll, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
+            assert again.status_code == 304
+        assert not [s for s in statements if "orders" in s]
+        with app.app_context():
+            db.session.execute(db.update(Order).where(Order.id == order_id).values(status="paid"))
+            db.session.commit()
+            publish_account_event(acme["org"], {"type": "order", "order_id": order_id,
+                                                "status": "paid"})
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            changed = browser.get(poll, headers={"If-None-Match": first.headers["ETag"]},
+                                  timeout=5)
+            if changed.status_code == 200:
+                break
+        assert {"order_id": order_id, "status": "paid"} in changed.json()["orders"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
