@@ -86,6 +86,7 @@ class Hub:
     # --- the polling endpoint's snapshots (request threads) ---
     def state(self, org_id: int, read: Callable[[], str]) -> str:
         """``read()``, or the snapshot kept for ``org_id`` if nothing changed since."""
+        self.wait_ready()  # (only while a new hub subscribes) what is kept is then watched
         now = time.monotonic()
         with self._lock:
             version = (self._generation, self._changes.get(org_id, 0))
