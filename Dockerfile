@@ -21,5 +21,7 @@ ENV IDP_ENV=production PYTHONUNBUFFERED=1 PROMETHEUS_MULTIPROC_DIR=/tmp/idp-metr
 USER idp
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", \
-     "--threads", "4", "idp.wsgi:app"]
+# The asyncio worker (idp/web/asgi_worker.py): the Flask app on 4 threads per worker, and
+# the live account streams on the event loop, holding no thread (docs/live-updates.md).
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", \
+     "idp.web.asgi_worker.Worker", "--threads", "4", "idp.asgi:app"]

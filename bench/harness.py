@@ -82,7 +82,7 @@ class Server:
     port: int
     workers: int
     threads: int
-    worker_class: str = "gthread"
+    worker_class: str = "asgi"
     hello: bool = False
     proc: subprocess.Popen | None = None
     log_path: Path | None = None  # the server's stderr (read it when a run shows errors)
@@ -93,9 +93,12 @@ class Server:
 
     def command(self) -> list[str]:
         if self.hello:
+            asgi = self.worker_class == "asgi"
             return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                    "--workers", str(self.workers), "--worker-class", self.worker_class,
-                    "--threads", str(self.threads), "bench.hello_app:app"]
+                    "--workers", str(self.workers), "--worker-class",
+                    "idp.web.asgi_worker.Worker" if asgi else self.worker_class,
+                    "--threads", str(self.threads),
+                    "bench.hello_app:" + ("asgi_app" if asgi else "app")]
         return [sys.executable, "-m", "idp", "serve", "--port", str(self.port),
                 "--workers", str(self.workers), "--threads", str(self.threads),
                 "--worker-class", self.worker_class]

@@ -2,9 +2,15 @@
 
 from flask import Flask
 
+from idp.web.asgi import ASGIFront
+
 app = Flask(__name__)
 
 
 @app.get("/")
 def hello():
     return "hello"
+
+
+# The same app behind the IdP's ASGI front (``--worker-class asgi``).
+asgi_app = ASGIFront(app)

@@ -1,7 +1,10 @@
 """The HTTP benchmark: the IdP under gunicorn on Postgres and Redis, driven from outside.
 
-    python bench/run.py [--workers 2] [--threads 4] [--worker-class gthread]
+    python bench/run.py [--workers 2] [--threads 4] [--worker-class asgi|gthread|sync]
                         [--connections 16] [--duration 10] [--only NAME[,NAME...]]
+
+`--only streams` also runs bench/streams_bench.py (200 open account pages; not part
+of the default set: it takes about three minutes).
 
 Creates a scratch database and Redis prefix, seeds a person, an organisation on
 an active "suite" plan and the clients, starts `idp serve`, and measures each
@@ -41,14 +44,16 @@ LUA = ROOT / "bench" / "lua"
 ALGS = ("RS256", "ES256", "EdDSA", "PS256")
 NAMES = ("baseline", "discovery", "jwks", "client_credentials", "userinfo", "introspection",
          "refresh", "code_exchange", "flow", "flow_gated", "login",
-         *(f"refresh_{alg}" for alg in ALGS), "entitlement", "signing")
+         *(f"refresh_{alg}" for alg in ALGS), "entitlement", "signing", "streams")
+SIDE = {"baseline", "entitlement", "signing", "streams"}  # need no IdP of run.py's own
 
 
 def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread")
+    parser.add_argument("--worker-class", choices=("asgi", "gthread", "sync"), default="asgi",
+                        help="as `idp serve` (default asgi, the production default)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (≤ 10)")
     parser.add_argument("--only", default="", help="comma-separated: " + ", ".join(NAMES))
@@ -199,6 +204,12 @@ def side_benchmarks(args) -> None:
         print("\nsignatures per second, one core (bench/sign_bench.py):", flush=True)
         subprocess.run([python, str(ROOT / "bench" / "sign_bench.py"), "--seconds", "0.5"],
                        check=True)
+    if "streams" in args.only:  # ~3 minutes: only when asked for by name
+        print("\n200 open account pages against discovery and token p99 "
+              "(bench/streams_bench.py):", flush=True)
+        subprocess.run([python, str(ROOT / "bench" / "streams_bench.py"), "--workers",
+                        str(args.workers), "--threads", str(args.threads), "--connections",
+                        str(args.connections)], check=True)
 
 
 def main(argv=None) -> None:
@@ -210,7 +221,7 @@ def main(argv=None) -> None:
     print(HEADER, flush=True)
     base = baseline(args)  # always: every figure is read against it
     results = [base]
-    needs_idp = not args.only or set(args.only) - {"baseline", "entitlement", "signing"}
+    needs_idp = not args.only or set(args.only) - SIDE
     if needs_idp:
         port = free_port()
         with scratch_environment(port) as env:

@@ -29,6 +29,23 @@ def _client(create_client, name, **options):
     return {"client_id": client.client_id, "client_secret": secret}
 
 
+def seed_tenants(create_user, set_password_hash, shared_hash, spec: str) -> list[dict]:
+    """``BENCH_TENANTS=ORGSxADMINS``: organisations each with that many admins (whose
+    account pages bench/streams_bench.py opens)."""
+    from idp.orgs import organizations
+
+    orgs, admins = (int(n) for n in spec.lower().split("x"))
+    tenants = []
+    for i in range(orgs):
+        org = organizations.create_organization(f"Tenant {i}")
+        emails = [f"admin{j}@tenant{i}.example" for j in range(admins)]
+        for email in emails:
+            set_password_hash(create_user(email), shared_hash)
+            organizations.add_member(org.id, email, role="admin")
+        tenants.append({"organization_id": org.id, "admins": emails})
+    return tenants
+
+
 def seed() -> dict:
     from idp.accounts.passwords import hash_password
     from idp.accounts.users import create_user, set_password_hash
@@ -43,7 +60,10 @@ def seed() -> dict:
     for email in emails:
         set_password_hash(create_user(email), shared_hash)
         organizations.add_member(org.id, email)
+    tenants = os.environ.get("BENCH_TENANTS")
     return {
+        "tenants": seed_tenants(create_user, set_password_hash, shared_hash, tenants)
+        if tenants else [],
         "emails": emails, "password": PASSWORD, "redirect_uri": REDIRECT,
         "organization_id": org.id,
         "portal": _client(create_client, "Bench portal"),

@@ -16,7 +16,7 @@ from .accounts import (
     update_company,
 )
 from .forms import CompanyForm, OrderForm, RenewForm
-from .live import event_stream
+from .live import current_state, open_stream
 from .orders import OrderError, create_order, current_subscription, find_plan, renewal_plan
 
 bp = Blueprint("account", __name__, url_prefix="/account", static_folder="static",
@@ -115,12 +115,23 @@ def renew():
 
 @bp.route("/events")
 def events():
-    """Server-Sent Events (HTML Living Standard §9.2) for the open account page."""
+    """Server-Sent Events (HTML Living Standard §9.2) for the open account page, or "poll"."""
     if not current_user.is_authenticated:
         abort(401)
     org = _org()
-    return Response(event_stream(org.id), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return open_stream(org.id, current_user.id)
+
+
+@bp.route("/state")
+def state():
+    """The account page's live state as JSON: what a page polls when it cannot stream."""
+    if not current_user.is_authenticated:
+        abort(401)
+    org = _org()
+    body, etag = current_state(org.id)
+    response = Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
+    response.set_etag(etag)
+    return response.make_conditional(request)
 
 
 def _bad_request(form):

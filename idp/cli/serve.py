@@ -22,9 +22,11 @@ def prepare(app) -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker (gunicorn gthread).")
-@click.option("--worker-class", type=click.Choice(["gthread", "sync"]), default="gthread",
-              show_default=True, help="gunicorn worker model (docs/performance.md: why gthread).")
+              help="Request threads per worker (asgi, gthread).")
+@click.option("--worker-class", type=click.Choice(["asgi", "gthread", "sync"]), default="asgi",
+              show_default=True,
+              help="gunicorn worker model: asgi serves live account pages without holding a "
+                   "request thread; gthread and sync make them poll (docs/live-updates.md).")
 def serve(host, port, workers, threads, worker_class):
     """Run the IdP (prints the issuer URL)."""
     from ..app import create_app  # noqa: F401  (import errors surface before gunicorn starts)
@@ -49,7 +51,7 @@ def serve(host, port, workers, threads, worker_class):
     database = "SQLite (embedded)" if settings.embedded_database else "PostgreSQL"
     store = "in-process store (embedded)" if settings.embedded_store else "Redis"
     click.echo(f"Tomps Identity: issuer {issuer}  ({database}, {store})")
-    threads = threads if worker_class == "gthread" else 1
+    threads = threads if worker_class != "sync" else 1
     click.echo(f"listening on http://{host}:{port}  "
                f"(workers {workers}, {worker_class}, threads {threads})")
     _run_gunicorn(overrides, host, port, workers, threads, worker_class)
@@ -77,6 +79,10 @@ def _child_exit(server, worker) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
+# asgi: uvicorn's worker under gunicorn, the Flask app on a thread pool (idp/web/asgi.py).
+WORKER_CLASSES = {"asgi": "idp.web.asgi_worker.Worker"}
+
+
 def _run_gunicorn(overrides, host, port, workers, threads, worker_class="gthread") -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -84,7 +90,7 @@ def _run_gunicorn(overrides, host, port, workers, threads, worker_class="gthread
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", worker_class)
+            self.cfg.set("worker_class", WORKER_CLASSES.get(worker_class, worker_class))
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", None)
             self.cfg.set("graceful_timeout", 10)
@@ -98,6 +104,10 @@ def _run_gunicorn(overrides, host, port, workers, threads, worker_class="gthread
             if app.config["IDP"].embedded_store:
                 # No Redis: no `idp worker` can see this process's queue, so it runs here.
                 start_in_process(app)
+            if worker_class == "asgi":
+                from ..web.asgi import ASGIFront
+
+                return ASGIFront(app, threads)
             return app
 
     IdPApplication().run()

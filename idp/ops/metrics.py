@@ -17,6 +17,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -34,6 +35,10 @@ TOKENS = Counter("idp_tokens_issued_total", "Tokens issued, by grant type.", ["g
 ENTITLEMENT_DENIALS = Counter("idp_entitlement_denials_total", "Entitlement denials by reason.",
                               ["reason"])
 RATE_LIMITED = Counter("idp_rate_limited_total", "Requests refused with 429, by limit.", ["limit"])
+LIVE_STREAMS = Gauge("idp_live_streams", "Open /account/events streams.",
+                     multiprocess_mode="livesum")
+LIVE_REFUSED = Counter("idp_live_streams_refused_total",
+                       "/account/events answered 'poll instead', by reason.", ["reason"])
 
 
 def count_login_failure(reason: str) -> None:

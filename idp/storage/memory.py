@@ -19,6 +19,7 @@ class MemoryStore(Store):
         self._expiry: dict[str, float] = {}
         self._lock = threading.RLock()
         self._subscribers: dict[str, list[Callable[[str], None]]] = {}
+        self._prefix_subscribers: list[Callable[[str, str], None]] = []
 
     def _alive(self, key):
         deadline = self._expiry.get(key)
@@ -174,8 +175,11 @@ class MemoryStore(Store):
     def publish(self, channel, message):
         with self._lock:
             callbacks = list(self._subscribers.get(channel, []))
+            prefixed = list(self._prefix_subscribers)
         for callback in callbacks:
             callback(message)
+        for deliver in prefixed:
+            deliver(channel, message)
 
     def subscribe(self, channel, callback):
         with self._lock:
@@ -187,6 +191,49 @@ class MemoryStore(Store):
                     self._subscribers[channel].remove(callback)
 
         return unsubscribe
+
+    def subscribe_prefix(self, prefix, callback, on_ready=None):
+        def deliver(channel, message):
+            if channel.startswith(prefix):
+                callback(channel, message)
+
+        with self._lock:
+            self._prefix_subscribers.append(deliver)
+        if on_ready:
+            on_ready()  # in-process: subscribed at once, nothing can be missed
+
+        def unsubscribe():
+            with self._lock:
+                if deliver in self._prefix_subscribers:
+                    self._prefix_subscribers.remove(deliver)
+
+        return unsubscribe
+
+    def _live_slots(self, key):
+        now = time.monotonic()
+        slots = self._container(key, dict)
+        for member in [m for m, deadline in slots.items() if deadline <= now]:
+            del slots[member]
+        return slots
+
+    def acquire_slot(self, member, limits, ttl):
+        with self._lock:
+            for key, limit in limits.items():
+                if len(self._live_slots(key)) >= limit:
+                    return key
+            for key in limits:
+                self._live_slots(key)[member] = time.monotonic() + ttl
+            return None
+
+    def release_slot(self, member, *keys):
+        with self._lock:
+            for key in keys:
+                if self._alive(key):
+                    self._data[key].pop(member, None)
+
+    def slot_count(self, key):
+        with self._lock:
+            return len(self._live_slots(key)) if self._alive(key) else 0
 
     def ping(self):
         return True

@@ -29,6 +29,35 @@ return 1
 """
 
 
+# Take one slot in every key or none (store.acquire_slot). A slot is a sorted-set member
+# scored with its expiry in Redis's own clock (TIME), so instances' clocks never matter.
+# KEYS: the slot sets; ARGV: member, ttl ms, then one limit per key.
+_ACQUIRE_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[i + 2]) then return i end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', key, ARGV[2])
+end
+return 0
+"""
+
+_SLOT_COUNT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+"""
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` as a literal in a Redis glob pattern (PSUBSCRIBE)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
 def _guard(method):
     def wrapper(self, *args, **kwargs):
         try:
@@ -50,6 +79,8 @@ class RedisStore(Store):
         )
         self._zpop = self.client.register_script(_ZPOP_DUE)
         self._sadd_within_ttl = self.client.register_script(_SADD_WITHIN_TTL)
+        self._acquire_slot = self.client.register_script(_ACQUIRE_SLOT)
+        self._slot_count = self.client.register_script(_SLOT_COUNT)
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -177,6 +208,52 @@ class RedisStore(Store):
         thread = threading.Thread(target=listen, name=f"subscribe:{channel}", daemon=True)
         thread.start()
         return stop.set
+
+    def subscribe_prefix(self, prefix, callback, on_ready=None):
+        stop = threading.Event()
+        pattern = _glob_escape(self._k(prefix)) + "*"
+        own = len(self.prefix)
+
+        def listen():
+            while not stop.is_set():
+                pubsub = self.client.pubsub()
+                try:
+                    pubsub.psubscribe(pattern)
+                    while not stop.is_set():
+                        message = pubsub.get_message(timeout=0.5)
+                        if not message:
+                            continue
+                        if message["type"] == "psubscribe" and on_ready:
+                            on_ready()
+                        elif message["type"] == "pmessage":
+                            callback(message["channel"][own:], message["data"])
+                except (redis.ConnectionError, redis.TimeoutError):
+                    stop.wait(1.0)  # Redis went away: retry until it returns.
+                finally:
+                    pubsub.close()
+
+        thread = threading.Thread(target=listen, name=f"psubscribe:{prefix}", daemon=True)
+        thread.start()
+        return stop.set
+
+    @_guard
+    def acquire_slot(self, member, limits, ttl):
+        keys = list(limits)
+        full = self._acquire_slot(keys=[self._k(k) for k in keys],
+                                  args=[member, max(1, int(ttl * 1000)), *limits.values()])
+        return keys[int(full) - 1] if full else None
+
+    @_guard
+    def release_slot(self, member, *keys):
+        if keys:
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.zrem(self._k(key), member)
+            pipe.execute()
+
+    @_guard
+    def slot_count(self, key):
+        return int(self._slot_count(keys=[self._k(key)]))
 
     def ping(self):
         try:

@@ -110,6 +110,34 @@ class Store(ABC):
         """Call ``callback(message)`` from a background thread; return an unsubscribe."""
 
     @abstractmethod
+    def subscribe_prefix(self, prefix: str, callback: Callable[[str, str], None],
+                         on_ready: Callable[[], None] | None = None) -> Callable[[], None]:
+        """Call ``callback(channel, message)`` for every channel starting with ``prefix``.
+
+        One subscription however many channels (Redis PSUBSCRIBE), from a background
+        thread. ``on_ready()`` runs each time the subscription is (re)established:
+        messages published while it was down are lost, so the caller re-reads its state.
+        Return an unsubscribe.
+        """
+
+    @abstractmethod
+    def acquire_slot(self, member: str, limits: dict[str, int], ttl: float) -> str | None:
+        """Take a slot named ``member`` in each key of ``limits``, all or none, atomically.
+
+        Each key holds at most its limit of unexpired slots; a slot expires ``ttl``
+        seconds after it was taken (so a holder that died frees it). Return None when
+        taken, else the first key that was full (then nothing changed).
+        """
+
+    @abstractmethod
+    def release_slot(self, member: str, *keys: str) -> None:
+        """Give back the slot ``member`` in each of ``keys`` (absent ones are ignored)."""
+
+    @abstractmethod
+    def slot_count(self, key: str) -> int:
+        """The unexpired slots taken in ``key``."""
+
+    @abstractmethod
     def ping(self) -> bool: ...
 
     @abstractmethod

@@ -10,28 +10,22 @@ from datetime import timedelta
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from idp.billing import live
-from idp.billing.lifecycle import account_channel
 from idp.extensions import db
 from idp.storage.models import Order, Subscription, SubscriptionPeriod
 from tests.conftest import make_app
+from tests.helpers.asgi_server import serve
 from tests.helpers.web import CSRF_RE
 
-from .factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body, wait_subscribed
+from .factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 
 
 @pytest.fixture
 def server(app, clean, monkeypatch):
-    """Instance A, served over real HTTP (streaming needs a real server)."""
-    monkeypatch.setattr(live, "HEARTBEAT", 0.2)  # notice closed clients quickly
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    """Instance A, served over real HTTP the production way (the ASGI front)."""
+    monkeypatch.setitem(app.config["IDP"], "live_heartbeat", 1)  # readers wake up often
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +118,8 @@ def test_payment_on_another_instance_reaches_the_stream_within_a_second(
     browser = _browser(server, acme["admin"])
     events, resp = _listen(browser, f"{server}/account/events?org={acme['org']}")
     try:
-        _, snapshot = _next(events, "snapshot")
+        _, snapshot = _next(events, "snapshot")  # sent once the stream is subscribed
         assert {"order_id": order_id, "status": "awaiting_payment"} in snapshot["orders"]
-        with app.app_context():
-            wait_subscribed(account_channel(acme["org"]))
         started = time.monotonic()
         notified = instance_b.test_client().post("/billing/notifications/midtrans",
                                                  data=midtrans_body(ref),
@@ -168,8 +160,6 @@ def test_admin_buys_suite_end_to_end(app, server, acme, instance_b, settled):
     events, resp = _listen(browser, f"{server}/account/events?org={acme['org']}")
     try:
         _next(events, "snapshot")
-        with app.app_context():
-            wait_subscribed(account_channel(acme["org"]))
         barrier, codes = threading.Barrier(2), []
 
         def settle():
@@ -196,3 +186,44 @@ def test_admin_buys_suite_end_to_end(app, server, acme, instance_b, settled):
         assert sub.current_period_end - sub.current_period_start == timedelta(days=30)
     page = browser.get(f"{server}/account?org={acme['org']}", timeout=5).text
     assert "active" in page
+
+
+def test_polls_of_an_unchanged_state_do_not_read_the_database(app, server, acme):
+    """Under the ASGI front the process keeps the polled snapshot until its organisation's
+    channel says something changed: 304s cost no SQL, a published change is seen at once."""
+    from sqlalchemy import event
+
+    from idp.billing.lifecycle import publish_account_event
+
+    order_id, _ = _order(app, acme["org"])
+    browser = _browser(server, acme["admin"])
+    poll = f"{server}/account/state?org={acme['org']}"
+    first = browser.get(poll, timeout=5)
+    assert first.status_code == 200
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            again = browser.get(poll, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
+            assert again.status_code == 304
+        assert not [s for s in statements if "orders" in s]
+        with app.app_context():
+            db.session.execute(db.update(Order).where(Order.id == order_id).values(status="paid"))
+            db.session.commit()
+            publish_account_event(acme["org"], {"type": "order", "order_id": order_id,
+                                                "status": "paid"})
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            changed = browser.get(poll, headers={"If-None-Match": first.headers["ETag"]},
+                                  timeout=5)
+            if changed.status_code == 200:
+                break
+        assert {"order_id": order_id, "status": "paid"} in changed.json()["orders"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

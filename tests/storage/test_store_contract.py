@@ -162,6 +162,66 @@ def test_publish_reaches_subscriber(store):
     unsubscribe()
 
 
+def test_subscribe_prefix_gets_every_matching_channel_after_it_is_ready(store):
+    ready, got = threading.Event(), threading.Event()
+    received = []
+
+    def on_message(channel, message):
+        received.append((channel, message))
+        if len(received) == 2:
+            got.set()
+
+    unsubscribe = store.subscribe_prefix("acct[1]*:", on_message, ready.set)
+    try:
+        assert ready.wait(3)
+        store.publish("acct[1]*:7", "a")
+        store.publish("acct[2]*:7", "not mine")  # glob characters in the prefix are literal
+        store.publish("other:7", "not mine")
+        store.publish("acct[1]*:8", "b")
+        assert got.wait(3)
+        assert received == [("acct[1]*:7", "a"), ("acct[1]*:8", "b")]
+    finally:
+        unsubscribe()
+
+
+def test_acquire_slot_takes_all_keys_or_none(store):
+    limits = {"{live}:org:1": 2, "{live}:person:1": 1}
+    assert store.acquire_slot("a", limits, ttl=30) is None
+    assert store.acquire_slot("b", limits, ttl=30) == "{live}:person:1"
+    assert store.slot_count("{live}:org:1") == 1  # the refused one took nothing
+    assert store.acquire_slot("b", {"{live}:org:1": 2, "{live}:person:2": 1}, ttl=30) is None
+    assert store.acquire_slot("c", {"{live}:org:1": 2, "{live}:person:3": 1}, ttl=30) \
+        == "{live}:org:1"
+    store.release_slot("a", "{live}:org:1", "{live}:person:1", "{live}:absent")
+    assert store.slot_count("{live}:org:1") == 1 and store.slot_count("{live}:person:1") == 0
+    assert store.acquire_slot("c", {"{live}:org:1": 2, "{live}:person:3": 1}, ttl=30) is None
+
+
+def test_a_slot_expires_after_its_ttl(store):
+    assert store.acquire_slot("a", {"slots": 1}, ttl=0.2) is None
+    assert store.acquire_slot("b", {"slots": 1}, ttl=0.2) == "slots"
+    deadline = time.monotonic() + 3
+    while store.slot_count("slots") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert store.slot_count("slots") == 0
+    assert store.acquire_slot("b", {"slots": 1}, ttl=30) is None
+
+
+def test_slots_hold_under_concurrent_acquisition(store):
+    barrier, results = threading.Barrier(8), []
+
+    def take(i):
+        barrier.wait()
+        results.append(store.acquire_slot(f"m{i}", {"race": 3}, ttl=30))
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results.count(None) == 3 and store.slot_count("race") == 3
+
+
 def test_delete_and_clear(store):
     store.set("x", "1")
     store.set("y", "1")

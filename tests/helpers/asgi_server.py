@@ -1,0 +1,42 @@
+"""Serve an app of this test process over real HTTP, the production way: the ASGI front
+(idp/web/asgi.py) under uvicorn, on a thread of its own. Streaming needs a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+
+import uvicorn
+
+from idp.web.asgi import ASGIFront
+from idp.web.asgi_worker import GracefulServer, Worker
+
+
+@contextlib.contextmanager
+def serve(app, threads: int = 4):
+    """Yield the base URL of ``app`` served on 127.0.0.1; stop the server afterwards."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    front = ASGIFront(app, threads)
+    config = uvicorn.Config(front, log_level="warning", **Worker.CONFIG_KWARGS)
+    server = GracefulServer(config)  # as in the worker: streams end when the server stops
+    started = threading.Event()
+
+    async def run():
+        serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.01)
+        started.set()
+        await serving
+
+    thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    thread.start()
+    assert started.wait(10) and server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
