@@ -2,6 +2,12 @@
 
     python bench/run.py [--workers 2] [--threads 4] [--worker-class asgi|gthread|sync]
                         [--connections 16] [--duration 10] [--only NAME[,NAME...]]
+    python bench/run.py --compare-node [--rounds 3] [--warmup 1] [--only refresh,...]
+                        [--node-cache DIR] [--node-version V]
+
+`--compare-node` measures the five hot endpoints (discovery, jwks, introspection,
+userinfo, refresh) against node-oidc-provider in the same run, interleaved A/B,
+and prints the ratio per endpoint (bench/compare.py; docs/performance.md).
 
 `--only streams` also runs bench/streams_bench.py (200 open account pages; not part
 of the default set: it takes about three minutes).
@@ -27,6 +33,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import compare
 import driver
 from harness import (
     HEADER,
@@ -57,12 +64,22 @@ def parse(argv=None):
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (≤ 10)")
     parser.add_argument("--only", default="", help="comma-separated: " + ", ".join(NAMES))
+    peer = parser.add_argument_group("same-run comparison with node-oidc-provider")
+    peer.add_argument("--compare-node", action="store_true",
+                      help="ours and node-oidc-provider, interleaved A/B on: "
+                           + ", ".join(compare.ENDPOINTS))
+    peer.add_argument("--rounds", type=int, default=3, help="paired rounds per endpoint")
+    peer.add_argument("--warmup", type=int, default=1, help="seconds per side, not counted")
+    peer.add_argument("--node-cache", default="", help="where npm installs the peer (default "
+                      "$IDP_BENCH_NODE_CACHE or ~/.cache/tomps-bench/node-oidc-provider)")
+    peer.add_argument("--node-version", default="", help="another oidc-provider version")
     args = parser.parse_args(argv)
     args.only = [n for n in args.only.split(",") if n]
-    unknown = set(args.only) - set(NAMES)
+    unknown = set(args.only) - set(compare.ENDPOINTS if args.compare_node else NAMES)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     args.duration = max(1, min(args.duration, 10))
+    args.rounds, args.warmup = max(1, args.rounds), max(0, args.warmup)
     return args
 
 
@@ -215,6 +232,13 @@ def side_benchmarks(args) -> None:
 def main(argv=None) -> None:
     args = parse(argv)
     require_wrk()
+    if args.compare_node:
+        print(f"settings: ours {args.workers} workers, worker class {args.worker_class}, threads "
+              f"{args.threads}; the peer one node process; connections {args.connections}, "
+              f"{args.rounds} rounds of {args.duration}s, CPUs {os.cpu_count()}; load generator "
+              f"on the same machine", flush=True)
+        compare.run(args, seed_idp)
+        return
     print(f"settings: workers {args.workers}, worker class {args.worker_class}, threads "
           f"{args.threads}, connections {args.connections}, duration {args.duration}s, "
           f"CPUs {os.cpu_count()}; load generator on the same machine", flush=True)

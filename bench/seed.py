@@ -4,7 +4,9 @@ Run by bench/run.py with the scratch IDP_* environment:
 a person, an organisation on a "suite" plan (all three products, active),
 a first-party portal client (no product: not gated), a product client
 (gated by the entitlement check), a client_credentials client and one
-client per signing algorithm (each alg gets a key).
+client per signing algorithm (each alg gets a key). ``BENCH_SEED_ALGS=RS256``
+(comma-separated) limits those to the ones named: bench/run.py --compare-node
+seeds RS256 only, so our JWKS publishes one RSA key, like the peer's.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ PASSWORD = "correct horse battery staple 42"
 # flight per account (5), so 16 browsers signing in as one person would be refused.
 PEOPLE = 64
 ALGS = ("RS256", "ES256", "EdDSA", "PS256")
+
+
+def algs() -> tuple[str, ...]:
+    named = [a for a in os.environ.get("BENCH_SEED_ALGS", "").split(",") if a]
+    return tuple(a for a in ALGS if not named or a in named)
 
 
 def _client(create_client, name, **options):
@@ -70,7 +77,7 @@ def seed() -> dict:
         "product": _client(create_client, "Bench Project", product="project"),
         "service": _client(create_client, "Bench service", grant_types=["client_credentials"]),
         "algs": {alg: _client(create_client, f"Bench {alg}", id_token_signed_response_alg=alg)
-                 for alg in ALGS},
+                 for alg in algs()},
     }
 
 

@@ -2,7 +2,9 @@
 -- refresh tokens). Threads take disjoint lines. With BENCH_CHAIN set, a
 -- response's new refresh_token is queued for a later request (rotation chains:
 -- every token is still used exactly once). A thread with nothing left stops;
--- done() prints "EXHAUSTED n" for requests sent after that point.
+-- done() prints "EXHAUSTED n" for requests sent after that point. With BENCH_OUT
+-- set, done() also writes the inputs no request took (chains carried over to
+-- the next round of bench/run.py --compare-node) to that file, one a line.
 local counter = 0
 local threads = {}
 
@@ -58,4 +60,12 @@ function done(summary, latency, requests)
   local total = 0
   for _, thread in ipairs(threads) do total = total + (thread:get("exhausted") or 0) end
   io.write(string.format("EXHAUSTED %d\n", total))
+  local out = os.getenv("BENCH_OUT")
+  if out and out ~= "" then
+    local file = assert(io.open(out, "w"))
+    for _, thread in ipairs(threads) do
+      for _, item in pairs(thread:get("queue") or {}) do file:write(item, "\n") end
+    end
+    file:close()
+  end
 end
