@@ -7,7 +7,7 @@ tokens, then times N requests of each kind through ``app.test_client()`` with
 ``time.process_time()`` (this process's CPU: the app, psycopg and redis-py
 client work; not the Postgres or Redis servers).
 
-    python bench/profile_token.py [--n 300] [--only refresh,code_exchange,...]
+    python bench/profile_token.py [--n 300] [--only refresh,refresh_gated,code_exchange,...]
                                   [--profile NAME]   # cProfile one kind, top 30 by tottime
 
 Kinds: refresh, code_exchange, code_exchange_gated (product client, gate on),
@@ -34,8 +34,8 @@ from bench.harness import free_port, scratch_environment
 
 VERIFIER = secrets.token_urlsafe(48)
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
-KINDS = ("refresh", "code_exchange", "code_exchange_gated", "client_credentials", "authorize",
-         "authorize_gated")
+KINDS = ("refresh", "refresh_gated", "code_exchange", "code_exchange_gated", "client_credentials",
+         "authorize", "authorize_gated")
 
 
 class Counters:
@@ -127,6 +127,10 @@ def prepare(kind: str, web, seed: dict, n: int):
         tokens = [exchange(web, portal, authorize(web, portal, uri), uri)["refresh_token"]
                   for _ in range(n)]
         return lambda i: refresh(web, portal, tokens[i])
+    if kind == "refresh_gated":  # what --compare-node measures: the product client, gate on
+        tokens = [exchange(web, product, authorize(web, product, uri), uri)["refresh_token"]
+                  for _ in range(n)]
+        return lambda i: refresh(web, product, tokens[i])
     if kind == "code_exchange":
         codes = [authorize(web, portal, uri) for _ in range(n)]
         return lambda i: exchange(web, portal, codes[i], uri)
@@ -145,7 +149,8 @@ def prepare(kind: str, web, seed: dict, n: int):
 def measure(kind: str, call, n: int, counters: Counters, profile: bool) -> str:
     runs = n - min(20, n // 10) - (1 if profile else 0)
     for i in range(min(20, n // 10)):  # warm caches (signer, clients, entitlements)
-        call(n - 1 - i) if kind in ("refresh", "code_exchange", "code_exchange_gated") else call(i)
+        call(n - 1 - i) if kind in ("refresh", "refresh_gated", "code_exchange",
+                                      "code_exchange_gated") else call(i)
     sql0, redis0 = counters.sql, counters.redis
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not wall
     if profiler:
