@@ -3,9 +3,10 @@
     python bench/roundtrip_bench.py [--n 3000]
 
 The figures the hot-path work is budgeted against (docs/performance.md): client
-CPU (``time.process_time``) and wall time per operation, single-threaded, on the
-shared Postgres and Redis of bench/harness.py (a scratch database; nothing else
-is touched). Rows:
+CPU (``time.process_time``), wall time and the CPU of the Postgres backends
+serving this script (/proc, same machine; Redis's is not attributed) per
+operation, single-threaded, on the shared Postgres and Redis of
+bench/harness.py (a scratch database; nothing else is touched). Rows:
 
 - psycopg, autocommit, ``SELECT 1``: one round trip, the floor.
 - psycopg, ``BEGIN; SELECT; ROLLBACK`` as the request path does it for a lone
@@ -19,6 +20,7 @@ is touched). Rows:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -27,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 import redis
-from harness import REDIS_URL, free_port, scratch_environment
-from sqlalchemy import Integer, String, create_engine, select
+from harness import CLK_TCK, REDIS_URL, free_port, scratch_environment
+from sqlalchemy import Integer, String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -43,26 +45,45 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+BACKENDS: set[int] = set()  # Postgres server processes of this script's connections
+
+
+def backend_cpu() -> float:
+    """CPU seconds of this script's Postgres backends (same machine: /proc)."""
+    total = 0.0
+    for pid in BACKENDS:
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
+
+
 def timed(label: str, n: int, step) -> str:
     for _ in range(min(200, n)):
         step()  # warm: prepared statements, pools, caches
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, server = time.process_time(), time.perf_counter(), backend_cpu()
     for _ in range(n):
         step()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return f"{label:<62} {1e6 * cpu / n:8.1f} µs CPU {1e6 * wall / n:8.1f} µs wall"
+    server = backend_cpu() - server
+    return (f"{label:<62} {1e6 * cpu / n:7.1f} µs CPU {1e6 * wall / n:7.1f} µs wall "
+            f"{1e6 * server / n:7.1f} µs Postgres CPU")
 
 
 def run(url: str, n: int) -> list[str]:
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     engine = create_engine(url, pool_pre_ping=True)
     unpinged = create_engine(url)
+    for pooled in (engine, unpinged):
+        event.listen(pooled, "connect", lambda dbapi, _record: BACKENDS.add(dbapi.info.backend_pid))
     Base.metadata.create_all(engine)
     with Session(engine) as session:
         session.add(Person(id=1, email="a@bench.example", name="A"))
         session.commit()
     auto = psycopg.connect(dsn, autocommit=True)
     plain = psycopg.connect(dsn)
+    BACKENDS.update({auto.info.backend_pid, plain.info.backend_pid})
     r = redis.Redis.from_url(REDIS_URL)
     r.set("idpbench:rt:a", "1", ex=60)
 

@@ -43,7 +43,7 @@ def test_the_refresh_comparison_prints_both_sides_and_the_ratio(peer_installed):
         ("1", "ours"), ("1", "peer"), ("2", "peer"), ("2", "ours")], text
     assert all(int(rate) > 0 for _, _, rate in rounds), text
     row = re.search(r"^refresh\s+(\d+)\s+(\d+)\s+([\d.]+)\s+[\d.]+–[\d.]+\s+([\d.]+)\s+([\d.]+)\s+"
-                    r"([\d.]+)\s+3\.00\s+([\d.]+)\s+(\d+)\s+[\d.]+", text, re.MULTILINE)
+                    r"([\d.]+)\s+3\.00\s+[\d.]+\s+([\d.]+)\s+(\d+)\s+[\d.]+", text, re.MULTILINE)
     assert row, text
     ours, peer, ratio = int(row.group(1)), int(row.group(2)), float(row.group(3))
     cpu, errors = float(row.group(6)), int(row.group(8))
