@@ -16,10 +16,13 @@ signature, libpq) is therefore under-counted; bench/profile_token.py (cProfile
 in-process) counts it.
 
 Printed per endpoint: the throughput and CPU of that round (sampling slows
-the server a little), where the samples sit — the server front (event loop,
-HTTP, hand-off to the thread pool) against the Flask app, and inside the app
-by library (a sample counts for every library on its stack: inclusive) — and
-the top functions of our own code (inclusive) and of everything (self).
+the server a little) split between the workers' event-loop threads (HTTP,
+hand-off to the pool, writes) and their pool threads (the Flask app), read
+per thread from /proc; then the app's samples in ms per request — by library
+(inclusive), as a call tree of our code (idp/, authlib/) with the library each
+leaf's time went to, and the top functions (self) — and what the loop's
+samples do. (py-spy's GIL sampling over-weights the loop thread against the
+per-thread CPU, so the two kinds of samples are not compared with each other.)
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ def ours(frame: str) -> bool:
         and "(idp/__main__" not in frame
 
 
-def call_tree(samples, total: int, floor: float, depth: int = 9) -> list[str]:
+def call_tree(samples, scale: float, floor: float, depth: int = 9) -> list[str]:
     """Our frames (idp/, authlib/) as a tree, the libraries between them folded away; a
     node's children end with the library the time was spent in ('[sqlalchemy]')."""
     tree: Counter = Counter()
@@ -97,49 +100,71 @@ def call_tree(samples, total: int, floor: float, depth: int = 9) -> list[str]:
         full = path[:depth] + (() if ours(frames[-1]) else (f"[{leaf}]",))
         for i in range(1, len(full) + 1):
             tree[full[:i]] += n
-    lines = []
+
     def order(node):  # depth first, the costlier sibling first
         return [(-tree[node[:i]], node[i - 1]) for i in range(1, len(node) + 1)]
 
-    for node in sorted(tree, key=order):
-        if 100 * tree[node] / total >= floor:
-            lines.append(f"  {100 * tree[node] / total:5.1f}%  {'  ' * (len(node) - 1)}{node[-1]}")
-    return lines
-
-
-def shares(samples, top: int, floor: float) -> list[str]:
     total = sum(n for _, n in samples) or 1
-    where, inclusive, self_time = Counter(), Counter(), Counter()
-    for frames, n in samples:
-        app = any("(flask/app.py" in f for f in frames)
-        where["Flask app (request handling, thread pool)" if app
-              else "server front (event loop, HTTP, hand-off)"] += n
+    return [f"  {100 * tree[node] / total:5.1f}% {scale * tree[node]:6.3f} ms  "
+            f"{'  ' * (len(node) - 1)}{node[-1]}"
+            for node in sorted(tree, key=order) if 100 * tree[node] / total >= floor]
+
+
+def shares(samples, pool_ms: float, top: int, floor: float) -> list[str]:
+    """The Flask app's samples (pool threads) as shares of ``pool_ms`` per request, and
+    what the event loop's samples do. Which thread burns how much CPU is read from
+    /proc (cpu_split); py-spy's GIL sampling over-weights the loop thread, so its
+    samples are not compared with the app's."""
+    app = [(f, n) for f, n in samples if any("(flask/app.py" in x for x in f)]
+    loop = [(f, n) for f, n in samples if not any("(flask/app.py" in x for x in f)]
+    app_total = sum(n for _, n in app) or 1
+    scale = pool_ms / app_total
+    inclusive, self_time, loop_self = Counter(), Counter(), Counter()
+    for frames, n in app:
         for package_name in {package(f) for f in frames} - SCAFFOLD:
             inclusive[package_name] += n
         self_time[name(frames[-1])] += n
+    for frames, n in loop:
+        loop_self[name(frames[-1])] += n
 
-    def pct(counter, limit):
-        return [f"  {100 * n / total:5.1f}%  {key}" for key, n in counter.most_common(limit)]
+    def pct(counter, limit, total, ms=True):
+        return [f"  {100 * n / total:5.1f}%" + (f" {scale * n:6.3f} ms" if ms else "")
+                + f"  {key}" for key, n in counter.most_common(limit)]
 
-    return ([f" samples {total}", " where:"] + pct(where, 2)
-            + [" libraries, inclusive (a sample counts once for each library on its stack):"]
-            + pct(inclusive, top)
+    loop_total = sum(n for _, n in loop) or 1
+    return ([(f" the Flask app on the pool threads: {app_total} samples, shares of its "
+              f"{pool_ms:.2f} ms per request"),
+             " libraries, inclusive (a sample counts once for each library on its stack):"]
+            + pct(inclusive, top, app_total)
             + [f" our code (idp/, authlib/) as a call tree, nodes of {floor:g}% and more:"]
-            + call_tree(samples, total, floor)
-            + [" functions, self:"] + pct(self_time, top))
+            + call_tree(app, scale, floor)
+            + [" functions, self:"] + pct(self_time, top, app_total)
+            + [f" the event loop threads: {loop_total} samples; functions, self:"]
+            + pct(loop_self, max(5, top // 2), loop_total, ms=False))
 
 
-def user_and_system(group: int) -> tuple[float, float]:
-    """(user, system) CPU seconds of a process group: system is the kernel's share
-    (socket writes, which on loopback include the receiver's side, futex wake-ups)."""
-    user = system = 0.0
+def cpu_split(group: int) -> dict:
+    """CPU seconds of a process group: user and system (the kernel's share: socket
+    writes, which on loopback include the receiver's side, futex wake-ups), and by
+    thread — each worker's main thread runs the event loop, its other threads are
+    the Flask pool (and a store listener that mostly sleeps)."""
+    split = {"user": 0.0, "system": 0.0, "loop": 0.0, "pool": 0.0}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         with contextlib.suppress(OSError, IndexError):
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) == group:
-                user, system = user + int(fields[11]) / CLK_TCK, system + int(fields[12]) / CLK_TCK
-    return user, system
+            if int(_stat(f"/proc/{pid}/stat")[2]) != group or int(pid) == group:
+                continue  # not ours, or the gunicorn master (it serves no request)
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                fields = _stat(f"/proc/{pid}/task/{tid}/stat")
+                user, system = int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+                split["user"] += user
+                split["system"] += system
+                split["loop" if tid == pid else "pool"] += user + system
+    return split
+
+
+def _stat(path: str) -> list[str]:
+    text = Path(path).read_text()
+    return text[text.rindex(")") + 2:].split()
 
 
 def profile(side, endpoint: str, args, out: Path, py_spy: str) -> None:
@@ -148,18 +173,23 @@ def profile(side, endpoint: str, args, out: Path, py_spy: str) -> None:
     result = {}
     load = threading.Thread(target=lambda: result.update(
         r=compare.one_round(side, endpoint, args, args.seconds + 1)))
-    before = user_and_system(side.server.proc.pid)
+    before = cpu_split(side.server.proc.pid)
     load.start()
     subprocess.run([py_spy, "record", "--gil", "--subprocesses", "--rate", str(args.rate),
                     "--duration", str(args.seconds), "--format", "raw", "--output", str(raw),
                     "--pid", str(side.server.proc.pid)], check=True, capture_output=True)
     load.join()
-    user, system = (b - a for a, b in zip(before, user_and_system(side.server.proc.pid)))
+    after = cpu_split(side.server.proc.pid)
+    used = {key: after[key] - before[key] for key in after}
     r = result["r"]
+    per = r.cpu_ms_per_request / max(used["loop"] + used["pool"], 1e-9)  # shares → ms/request
     print(f"\n== {endpoint}: {r.requests_per_s:.0f} req/s, {r.cpu_ms_per_request:.2f} ms server "
-          f"CPU/req ({100 * system / max(user + system, 1e-9):.0f}% of it in the kernel) while "
-          f"sampled at {args.rate} Hz; raw stacks: {raw}")
-    print("\n".join(shares(read_samples(raw), args.top, args.floor)), flush=True)
+          f"CPU/req while sampled at {args.rate} Hz: event-loop threads {used['loop'] * per:.2f}, "
+          f"pool threads {used['pool'] * per:.2f}; kernel "
+          f"{100 * used['system'] / max(used['user'] + used['system'], 1e-9):.0f}%; "
+          f"raw stacks: {raw}")
+    print("\n".join(shares(read_samples(raw), used["pool"] * per, args.top, args.floor)),
+          flush=True)
 
 
 def main(argv=None) -> None:
