@@ -75,7 +75,8 @@ class Server:
     """The IdP under gunicorn (`idp serve`), in its own process group.
 
     ``hello=True`` runs the bare Flask baseline (bench/hello_app.py) under the
-    same gunicorn settings instead.
+    same gunicorn settings instead; ``hello_app="loop_app"`` that module's
+    answer-on-the-event-loop floor (no thread hop, no Flask; asgi only).
     """
 
     env: dict
@@ -84,6 +85,7 @@ class Server:
     threads: int
     worker_class: str = "asgi"
     hello: bool = False
+    hello_app: str = ""  # another app of bench/hello_app.py (``loop_app``)
     proc: subprocess.Popen | None = None
     log_path: Path | None = None  # the server's stderr (read it when a run shows errors)
 
@@ -98,7 +100,7 @@ class Server:
                     "--workers", str(self.workers), "--worker-class",
                     "idp.web.asgi_worker.Worker" if asgi else self.worker_class,
                     "--threads", str(self.threads),
-                    "bench.hello_app:" + ("asgi_app" if asgi else "app")]
+                    "bench.hello_app:" + (self.hello_app or ("asgi_app" if asgi else "app"))]
         return [sys.executable, "-m", "idp", "serve", "--port", str(self.port),
                 "--workers", str(self.workers), "--threads", str(self.threads),
                 "--worker-class", self.worker_class]

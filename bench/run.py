@@ -10,7 +10,9 @@ userinfo, refresh) against node-oidc-provider in the same run, interleaved A/B,
 and prints the ratio per endpoint (bench/compare.py; docs/performance.md).
 
 `--only streams` also runs bench/streams_bench.py (200 open account pages; not part
-of the default set: it takes about three minutes).
+of the default set: it takes about three minutes). `--only floor` adds the floor of
+the server stack (bench/hello_app.py's loop_app: fixed bytes answered on the event
+loop, no thread hop and no Flask; asgi worker class only).
 
 Creates a scratch database and Redis prefix, seeds a person, an organisation on
 an active "suite" plan and the clients, starts `idp serve`, and measures each
@@ -51,8 +53,8 @@ LUA = ROOT / "bench" / "lua"
 ALGS = ("RS256", "ES256", "EdDSA", "PS256")
 NAMES = ("baseline", "discovery", "jwks", "client_credentials", "userinfo", "introspection",
          "refresh", "code_exchange", "flow", "flow_gated", "login",
-         *(f"refresh_{alg}" for alg in ALGS), "entitlement", "signing", "streams")
-SIDE = {"baseline", "entitlement", "signing", "streams"}  # need no IdP of run.py's own
+         *(f"refresh_{alg}" for alg in ALGS), "entitlement", "signing", "streams", "floor")
+SIDE = {"baseline", "entitlement", "signing", "streams", "floor"}  # need no IdP of run.py's own
 
 
 def parse(argv=None):
@@ -196,6 +198,15 @@ def baseline(args) -> Result:
     return b.results[0]
 
 
+def floor(args) -> Result:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with Server(env, free_port(), args.workers, args.threads, "asgi", hello=True,
+                hello_app="loop_app") as server:
+        b = Bench(args, server)
+        b.wrk("floor (bytes on the event loop)", "/")
+    return b.results[0]
+
+
 def seed_idp(env: dict) -> dict:
     out = Path(tempfile.mkdtemp(prefix="idp-bench-seed-")) / "seed.json"
     subprocess.run([sys.executable, str(ROOT / "bench" / "seed.py")], check=True,
@@ -245,6 +256,8 @@ def main(argv=None) -> None:
     print(HEADER, flush=True)
     base = baseline(args)  # always: every figure is read against it
     results = [base]
+    if "floor" in args.only:  # only when asked for by name
+        results.append(floor(args))
     needs_idp = not args.only or set(args.only) - SIDE
     if needs_idp:
         port = free_port()
