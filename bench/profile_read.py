@@ -42,14 +42,23 @@ NAMES = ("hello", "hello_idp", "discovery", "jwks", "userinfo", "introspection")
 class Counters:
     def __init__(self):
         self.sql = 0
+        self.pg = 0  # Postgres round trips (bench/pgcount.py: BEGIN, pre-ping, ROLLBACK too)
         self.redis = 0
         self.trace: list[str] | None = None  # when a list: what one request sent
 
 
 def instrument(app, counters: Counters) -> None:
+    from pgcount import install as count_round_trips
     from sqlalchemy import event
 
     from idp.extensions import db
+
+    def on_round_trip(what, trips):
+        counters.pg += trips
+        if counters.trace is not None:
+            counters.trace.append(f"Postgres x{trips} {what}")
+
+    count_round_trips(on_round_trip)
 
     with app.app_context():
         engine = db.engine
@@ -132,7 +141,7 @@ def measure(http, counters, method, path, kwargs, n: int, expect=(200,), trace=F
         http.open(path, method=method, **kwargs)
         print(f"{path}:", *counters.trace, sep="\n    ")
         counters.trace = None
-    counters.sql = counters.redis = 0
+    counters.sql = counters.pg = counters.redis = 0
     rounds, best = 5, float("inf")
     for _ in range(rounds):  # the least CPU of 5 rounds: other work on the box only adds
         started = time.process_time()
@@ -140,7 +149,8 @@ def measure(http, counters, method, path, kwargs, n: int, expect=(200,), trace=F
             http.open(path, method=method, **kwargs)
         best = min(best, (time.process_time() - started) / (n // rounds))
     total = rounds * (n // rounds)
-    return {"cpu_ms": 1000 * best, "sql": counters.sql / total, "redis": counters.redis / total}
+    return {"cpu_ms": 1000 * best, "sql": counters.sql / total, "pg": counters.pg / total,
+            "redis": counters.redis / total}
 
 
 def profile(http, method, path, kwargs, n: int) -> None:
@@ -198,9 +208,11 @@ def main(argv=None) -> None:
                                     trace=args.trace)
         if args.json:
             print(json.dumps(results))
-        print(f"{'endpoint':<16} {'cpu ms/req':>10} {'sql/req':>8} {'redis/req':>9}")
+        print(f"{'endpoint':<16} {'cpu ms/req':>10} {'sql/req':>8} {'pg trips/req':>12} "
+              f"{'redis/req':>9}")
         for name, r in results.items():
-            print(f"{name:<16} {r['cpu_ms']:>10.3f} {r['sql']:>8.2f} {r['redis']:>9.2f}")
+            print(f"{name:<16} {r['cpu_ms']:>10.3f} {r['sql']:>8.2f} {r.get('pg', 0):>12.2f} "
+                  f"{r['redis']:>9.2f}")
 
 
 if __name__ == "__main__":

@@ -39,16 +39,27 @@ KINDS = ("refresh", "refresh_gated", "code_exchange", "code_exchange_gated", "cl
 
 
 class Counters:
-    """SQL statements (cursor executions) and Redis round trips (a pipeline counts once)."""
+    """SQL statements (cursor executions), Postgres round trips (bench/pgcount.py: BEGIN,
+    pre-ping, COMMIT included) and Redis round trips (a pipeline counts once)."""
 
     def __init__(self):
         self.sql = 0
+        self.pg = 0
         self.redis = 0
         self.trace: list | None = None  # (kind, first words) of each call, when tracing
 
     def install(self) -> None:
         import redis
         from sqlalchemy import Engine, event
+
+        from bench import pgcount
+
+        def on_round_trip(what, trips):
+            self.pg += trips
+            if self.trace is not None:
+                self.trace.append((f"pg x{trips}", what))
+
+        pgcount.install(on_round_trip)
 
         def on_sql(_conn, _cursor, statement, *_args, **_kw):
             self.sql += 1
@@ -151,7 +162,7 @@ def measure(kind: str, call, n: int, counters: Counters, profile: bool) -> str:
     for i in range(min(20, n // 10)):  # warm caches (signer, clients, entitlements)
         call(n - 1 - i) if kind in ("refresh", "refresh_gated", "code_exchange",
                                       "code_exchange_gated") else call(i)
-    sql0, redis0 = counters.sql, counters.redis
+    sql0, pg0, redis0 = counters.sql, counters.pg, counters.redis
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not wall
     if profiler:
         profiler.enable()
@@ -169,6 +180,7 @@ def measure(kind: str, call, n: int, counters: Counters, profile: bool) -> str:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     return (f"{kind:<20} {1000 * cpu / runs:8.2f} ms CPU/req {(counters.sql - sql0) / runs:6.1f} SQL "
+            f"{(counters.pg - pg0) / runs:6.1f} Postgres round trips "
             f"{(counters.redis - redis0) / runs:6.1f} Redis  (n={runs})")
 
 
