@@ -19,6 +19,7 @@ workers) for ours, the node process (every thread) for the peer.
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -113,7 +114,7 @@ def measure(endpoint: str, sides: list[Side], args) -> dict:
     """Warm both sides up, then ``args.rounds`` pairs in alternating order."""
     for side in sides:
         if endpoint in ("userinfo", "introspection") and not side.access:
-            side.access = side.mint_access()  # fresh per run: ours live 900 s
+            side.access = side.mint_access()  # late: ours live 900 s
     for side in sides:
         if args.warmup:
             one_round(side, endpoint, args, args.warmup)
@@ -154,8 +155,8 @@ def summary_row(m: dict) -> str:
 
 
 def report(measured: list[dict], args) -> None:
-    print(f"\nours / node-oidc-provider {nodepeer.VERSION if not args.node_version else args.node_version}"
-          f": median of {args.rounds} paired rounds of {args.duration}s, {args.connections} "
+    version = args.node_version or nodepeer.VERSION
+    print(f"\nours / node-oidc-provider {version}: median of {args.rounds} paired rounds of {args.duration}s, {args.connections} "
           f"connections; cpu = our server CPU ms per request (budget: issue 16; p99 < "
           f"{P99_BUDGET_MS:.0f} ms); pg ms = CPU of our Postgres backends per request; peer cpu = "
           f"the node process's; load = 1-min load average (this run's own processes included)")
@@ -214,5 +215,6 @@ def run(args, seed_idp) -> None:
             if any(r.errors for m in measured for r in m["ours"] + m["peer"]):
                 print(f"(errors: our server's log is {server.log_path}, the peer's "
                       f"{peer.log_path})")
+    shutil.rmtree(folder, ignore_errors=True)
     report(measured, args)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
