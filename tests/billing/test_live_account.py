@@ -14,16 +14,15 @@ import requests
 from idp.extensions import db
 from idp.storage.models import Order, Subscription, SubscriptionPeriod
 from tests.conftest import make_app
+from tests.factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 from tests.helpers.asgi_server import serve
 from tests.helpers.web import CSRF_RE
 
-from .factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
-
 
 @pytest.fixture
-def server(app, clean, monkeypatch):
+def server(app, clean, configure):
     """Instance A, served over real HTTP the production way (the ASGI front)."""
-    monkeypatch.setitem(app.config["IDP"], "live_heartbeat", 1)  # readers wake up often
+    configure(live_heartbeat=1)  # readers wake up often
     with serve(app) as base:
         yield base
 
@@ -105,9 +104,9 @@ def _order(app, org_id):
 
 
 @pytest.fixture
-def settled(instance_b, midtrans, monkeypatch):
+def settled(instance_b, midtrans, configure):
     """Point instance B at the Midtrans stand-in; ``settled(ref)`` makes it say settlement."""
-    monkeypatch.setitem(instance_b.config["IDP"], "midtrans_api_url", midtrans.url)
+    configure(instance_b, midtrans_api_url=midtrans.url)
     return lambda ref: midtrans.set_status(ref, "settlement", "150000.00", "tx-1")
 
 

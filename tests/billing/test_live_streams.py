@@ -27,10 +27,9 @@ from idp.extensions import db
 from idp.storage.models import Organization
 from idp.storage.store import get_store
 from tests.conftest import ROOT
+from tests.factories import make_member, make_org, make_plan
 from tests.faults.conftest import free_port
 from tests.helpers.web import CSRF_RE
-
-from .factories import make_member, make_org, make_plan
 
 ORGS, ADMINS, PER_ADMIN = 5, 4, 3  # 60 streams; the per-person cap is 3
 PROMPT = 2.0  # seconds: generous; a stalled server never answers (the client gives up)

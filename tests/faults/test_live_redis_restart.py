@@ -10,7 +10,7 @@ import requests
 
 from bench.sse import Streams
 from idp.billing.lifecycle import publish_account_event
-from tests.billing.factories import make_member, make_org
+from tests.factories import make_member, make_org
 from tests.helpers.asgi_server import serve
 from tests.helpers.web import CSRF_RE
 

@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def pg_app(private_postgres, app):
+def pg_app(private_postgres, services_app):
     from tests.conftest import make_app
 
     app = make_app(database_url=private_postgres.url, database_pool_size=CHAINS + 2,

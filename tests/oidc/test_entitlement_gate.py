@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.helpers.plans import PLANS, STATUSES
+from tests.factories import PLANS, STATUSES
 from tests.helpers.web import csrf_token
 from tests.oidc.conftest import PRODUCTS, decode, org, query
 

@@ -8,11 +8,10 @@ def test_postgres_schema_matches_models(ctx):
     assert migrate.differences() == []
 
 
-def test_sqlite_upgrade_builds_the_same_schema(tmp_path, monkeypatch):
-    from tests.conftest import make_app
+def test_sqlite_upgrade_builds_the_same_schema(tmp_path):
+    from tests.conftest import make_embedded_app
 
-    monkeypatch.delenv("IDP_REDIS_URL")
-    app = make_app(database_url=f"sqlite:///{tmp_path / 'idp.sqlite3'}", redis_url="")
+    app = make_embedded_app(tmp_path)
     with app.app_context():
         migrate.upgrade()
         assert migrate.current_revision() == migrate.head_revision()
