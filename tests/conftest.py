@@ -48,14 +48,17 @@ RUN_ID = secrets.token_hex(4)
 BACKENDS = ("services", "embedded")
 # Where a test on the shared services shows in its fixtures.
 SERVICE_FIXTURES = frozenset({"shared_postgres", "shared_redis"})
+SERVICES_ONLY = SERVICE_FIXTURES | {"services_app"}
 SLOW_FOLDERS = ("faults", "fuzz", "invariants", "demo", "bench")
 
 
 # --- tiers ---
 
 def pytest_generate_tests(metafunc):
-    """Run tests marked ``embedded`` once per backend of the ``app`` fixture."""
-    if "app" in metafunc.fixturenames and metafunc.definition.get_closest_marker("embedded"):
+    """Run tests marked ``embedded`` once per backend of the ``app`` fixture (those that
+    also use a fixture of the shared services run on the services only)."""
+    if ("app" in metafunc.fixturenames and metafunc.definition.get_closest_marker("embedded")
+            and not SERVICES_ONLY & set(metafunc.fixturenames)):
         metafunc.parametrize("app", BACKENDS, indirect=True)
 
 
@@ -74,9 +77,6 @@ def needs_services(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     for item in items:
         folder = Path(str(item.path)).relative_to(ROOT).parts[1]
-        if backend_of(item) == "embedded" and SERVICE_FIXTURES & set(item.fixturenames):
-            raise pytest.UsageError(f"{item.nodeid}: runs on the embedded default but uses "
-                                    "a fixture of the shared services")
         if needs_services(item) or folder in SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
 
@@ -153,9 +153,15 @@ def _environment(settings_env):
 # --- apps ---
 
 def make_app(**overrides):
-    """A fresh app instance over this run's database and Redis (a 'second instance')."""
+    """A fresh app instance over this run's database and Redis (a 'second instance').
+
+    It reads this run's IDP_* variables, there once a fixture of the shared services ran:
+    a test calling it asks for ``services_app`` (or ``instances``, ``run``...).
+    """
     from idp import create_app
 
+    assert "/idp_test_" in os.environ.get("IDP_DATABASE_URL", ""), \
+        "make_app() needs this run's services: ask for the services_app fixture"
     return create_app(overrides or None, announce=lambda line: None)
 
 
@@ -218,9 +224,9 @@ def _empty_tables(application) -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # No AUTOINCREMENT table: once a table is empty, its ids start again at 1.
         for table in reversed(tables):
             db.session.execute(table.delete())
-        db.session.execute(text("DELETE FROM sqlite_sequence"))
     db.session.commit()
 
 

@@ -8,6 +8,8 @@ import pytest
 from idp.billing.markdown import render
 from tests.factories import make_member, make_org, make_plan
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 @pytest.fixture
 def plans(ctx):

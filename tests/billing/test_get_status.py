@@ -83,9 +83,9 @@ def _assert_unavailable(resp, order):
 
 
 def test_gateway_unreachable_is_503_and_changes_nothing(order, notify, app, configure):
-    from tests.faults.conftest import free_port
+    from tests.helpers.ports import reserve_port
 
-    configure(midtrans_api_url=f"http://127.0.0.1:{free_port()}")
+    configure(midtrans_api_url=f"http://127.0.0.1:{reserve_port()}")
     _assert_unavailable(notify(midtrans_body(order["ref"])), order)
 
 

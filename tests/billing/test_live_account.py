@@ -16,6 +16,7 @@ from idp.storage.models import Order, Subscription, SubscriptionPeriod
 from tests.conftest import make_app
 from tests.factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 from tests.helpers.asgi_server import serve
+from tests.helpers.waiting import eventually
 from tests.helpers.web import CSRF_RE
 
 
@@ -79,6 +80,11 @@ def _listen(browser, url) -> tuple[queue.Queue, requests.Response]:
 
     threading.Thread(target=read, daemon=True).start()
     return events, resp
+
+
+def _changed(resp):
+    """The response when it is a new state (200), else None (304: not yet)."""
+    return resp if resp.status_code == 200 else None
 
 
 def _next(events, kind, timeout=3.0):
@@ -217,12 +223,8 @@ def test_polls_of_an_unchanged_state_do_not_read_the_database(app, server, acme)
             db.session.commit()
             publish_account_event(acme["org"], {"type": "order", "order_id": order_id,
                                                 "status": "paid"})
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
-            changed = browser.get(poll, headers={"If-None-Match": first.headers["ETag"]},
-                                  timeout=5)
-            if changed.status_code == 200:
-                break
+        changed = eventually(lambda: _changed(browser.get(
+            poll, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)), 3)
         assert {"order_id": order_id, "status": "paid"} in changed.json()["orders"]
     finally:
         event.remove(engine, "before_cursor_execute", count)

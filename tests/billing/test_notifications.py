@@ -10,6 +10,8 @@ from idp.extensions import db
 from idp.storage.models import Order, PaymentNotification, Subscription
 from tests.factories import make_org, make_plan, midtrans_body
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 @pytest.fixture
 def order(ctx):

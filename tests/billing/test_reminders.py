@@ -1,7 +1,6 @@
 """Renewal reminders over a real local SMTP server (aiosmtpd) and a real webhook receiver."""
 
 import json
-import socket
 import threading
 from datetime import timedelta
 from email import message_from_bytes
@@ -18,14 +17,9 @@ from idp.billing.notify import sign
 from idp.extensions import db
 from idp.storage.models import Reminder
 from tests.factories import make_member, make_org, make_plan, subscribe
+from tests.helpers.ports import reserve_port
 
 DAY = 86400
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Sink:
@@ -40,7 +34,7 @@ class _Sink:
 @pytest.fixture
 def smtp(app, configure):
     sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=reserve_port())
     controller.start()
     configure(smtp_host="127.0.0.1", smtp_port=controller.port)
     yield sink
@@ -123,7 +117,7 @@ def test_no_reminder_after_renewal(subscribed, smtp, notify):
 
 def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, configure):
     working_port = app.config["IDP"].smtp_port
-    configure(smtp_port=_free_port())  # nobody listens
+    configure(smtp_port=reserve_port())  # nobody listens
     moment = _at(subscribed["end"], 7)
     assert run_due(moment)["reminders_retry"] == 1
     row = db.session.scalar(select(Reminder))
@@ -139,7 +133,7 @@ def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, configure):
 def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, configure):
     from idp.billing.lifecycle import activate_or_extend
 
-    configure(smtp_port=_free_port())
+    configure(smtp_port=reserve_port())
     moment = _at(subscribed["end"], 7)
     run_due(moment)
     activate_or_extend(db.session, subscribed["org"].id, subscribed["plan"], None)
@@ -149,7 +143,7 @@ def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, con
 
 
 def test_gives_up_after_max_attempts(subscribed, app, configure):
-    configure(smtp_host="127.0.0.1", smtp_port=_free_port(), reminder_max_attempts=2)
+    configure(smtp_host="127.0.0.1", smtp_port=reserve_port(), reminder_max_attempts=2)
     moment = _at(subscribed["end"], 7)
     run_due(moment)
     assert run_due(moment + timedelta(hours=1))["reminders_failed"] == 1
@@ -199,7 +193,7 @@ def test_nothing_configured_is_retried_not_lost(subscribed):
 
 
 def test_webhook_only_failure_is_retried(subscribed, app, configure):
-    configure(notify_webhook_url=f"http://127.0.0.1:{_free_port()}/hook")  # nobody listens
+    configure(notify_webhook_url=f"http://127.0.0.1:{reserve_port()}/hook")  # nobody listens
     result = run_due(_at(subscribed["end"], 7))
     assert result["reminders_retry"] == 1 and result["reminders_sent"] == 0
 

@@ -84,7 +84,7 @@ def test_clients_without_backchannel_uri_get_nothing(app, web, user, make_client
 
 def test_receiver_down_at_first_gets_it_on_a_retry(app, web, user, rp_clients, receivers,
                                                    signed_in):
-    receivers["project"].stop()
+    receivers["project"].refusing = True  # down: each connection is reset
     _log_out_at_asset(app, web, rp_clients, user, signed_in)
     run_worker(app)
     (project,) = [d for d in deliveries(app) if d["client_id"] == rp_clients["project"]["client_id"]]
@@ -92,7 +92,7 @@ def test_receiver_down_at_first_gets_it_on_a_retry(app, web, user, rp_clients, r
     assert project["last_error"] == "connection failed"
     run_worker(app)  # not due yet: backoff
     assert deliveries(app)[0]["attempts"] + deliveries(app)[1]["attempts"] >= 2
-    receivers["project"].start()
+    receivers["project"].refusing = False
     assert not receivers["project"].received
     clock.advance(app.config["IDP"].backchannel_retry_base + 1)
     run_worker(app)

@@ -80,23 +80,28 @@ def test_users_disable_ends_sessions_through_the_back_channel(app, run, web, use
 
 def test_deliveries_and_redeliver(app, run, signed_in, receivers, monkeypatch):
     monkeypatch.setenv("IDP_BACKCHANNEL_MAX_ATTEMPTS", "1")  # the CLI builds its own app
-    receivers["asset"].stop()
-    run("sessions", "revoke", signed_in)
-    run("worker", "--once")
-    code, out, _ = run("sessions", "deliveries", "--failed", "--json")
+    asset = receivers["asset"]
+    asset.status = 503  # bound all along: it answers, and says it is unavailable
+    code, _, err = run("sessions", "revoke", signed_in)
+    assert code == 0, err
+    code, out, err = run("worker", "--once")
+    assert code == 0 and "processed 3" in out, err
+    code, out, err = run("sessions", "deliveries", "--failed", "--json")
+    assert code == 0, err
     (dead,) = json.loads(out)
-    assert dead["status"] == "dead" and dead["last_error"] == "connection failed"
-    assert dead["attempt_log"][0]["error"] == "connection failed"
+    assert dead["status"] == "dead" and dead["last_error"] == "HTTP 503"
+    assert dead["last_status_code"] == 503 and dead["attempt_log"][0]["error"] == "HTTP 503"
     assert "logout_token" not in out and "eyJ" not in out
-    code, out, _ = run("sessions", "deliveries")
-    assert code == 0 and "delivered" in out and "dead" in out
-    receivers["asset"].start()
+    code, out, err = run("sessions", "deliveries")
+    assert code == 0 and "delivered" in out and "dead" in out, err
+    asset.status = 200
     code, out, err = run("sessions", "redeliver", str(dead["id"]))
     assert code == 0, err
-    run("worker", "--once")
-    assert len(receivers["asset"].received) == 1
-    code, out, _ = run("sessions", "deliveries", "--failed", "--json")
-    assert json.loads(out) == []
+    code, out, err = run("worker", "--once")
+    assert code == 0 and "processed 1" in out, err
+    assert [r["status"] for r in asset.received] == [503, 200]
+    code, out, err = run("sessions", "deliveries", "--failed", "--json")
+    assert code == 0 and json.loads(out) == [], err
 
 
 def test_redeliver_unknown_id_fails(run, clean):

@@ -8,6 +8,8 @@ from idp import resources
 from tests.helpers.totp import enrol
 from tests.helpers.web import csrf_token, login
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 TEMPLATES = resources.path("templates")
 
 

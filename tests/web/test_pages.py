@@ -5,6 +5,8 @@ from flask import render_template
 
 from idp import resources
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 TEMPLATES = resources.path("templates")
 
 
