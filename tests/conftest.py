@@ -7,11 +7,11 @@ automatically (``pytest_collection_modifyitems`` below) when it
 
 - uses the shared Postgres or Redis: any fixture built on ``shared_postgres`` or
   ``shared_redis``, which is every test on the ``app`` fixture's default backend;
-- lives in tests/faults, tests/fuzz, tests/invariants, tests/demo or tests/bench (fault
-  injection, fuzzing, races, a browser, a load generator);
+- lives in tests/faults, tests/fuzz, tests/invariants or tests/bench (fault injection,
+  fuzzing, races, a load generator);
 
-and by hand (``pytestmark = pytest.mark.slow``) when it starts a server process or a
-fresh virtualenv. Everything else is quick: pure tests, and tests on the embedded
+and by hand (``pytestmark = pytest.mark.slow``) when it starts a server process, a
+browser or a fresh virtualenv. Everything else is quick: pure tests, and tests on the embedded
 default. A module (or test) marked ``embedded`` runs on both backends of the ``app``
 fixture: ``[services]`` (this run's Postgres database and Redis prefix: slow) and
 ``[embedded]`` (SQLite in a temporary directory and the in-process store, the
@@ -49,7 +49,7 @@ BACKENDS = ("services", "embedded")
 # Where a test on the shared services shows in its fixtures.
 SERVICE_FIXTURES = frozenset({"shared_postgres", "shared_redis"})
 SERVICES_ONLY = SERVICE_FIXTURES | {"services_app"}
-SLOW_FOLDERS = ("faults", "fuzz", "invariants", "demo", "bench")
+SLOW_FOLDERS = ("faults", "fuzz", "invariants", "bench")
 
 
 # --- tiers ---

@@ -8,7 +8,6 @@ import secrets
 import shutil
 import subprocess
 import threading
-import time
 
 import pytest
 import redis as redis_lib
@@ -30,13 +29,14 @@ class PrivateRedis:
              "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.2)
-        for _ in range(100):
+
+        def answers() -> bool:
             try:
-                client.ping()
-                return
+                return client.ping()
             except redis_lib.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
+                return False
+
+        eventually(answers, 5, 0.05, "private redis-server did not start")
 
     def stop(self, keep_data: bool = False) -> None:
         """Kill the server (it starts again empty), or with ``keep_data`` shut it down

@@ -52,6 +52,23 @@ def test_revoke_ends_the_session_and_its_clients_hear_of_it(app, run, web, signe
     assert [len(r.received) for r in receivers.values()] == [1, 1, 1]
 
 
+def test_a_sid_never_starts_like_an_option(app, run, user, monkeypatch):
+    """A sid is pasted into `idp sessions revoke SID`: a leading '-' made it an option
+    (exit 2, "No such option"), one session in 64."""
+    import secrets
+
+    from idp.sessions import store as sso
+
+    drawn = iter(["-fztIrFA3GDiTv3aWCANC2Qyv0FEcJ1x", "fztIrFA3GDiTv3aWCANC2Qyv0FEcJ1x-"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    with app.app_context():
+        sid = sso.create(user["id"], ["pwd"]).sid
+    monkeypatch.undo()
+    code, out, err = run("sessions", "revoke", sid, "--json")
+    assert code == 0, err
+    assert json.loads(out)["sid"] == sid == "fztIrFA3GDiTv3aWCANC2Qyv0FEcJ1x-"
+
+
 @pytest.mark.parametrize("sid", ["unknown-sid-1234567890", "user:1", "x" * 100])
 def test_revoke_unknown_or_malformed_sid_fails(run, signed_in, sid):
     code, _, err = run("sessions", "revoke", sid)
