@@ -11,9 +11,9 @@ automatically (``pytest_collection_modifyitems`` below) when it
   fuzzing, races, a load generator);
 
 and by hand (``pytestmark = pytest.mark.slow``) when it starts a server process, a
-browser or a fresh virtualenv. Everything else is quick: pure tests, and tests on the embedded
-default. A module (or test) marked ``embedded`` runs on both backends of the ``app``
-fixture: ``[services]`` (this run's Postgres database and Redis prefix: slow) and
+browser or a fresh virtualenv. Everything else is quick: pure tests, and tests on the
+embedded default. A module (or test) marked ``embedded`` runs on both backends of the
+``app`` fixture: ``[services]`` (this run's Postgres database and Redis prefix: slow) and
 ``[embedded]`` (SQLite in a temporary directory and the in-process store, the
 configuration ``idp serve`` gives a new user: quick).
 
