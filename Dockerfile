@@ -10,11 +10,9 @@ RUN pip install --no-cache-dir --prefix=/install .
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home /app idp
 WORKDIR /app
+# Only the installed package: defaults, templates, static files, migrations and content
+# ship inside it (docs/packaging.md), so nothing of the source tree is copied.
 COPY --from=build /install /usr/local
-COPY conf ./conf
-COPY templates ./templates
-COPY migrations ./migrations
-COPY alembic.ini ./
 RUN mkdir -p keys instance /tmp/idp-metrics && chown idp:idp keys instance /tmp/idp-metrics
 # Each gunicorn worker writes its metrics here; /metrics sums them (empty at every start).
 ENV IDP_ENV=production PYTHONUNBUFFERED=1 PROMETHEUS_MULTIPROC_DIR=/tmp/idp-metrics

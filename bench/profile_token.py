@@ -190,7 +190,7 @@ def run(args) -> None:
     from idp import create_app
     from idp.extensions import db
 
-    app = create_app({"TESTING": False}, announce=lambda line: None)
+    app = create_app(announce=lambda line: None)  # TESTING stays off: production paths
     kinds = args.only.split(",") if args.only else list(KINDS)
     with app.app_context():
         seed = seed_idp()

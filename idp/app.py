@@ -9,18 +9,19 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import resources
 from .config import load_settings
-from .config.settings import ROOT
 from .extensions import csrf, db, login_manager
 
 log = logging.getLogger("idp")
 
 
-def create_app(overrides: dict | None = None, announce=None) -> Flask:
-    """Build the IdP. ``overrides`` replace settings (tests); ``announce`` prints start-up lines."""
+def create_app(overrides: dict | None = None, announce=None, environ: dict | None = None) -> Flask:
+    """Build the IdP. ``overrides`` replace settings (tests); ``announce`` prints start-up
+    lines; ``environ`` stands for os.environ (the IDP_* variables settings are read from)."""
     announce = announce or (lambda line: log.warning(line))
-    settings = load_settings(overrides)
-    app = Flask("idp", template_folder=str(ROOT / "templates"), static_folder=None,
+    settings = load_settings(overrides, environ)
+    app = Flask("idp", template_folder=str(resources.path("templates")), static_folder=None,
                 instance_path=str(Path(settings.instance_path).resolve()))
     app.config["IDP"] = settings
     if settings.trusted_proxy_count:

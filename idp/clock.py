@@ -18,6 +18,11 @@ def timestamp() -> int:
     return int(time.time() + _offset)
 
 
+def monotonic() -> float:
+    """Seconds on a monotonic clock that ``advance`` moves too (the in-process store's TTLs)."""
+    return time.monotonic() + _offset
+
+
 def advance(seconds: float) -> None:
     """Move the clock forward (tests only)."""
     global _offset

@@ -4,16 +4,24 @@
 import os
 import subprocess
 import sys
-import time
 
 import requests
 
 from tests.conftest import ROOT
-from tests.faults.conftest import free_port
+from tests.helpers.ports import reserve_port
+from tests.helpers.waiting import eventually
+
+
+def _healthy(base: str, proc) -> bool:
+    assert proc.poll() is None, proc.stderr.read()[-2000:]  # it died: fail at once
+    try:
+        return requests.get(base + "/healthz", timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
 
 
 def test_gunicorn_serves_the_asgi_entry_point(clean, settings_env):
-    port = free_port()
+    port = reserve_port()
     env = {**os.environ, **settings_env, "PYTHONPATH": ROOT,
            "IDP_ISSUER": f"http://127.0.0.1:{port}"}
     proc = subprocess.Popen(
@@ -22,16 +30,7 @@ def test_gunicorn_serves_the_asgi_entry_point(clean, settings_env):
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert proc.poll() is None, proc.stderr.read()[-2000:]
-            assert time.monotonic() < deadline, "gunicorn did not come up"
-            time.sleep(0.1)
+        eventually(lambda: _healthy(base, proc), 60, 0.1, "gunicorn did not come up")
         discovery = requests.get(base + "/.well-known/openid-configuration", timeout=5)
         assert discovery.status_code == 200
         assert discovery.json()["issuer"] == f"http://127.0.0.1:{port}"

@@ -1,6 +1,6 @@
 """Content files edited without touching code: plan descriptions and the pricing FAQ.
 
-Layout (under ``content_path``, default conf/content/):
+Layout (under ``content_path``; by default idp/content/, shipped in the package):
   plans/<plan code>.md, plans/<plan code>.<locale>.md   — one description per plan
   faq.md, faq.<locale>.md                               — the pricing FAQ
 Files are read on request and cached by modification time, so an edit shows on the
@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup
 
-from ..config.settings import ROOT
+from .. import resources
 from .markdown import render
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -25,9 +25,9 @@ _lock = threading.Lock()
 
 
 def content_dir() -> Path:
-    configured = current_app.config["IDP"].get("content_path") or ""
-    path = Path(configured) if configured else ROOT / "conf" / "content"
-    return path if path.is_absolute() else ROOT / path
+    """``content_path`` (relative to the working directory), else the packaged idp/content/."""
+    configured = current_app.config["IDP"].content_path
+    return Path(configured).resolve() if configured else resources.path("content")
 
 
 def _read(path: Path) -> str | None:

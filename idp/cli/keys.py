@@ -39,7 +39,7 @@ def keystore_errors(func):
 
 @click.group()
 def keys():
-    """Signing keys (see README "Signing keys: runbook")."""
+    """Signing keys (runbook: docs/keys-runbook.md)."""
 
 
 @keys.command("list")

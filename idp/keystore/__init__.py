@@ -6,5 +6,5 @@
 ``revocation.py`` the emergency exit, ``rewrap.py`` moves every key to a new
 KEK, ``signer.py`` is the only code that signs with private keys, and
 ``jwks.py`` is the public view (JWKS document, Cache-Control, verification).
-Operator runbook: README "Signing keys: runbook".
+Operator runbook: docs/keys-runbook.md.
 """

@@ -33,8 +33,8 @@ def generate_kek() -> str:
 
 def load_previous_kek(settings) -> bytes | None:
     """Return the KEK being rotated away from (opening only), or None when none is set."""
-    value = settings.get("previous_key_encryption_key", "")
-    path = settings.get("previous_key_encryption_key_file", "")
+    value = settings.previous_key_encryption_key
+    path = settings.previous_key_encryption_key_file
     if not value and path:
         try:
             value = Path(path).read_text()

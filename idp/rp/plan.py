@@ -1,6 +1,6 @@
 """Plan helpers: what the person's plan lets them do, read from the token's plan claims.
 
-The claims contract (README "Plan claims, audiences and the entitlement gate";
+The claims contract (README "Plan claims", docs/relying-parties.md;
 names are stable). The IdP puts them in access tokens whenever it resolved an
 organisation, and in ID tokens for first-party clients and the ``plan`` scope:
 

@@ -92,11 +92,20 @@ def _save(session: SSOSession) -> None:
     store.expire(_clients_key(session.sid), remaining)
 
 
+def _new_sid() -> str:
+    """192 random bits, never starting with '-': an operator pastes a sid into
+    `idp sessions revoke SID`, where a leading '-' would be read as an option."""
+    sid = secrets.token_urlsafe(24)
+    while sid.startswith("-"):
+        sid = secrets.token_urlsafe(24)
+    return sid
+
+
 def create(user_id: int, amr: list[str], acr: str = "0") -> SSOSession:
     """Start a session for a person who just authenticated."""
     now = clock.timestamp()
     absolute = _limits()[1]
-    session = SSOSession(sid=secrets.token_urlsafe(24), user_id=user_id, auth_time=now,
+    session = SSOSession(sid=_new_sid(), user_id=user_id, auth_time=now,
                          amr=list(amr), acr=acr, created_at=now, last_seen=now,
                          expires_at=now + absolute)
     _save(session)

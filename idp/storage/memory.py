@@ -1,20 +1,23 @@
 """The in-process backend of the shared store, for the embedded default.
 
 Correct for one process (every operation holds one lock); ``idp serve``
-refuses more than one worker without Redis for that reason.
+refuses more than one worker without Redis for that reason. TTLs run on the clock
+it is given: by default ``idp.clock.monotonic``, which ``clock.advance`` moves in
+tests, so an expiry is tested by moving the clock, not by sleeping.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
+from .. import clock as idp_clock
 from .store import Store
 
 
 class MemoryStore(Store):
-    def __init__(self):
+    def __init__(self, clock: Callable[[], float] = idp_clock.monotonic):
+        self._now = clock
         self._data: dict[str, object] = {}
         self._expiry: dict[str, float] = {}
         self._lock = threading.RLock()
@@ -23,14 +26,14 @@ class MemoryStore(Store):
 
     def _alive(self, key):
         deadline = self._expiry.get(key)
-        if deadline is not None and deadline <= time.monotonic():
+        if deadline is not None and deadline <= self._now():
             self._data.pop(key, None)
             self._expiry.pop(key, None)
         return key in self._data
 
     def _set_ttl(self, key, ttl):
         if ttl:
-            self._expiry[key] = time.monotonic() + ttl
+            self._expiry[key] = self._now() + ttl
         else:
             self._expiry.pop(key, None)
 
@@ -108,7 +111,7 @@ class MemoryStore(Store):
         with self._lock:
             if not self._alive(key) or key not in self._expiry:
                 return None
-            return max(0.0, self._expiry[key] - time.monotonic())
+            return max(0.0, self._expiry[key] - self._now())
 
     def expire(self, key, ttl):
         with self._lock:
@@ -210,7 +213,7 @@ class MemoryStore(Store):
         return unsubscribe
 
     def _live_slots(self, key):
-        now = time.monotonic()
+        now = self._now()
         slots = self._container(key, dict)
         for member in [m for m, deadline in slots.items() if deadline <= now]:
             del slots[member]
@@ -222,7 +225,7 @@ class MemoryStore(Store):
                 if len(self._live_slots(key)) >= limit:
                     return key
             for key in limits:
-                self._live_slots(key)[member] = time.monotonic() + ttl
+                self._live_slots(key)[member] = self._now() + ttl
             return None
 
     def release_slot(self, member, *keys):

@@ -8,14 +8,14 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from ..config.settings import ROOT
+from .. import resources
 from ..extensions import db
 from . import triggers
 
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(resources.path("migrations")))
     return config
 
 

@@ -53,6 +53,10 @@ return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 """
 
 
+# The longest subscribe() waits for Redis to confirm (a connect takes at most 2 s).
+SUBSCRIBE_TIMEOUT = 5.0
+
+
 def _glob_escape(text: str) -> str:
     """``text`` as a literal in a Redis glob pattern (PSUBSCRIBE)."""
     return "".join("\\" + c if c in "*?[]\\" else c for c in text)
@@ -189,51 +193,51 @@ class RedisStore(Store):
         self.client.publish(self._k(channel), message)
 
     def subscribe(self, channel: str, callback: Callable[[str], None]) -> Callable[[], None]:
-        stop = threading.Event()
+        """Listen on ``channel``; return once Redis confirmed the subscription.
 
-        def listen():
-            while not stop.is_set():
-                pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-                try:
-                    pubsub.subscribe(self._k(channel))
-                    while not stop.is_set():
-                        message = pubsub.get_message(timeout=0.5)
-                        if message and message["type"] == "message":
-                            callback(message["data"])
-                except (redis.ConnectionError, redis.TimeoutError):
-                    stop.wait(1.0)  # Redis went away: retry until it returns.
-                finally:
-                    pubsub.close()
-
-        thread = threading.Thread(target=listen, name=f"subscribe:{channel}", daemon=True)
-        thread.start()
-        return stop.set
+        Redis drops a message published before SUBSCRIBE is confirmed, so a caller that
+        publishes right after this returns (a key broadcast just after start-up) is
+        heard. When Redis is unreachable it returns after the first failed attempt (or
+        ``SUBSCRIBE_TIMEOUT``); the listener keeps retrying until Redis returns.
+        """
+        ready = threading.Event()
+        stop = self._listen(f"subscribe:{channel}", lambda p: p.subscribe(self._k(channel)),
+                            lambda m: callback(m["data"]), "message", ready.set, ready.set)
+        ready.wait(SUBSCRIBE_TIMEOUT)
+        return stop
 
     def subscribe_prefix(self, prefix, callback, on_ready=None):
-        stop = threading.Event()
-        pattern = _glob_escape(self._k(prefix)) + "*"
         own = len(self.prefix)
+        pattern = _glob_escape(self._k(prefix)) + "*"
+        return self._listen(f"psubscribe:{prefix}", lambda p: p.psubscribe(pattern),
+                            lambda m: callback(m["channel"][own:], m["data"]), "pmessage",
+                            on_ready or (lambda: None))
+
+    def _listen(self, name, subscribe, deliver, kind, on_ready, on_failure=lambda: None):
+        """Run a pub/sub listener thread: ``on_ready()`` at each confirmed (re)subscription,
+        ``deliver(message)`` for each message of ``kind``; return its stop."""
+        stop = threading.Event()
 
         def listen():
             while not stop.is_set():
                 pubsub = self.client.pubsub()
                 try:
-                    pubsub.psubscribe(pattern)
+                    subscribe(pubsub)
                     while not stop.is_set():
                         message = pubsub.get_message(timeout=0.5)
                         if not message:
                             continue
-                        if message["type"] == "psubscribe" and on_ready:
+                        if message["type"] in ("subscribe", "psubscribe"):
                             on_ready()
-                        elif message["type"] == "pmessage":
-                            callback(message["channel"][own:], message["data"])
+                        elif message["type"] == kind:
+                            deliver(message)
                 except (redis.ConnectionError, redis.TimeoutError):
+                    on_failure()
                     stop.wait(1.0)  # Redis went away: retry until it returns.
                 finally:
                     pubsub.close()
 
-        thread = threading.Thread(target=listen, name=f"psubscribe:{prefix}", daemon=True)
-        thread.start()
+        threading.Thread(target=listen, name=name, daemon=True).start()
         return stop.set
 
     @_guard

@@ -107,7 +107,11 @@ class Store(ABC):
 
     @abstractmethod
     def subscribe(self, channel: str, callback: Callable[[str], None]) -> Callable[[], None]:
-        """Call ``callback(message)`` from a background thread; return an unsubscribe."""
+        """Call ``callback(message)`` from a background thread; return an unsubscribe.
+
+        Return only once the subscription is in place (Redis confirmed SUBSCRIBE): a
+        message published after that reaches ``callback``.
+        """
 
     @abstractmethod
     def subscribe_prefix(self, prefix: str, callback: Callable[[str, str], None],

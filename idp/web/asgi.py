@@ -61,8 +61,8 @@ class ASGIFront:
         self._shutdown_hooks: list[Callable[[], None]] = []
         config = getattr(wsgi_app, "config", {})
         self.max_body = config.get("MAX_CONTENT_LENGTH") or 1024 * 1024
-        settings = config.get("IDP") or {}
-        self.tcp_user_timeout = settings.get("tcp_user_timeout", 0)
+        settings = config.get("IDP")
+        self.tcp_user_timeout = settings.tcp_user_timeout if settings else 0
 
     def set_threads(self, threads: int) -> None:
         """Size the pool (gunicorn's ``--threads``); before the first request."""

@@ -2,7 +2,11 @@
 
 import time
 
+import pytest
+
 from tests.helpers.web import csrf_token, login
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def test_login_page_renders_with_csrf(web):

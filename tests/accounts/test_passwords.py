@@ -6,6 +6,8 @@ from idp.accounts.authenticate import authenticate
 from idp.accounts.passwords import hash_password, needs_rehash
 from idp.accounts.users import UserError, create_user, find_by_email
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 def test_hash_is_argon2id(ctx):
     assert hash_password("a long password").startswith("$argon2id$")

@@ -10,6 +10,8 @@ from idp.accounts import totp
 from idp.extensions import db
 from idp.storage.models import Membership, Organization, TotpCredential
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 def enrolled(user_id):
     secret = totp.pending_secret(user_id)

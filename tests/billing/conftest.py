@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from .factories import SERVER_KEY
+from tests.factories import SERVER_KEY
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from idp.billing.orders import create_order
 from idp.extensions import db
 from idp.storage.models import Order, Organization, Plan
+from tests.factories import make_member, make_org, make_plan, midtrans_body, subscribe
 from tests.helpers.web import csrf_token, login
-
-from .factories import make_member, make_org, make_plan, midtrans_body, subscribe
 
 # No app context is held across requests here: the test client would share ``g`` (and
 # Flask-WTF's cached CSRF token) between requests. Database checks open their own.

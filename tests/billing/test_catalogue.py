@@ -6,8 +6,9 @@ import time
 import pytest
 
 from idp.billing.markdown import render
+from tests.factories import make_member, make_org, make_plan
 
-from .factories import make_member, make_org, make_plan
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 @pytest.fixture
@@ -78,9 +79,9 @@ def test_review_of_unknown_or_retired_plan_is_404(plans, web):
     assert web.get("/plans/nope/review").status_code == 404
 
 
-def test_content_change_shows_without_restart(plans, web, app, tmp_path, monkeypatch):
+def test_content_change_shows_without_restart(plans, web, app, tmp_path, configure):
     (tmp_path / "plans").mkdir()
-    monkeypatch.setitem(app.config["IDP"], "content_path", str(tmp_path))
+    configure(content_path=str(tmp_path))
     target = tmp_path / "plans" / "suite.md"
     target.write_text("First text")
     assert web.get("/api/plans").json[1]["description"] == "First text"
@@ -90,9 +91,9 @@ def test_content_change_shows_without_restart(plans, web, app, tmp_path, monkeyp
     assert web.get("/api/plans").json[1]["description"] == "Second text"
 
 
-def test_content_html_is_escaped(plans, web, app, tmp_path, monkeypatch):
+def test_content_html_is_escaped(plans, web, app, tmp_path, configure):
     (tmp_path / "plans").mkdir()
-    monkeypatch.setitem(app.config["IDP"], "content_path", str(tmp_path))
+    configure(content_path=str(tmp_path))
     (tmp_path / "plans" / "suite.md").write_text('<script>alert(1)</script> [x](javascript:alert(1))')
     html = web.get("/plans").get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;script&gt;" in html

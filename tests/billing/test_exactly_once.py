@@ -9,8 +9,7 @@ from idp.billing import payments
 from idp.billing.orders import OrderError, create_order, transition
 from idp.extensions import db
 from idp.storage.models import Order, PaymentNotification, Subscription, SubscriptionPeriod
-
-from .factories import make_org, make_plan, midtrans_body
+from tests.factories import make_org, make_plan, midtrans_body
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from idp.billing.orders import create_order
 from idp.extensions import db
 from idp.storage.models import Order, PaymentNotification, Subscription, SubscriptionPeriod
-
-from .factories import SERVER_KEY, make_org, make_plan, midtrans_body
+from tests.factories import SERVER_KEY, make_org, make_plan, midtrans_body
 
 
 @pytest.fixture
@@ -83,15 +82,15 @@ def _assert_unavailable(resp, order):
     assert _subscription(order["org"]) is None and _rows() == 0
 
 
-def test_gateway_unreachable_is_503_and_changes_nothing(order, notify, app, monkeypatch):
-    from tests.faults.conftest import free_port
+def test_gateway_unreachable_is_503_and_changes_nothing(order, notify, app, configure):
+    from tests.helpers.ports import reserve_port
 
-    monkeypatch.setitem(app.config["IDP"], "midtrans_api_url", f"http://127.0.0.1:{free_port()}")
+    configure(midtrans_api_url=f"http://127.0.0.1:{reserve_port()}")
     _assert_unavailable(notify(midtrans_body(order["ref"])), order)
 
 
-def test_gateway_timing_out_is_503_and_changes_nothing(order, notify, app, midtrans, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "midtrans_timeout", 0.3)
+def test_gateway_timing_out_is_503_and_changes_nothing(order, notify, app, midtrans, configure):
+    configure(midtrans_timeout=0.3)
     midtrans.hold()
     _assert_unavailable(notify(midtrans_body(order["ref"])), order)
 

@@ -10,8 +10,7 @@ from idp.billing.jobs import run_due
 from idp.billing.orders import create_order
 from idp.extensions import db
 from idp.storage.models import Order, Subscription
-
-from .factories import make_member, make_org, make_plan, subscribe
+from tests.factories import make_member, make_org, make_plan, subscribe
 
 
 @pytest.fixture

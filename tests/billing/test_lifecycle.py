@@ -13,8 +13,7 @@ from idp.billing.orders import OrderError, create_order
 from idp.extensions import db
 from idp.storage.models import Subscription, SubscriptionPeriod
 from idp.storage.store import get_store
-
-from .factories import make_member, make_org, make_plan, midtrans_body, wait_subscribed
+from tests.factories import make_member, make_org, make_plan, midtrans_body
 
 
 @pytest.fixture
@@ -129,7 +128,6 @@ def test_payment_sends_subscription_changed_and_account_event(setup, notify, app
     got = queue.Queue()
     unsubscribe = get_store().subscribe(lifecycle.account_channel(org.id), got.put)
     try:
-        wait_subscribed(lifecycle.account_channel(org.id))
         order = _pay(notify, org, plan)
         message = json.loads(got.get(timeout=3))
     finally:

@@ -14,16 +14,16 @@ import requests
 from idp.extensions import db
 from idp.storage.models import Order, Subscription, SubscriptionPeriod
 from tests.conftest import make_app
+from tests.factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 from tests.helpers.asgi_server import serve
+from tests.helpers.waiting import eventually
 from tests.helpers.web import CSRF_RE
-
-from .factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 
 
 @pytest.fixture
-def server(app, clean, monkeypatch):
+def server(app, clean, configure):
     """Instance A, served over real HTTP the production way (the ASGI front)."""
-    monkeypatch.setitem(app.config["IDP"], "live_heartbeat", 1)  # readers wake up often
+    configure(live_heartbeat=1)  # readers wake up often
     with serve(app) as base:
         yield base
 
@@ -82,6 +82,11 @@ def _listen(browser, url) -> tuple[queue.Queue, requests.Response]:
     return events, resp
 
 
+def _changed(resp):
+    """The response when it is a new state (200), else None (304: not yet)."""
+    return resp if resp.status_code == 200 else None
+
+
 def _next(events, kind, timeout=3.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -105,9 +110,9 @@ def _order(app, org_id):
 
 
 @pytest.fixture
-def settled(instance_b, midtrans, monkeypatch):
+def settled(instance_b, midtrans, configure):
     """Point instance B at the Midtrans stand-in; ``settled(ref)`` makes it say settlement."""
-    monkeypatch.setitem(instance_b.config["IDP"], "midtrans_api_url", midtrans.url)
+    configure(instance_b, midtrans_api_url=midtrans.url)
     return lambda ref: midtrans.set_status(ref, "settlement", "150000.00", "tx-1")
 
 
@@ -218,12 +223,8 @@ def test_polls_of_an_unchanged_state_do_not_read_the_database(app, server, acme)
             db.session.commit()
             publish_account_event(acme["org"], {"type": "order", "order_id": order_id,
                                                 "status": "paid"})
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
-            changed = browser.get(poll, headers={"If-None-Match": first.headers["ETag"]},
-                                  timeout=5)
-            if changed.status_code == 200:
-                break
+        changed = eventually(lambda: _changed(browser.get(
+            poll, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)), 3)
         assert {"order_id": order_id, "status": "paid"} in changed.json()["orders"]
     finally:
         event.remove(engine, "before_cursor_execute", count)

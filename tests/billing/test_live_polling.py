@@ -7,9 +7,8 @@ import pytest
 from idp.billing.orders import create_order
 from idp.extensions import db
 from idp.storage.models import Organization, Plan
+from tests.factories import make_member, make_org, make_plan
 from tests.helpers.web import login
-
-from .factories import make_member, make_org, make_plan
 
 
 @pytest.fixture

@@ -27,10 +27,9 @@ from idp.extensions import db
 from idp.storage.models import Organization
 from idp.storage.store import get_store
 from tests.conftest import ROOT
-from tests.faults.conftest import free_port
+from tests.factories import make_member, make_org, make_plan
+from tests.helpers.ports import reserve_port
 from tests.helpers.web import CSRF_RE
-
-from .factories import make_member, make_org, make_plan
 
 ORGS, ADMINS, PER_ADMIN = 5, 4, 3  # 60 streams; the per-person cap is 3
 PROMPT = 2.0  # seconds: generous; a stalled server never answers (the client gives up)
@@ -44,7 +43,7 @@ def idp_server(app, clean):
 
 @contextlib.contextmanager
 def _serve(workers=2):
-    port = free_port()
+    port = reserve_port()
     env = {**os.environ, "PYTHONPATH": ROOT, "IDP_ISSUER": f"http://127.0.0.1:{port}",
            "IDP_LIVE_HEARTBEAT": "1", "IDP_LIVE_STREAMS_PER_PERSON": str(PER_ADMIN),
            "IDP_LIVE_POLL_INTERVAL": "1"}

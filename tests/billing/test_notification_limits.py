@@ -15,15 +15,14 @@ from idp.billing.jobs import run_due
 from idp.billing.orders import create_order
 from idp.extensions import db
 from idp.storage.models import PaymentNotification
-
-from .factories import make_org, make_plan, midtrans_body
+from tests.factories import make_org, make_plan, midtrans_body
 
 LIMIT = 5
 
 
 @pytest.fixture
-def order(ctx, app, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "payment_notification_failure_limit", LIMIT)
+def order(ctx, app, configure):
+    configure(payment_notification_failure_limit=LIMIT)
     org, plan = make_org("acme"), make_plan()
     order, _ = create_order(org, plan)
     return {"id": order.id, "ref": order.gateway_order_id}
@@ -81,8 +80,8 @@ def test_verified_notifications_do_not_count(order, notify):
                       source="203.0.113.11").status_code == 200
 
 
-def test_refusals_recorded_per_day_are_capped_over_all_sources(order, notify, app, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "payment_notification_rejected_per_day", 3)
+def test_refusals_recorded_per_day_are_capped_over_all_sources(order, notify, app, configure):
+    configure(payment_notification_rejected_per_day=3)
     codes = [notify(_forged(order), source=f"192.0.2.{i}").status_code for i in range(8)]
     assert codes == [401] * 8  # still refused, only not all stored
     assert _rows() == 3

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from idp.billing.orders import create_order
 from idp.extensions import db
 from idp.storage.models import Order, PaymentNotification, Subscription
+from tests.factories import make_org, make_plan, midtrans_body
 
-from .factories import make_org, make_plan, midtrans_body
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 @pytest.fixture
@@ -85,8 +86,8 @@ def test_amount_is_compared_as_a_decimal(order, notify):
     assert _status(order["id"]) == "paid"
 
 
-def test_no_server_key_refuses_with_503(order, notify, app, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "midtrans_server_key", "")
+def test_no_server_key_refuses_with_503(order, notify, app, configure):
+    configure(midtrans_server_key="")
     resp = notify(midtrans_body(order["ref"]))
     assert resp.status_code == 503 and resp.json["error"] == "temporarily_unavailable"
     assert _status(order["id"]) == "awaiting_payment"

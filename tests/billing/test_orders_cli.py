@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from idp.extensions import db
 from idp.storage.models import Subscription
-
-from .factories import make_org, make_plan
+from tests.factories import make_org, make_plan
 
 
 @pytest.fixture

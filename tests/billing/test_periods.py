@@ -18,8 +18,7 @@ from idp.billing.orders import OrderError, create_order
 from idp.extensions import db
 from idp.orgs import entitlements
 from idp.storage.models import Order, PaymentNotification, Subscription, SubscriptionPeriod
-
-from .factories import add_order, amount_of, make_member, make_org, make_plan, midtrans_body
+from tests.factories import add_order, amount_of, make_member, make_org, make_plan, midtrans_body
 
 ALL = ("building", "project", "asset")
 

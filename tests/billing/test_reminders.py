@@ -1,7 +1,6 @@
 """Renewal reminders over a real local SMTP server (aiosmtpd) and a real webhook receiver."""
 
 import json
-import socket
 import threading
 from datetime import timedelta
 from email import message_from_bytes
@@ -17,16 +16,10 @@ from idp.billing.jobs import run_due
 from idp.billing.notify import sign
 from idp.extensions import db
 from idp.storage.models import Reminder
-
-from .factories import make_member, make_org, make_plan, subscribe
+from tests.factories import make_member, make_org, make_plan, subscribe
+from tests.helpers.ports import reserve_port
 
 DAY = 86400
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Sink:
@@ -39,12 +32,11 @@ class _Sink:
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
+def smtp(app, configure):
     sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=reserve_port())
     controller.start()
-    monkeypatch.setitem(app.config["IDP"], "smtp_host", "127.0.0.1")
-    monkeypatch.setitem(app.config["IDP"], "smtp_port", controller.port)
+    configure(smtp_host="127.0.0.1", smtp_port=controller.port)
     yield sink
     controller.stop()
 
@@ -111,8 +103,7 @@ def test_missed_reminders_send_only_the_latest(subscribed, smtp):
 
 def test_no_reminder_after_renewal(subscribed, smtp, notify):
     from idp.billing.orders import create_order
-
-    from .factories import midtrans_body
+    from tests.factories import midtrans_body
 
     end = subscribed["end"]
     run_due(_at(end, 7))
@@ -124,14 +115,14 @@ def test_no_reminder_after_renewal(subscribed, smtp, notify):
     assert len(smtp.messages) == 1
 
 
-def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, monkeypatch):
+def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, configure):
     working_port = app.config["IDP"].smtp_port
-    monkeypatch.setitem(app.config["IDP"], "smtp_port", _free_port())  # nobody listens
+    configure(smtp_port=reserve_port())  # nobody listens
     moment = _at(subscribed["end"], 7)
     assert run_due(moment)["reminders_retry"] == 1
     row = db.session.scalar(select(Reminder))
     assert row.status == "retry" and row.attempts == 1 and "smtp" in row.last_error
-    monkeypatch.setitem(app.config["IDP"], "smtp_port", working_port)
+    configure(smtp_port=working_port)
     assert run_due(moment + timedelta(seconds=10))["reminders_sent"] == 0  # backoff not over
     backoff = app.config["IDP"].reminder_retry_backoff
     assert run_due(moment + timedelta(seconds=backoff + 1))["reminders_sent"] == 1
@@ -139,10 +130,10 @@ def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, monkeypatch
     assert len(smtp.messages) == 1
 
 
-def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, monkeypatch):
+def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, configure):
     from idp.billing.lifecycle import activate_or_extend
 
-    monkeypatch.setitem(app.config["IDP"], "smtp_port", _free_port())
+    configure(smtp_port=reserve_port())
     moment = _at(subscribed["end"], 7)
     run_due(moment)
     activate_or_extend(db.session, subscribed["org"].id, subscribed["plan"], None)
@@ -151,10 +142,8 @@ def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, mon
     assert result["reminders_skipped"] == 1 and result["reminders_sent"] == 0
 
 
-def test_gives_up_after_max_attempts(subscribed, app, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "smtp_host", "127.0.0.1")
-    monkeypatch.setitem(app.config["IDP"], "smtp_port", _free_port())
-    monkeypatch.setitem(app.config["IDP"], "reminder_max_attempts", 2)
+def test_gives_up_after_max_attempts(subscribed, app, configure):
+    configure(smtp_host="127.0.0.1", smtp_port=reserve_port(), reminder_max_attempts=2)
     moment = _at(subscribed["end"], 7)
     run_due(moment)
     assert run_due(moment + timedelta(hours=1))["reminders_failed"] == 1
@@ -175,14 +164,13 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def webhook(app, monkeypatch):
+def webhook(app, configure):
     _Hook.received = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setitem(app.config["IDP"], "notify_webhook_url",
-                        f"http://127.0.0.1:{server.server_port}/hook")
-    monkeypatch.setitem(app.config["IDP"], "notify_webhook_secret", "hook-secret")
+    configure(notify_webhook_url=f"http://127.0.0.1:{server.server_port}/hook",
+              notify_webhook_secret="hook-secret")
     yield _Hook.received
     server.shutdown()
     server.server_close()
@@ -204,15 +192,14 @@ def test_nothing_configured_is_retried_not_lost(subscribed):
     assert result["reminders_retry"] == 1
 
 
-def test_webhook_only_failure_is_retried(subscribed, app, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "notify_webhook_url",
-                        f"http://127.0.0.1:{_free_port()}/hook")  # nobody listens
+def test_webhook_only_failure_is_retried(subscribed, app, configure):
+    configure(notify_webhook_url=f"http://127.0.0.1:{reserve_port()}/hook")  # nobody listens
     result = run_due(_at(subscribed["end"], 7))
     assert result["reminders_retry"] == 1 and result["reminders_sent"] == 0
 
 
-def test_webhook_secret_defaults_to_the_secret_key(subscribed, webhook, app, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "notify_webhook_secret", "")
+def test_webhook_secret_defaults_to_the_secret_key(subscribed, webhook, app, configure):
+    configure(notify_webhook_secret="")
     assert run_due(_at(subscribed["end"], 7))["reminders_sent"] == 1
     headers, body = webhook[0]
     assert headers["X-Tomps-Signature"] == sign(body, app.config["IDP"].secret_key)

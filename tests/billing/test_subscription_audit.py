@@ -10,8 +10,7 @@ from idp.billing import payments
 from idp.billing.jobs import run_due
 from idp.billing.orders import create_order
 from idp.extensions import db
-
-from .factories import add_order, amount_of, make_member, make_org, make_plan, midtrans_body
+from tests.factories import add_order, amount_of, make_member, make_org, make_plan, midtrans_body
 
 
 @pytest.fixture

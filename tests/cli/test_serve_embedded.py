@@ -1,21 +1,19 @@
 """`idp serve` with nothing configured: SQLite, in-process store, a KEK and a first key."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import pytest
 import requests
 
+from tests.helpers.ports import reserve_port
+from tests.helpers.waiting import eventually
+
+pytestmark = pytest.mark.slow  # server processes
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _clean_env(tmp_path) -> dict:
@@ -26,21 +24,22 @@ def _clean_env(tmp_path) -> dict:
     return env
 
 
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
 def test_embedded_serve_answers_health_and_login(tmp_path):
-    port = _free_port()
+    port = reserve_port()
     proc = subprocess.Popen([sys.executable, "-m", "idp", "serve", "--port", str(port)],
                             env=_clean_env(tmp_path), cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("idp serve did not come up")
+        eventually(lambda: _answers(base + "/healthz"), timeout=30, interval=0.2,
+                   message="idp serve did not come up")
         assert "Sign in" in requests.get(base + "/login", timeout=5).text
         assert requests.get(base + "/readyz", timeout=5).status_code == 200
     finally:

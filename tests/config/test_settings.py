@@ -2,7 +2,7 @@
 
 import pytest
 
-from idp.config import ConfigError, load_settings
+from idp.config import ConfigError, Settings, load_settings
 
 
 def test_environment_overrides_defaults():
@@ -91,3 +91,125 @@ def test_midtrans_urls_can_point_at_a_stand_in():
     assert settings.midtrans_snap_url == "http://127.0.0.1:9999/snap"
     with pytest.raises(ConfigError, match="midtrans_api_url: expected an http"):
         load_settings(environ={"IDP_MIDTRANS_API_URL": "ftp://gateway"})
+
+
+# --- the typed, frozen Settings (issue 12 item 4) ---
+
+def test_the_dataclass_and_the_packaged_defaults_name_the_same_settings():
+    import dataclasses
+    import tomllib
+
+    from idp import resources
+    from idp.config.settings import TYPES
+
+    defaults = tomllib.loads(resources.path("config", "default.toml").read_text())
+    assert set(defaults) == {f.name for f in dataclasses.fields(Settings)}
+    accepted = {tuple[int, ...]: list, float: (int, float)}
+    for name, value in defaults.items():  # each default has its field's type
+        assert isinstance(value, accepted.get(TYPES[name], TYPES[name])), name
+        assert not isinstance(value, bool) or TYPES[name] is bool, name
+
+
+def test_settings_are_frozen():
+    import dataclasses
+
+    settings = load_settings(environ={})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.issuer = "https://evil.example"
+    with pytest.raises(TypeError):
+        settings["issuer"] = "https://evil.example"  # not a dict any more
+
+
+def test_repr_hides_every_secret_and_url_passwords():
+    settings = load_settings(environ={
+        "IDP_SECRET_KEY": "s3cret-session", "IDP_KEY_ENCRYPTION_KEY": "K" * 43,
+        "IDP_PREVIOUS_KEY_ENCRYPTION_KEY": "P" * 43, "IDP_MIDTRANS_SERVER_KEY": "SB-Mid-xyz",
+        "IDP_SMTP_PASSWORD": "mail-pw", "IDP_NOTIFY_WEBHOOK_SECRET": "hook-secret",
+        "IDP_DATABASE_URL": "postgresql+psycopg://idp:db-pw@db.example/idp",
+        "IDP_REDIS_URL": "redis://:redis-pw@cache.example:6379/0"})
+    shown = repr(settings)
+    for secret in ("s3cret-session", "K" * 43, "P" * 43, "SB-Mid-xyz", "mail-pw", "hook-secret",
+                   "db-pw", "redis-pw"):
+        assert secret not in shown
+    assert "secret_key='***'" in shown and "smtp_password='***'" in shown
+    assert "postgresql+psycopg://idp:***@db.example/idp" in shown
+    assert "redis://:***@cache.example:6379/0" in shown
+    assert "issuer=''" in shown and "key_encryption_key_file=''" in shown  # the rest shows
+    assert settings.secret_key == "s3cret-session"  # hidden from the repr only
+
+
+def test_values_have_their_declared_types():
+    settings = load_settings(environ={"IDP_REMINDER_DAYS": "5, 2", "IDP_BACKCHANNEL_TIMEOUT": "0.5",
+                                      "IDP_METRICS_ENABLED": "off"})
+    assert settings.reminder_days == (5, 2)
+    assert settings.backchannel_timeout == 0.5 and settings.midtrans_timeout == 5.0
+    assert settings.metrics_enabled is False and settings.jwks_max_age == 600
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("jwks_max_age = true\n", "jwks_max_age in {path}: expected int, got bool"),
+    ("issuer = 42\n", "issuer in {path}: expected str, got int"),
+    ("reminder_days = [7, 'x']\n", "reminder_days in {path}: expected a list of integers"),
+    ("backchannel_timeout = 'soon'\n", "backchannel_timeout in {path}: expected a number, got 'soon'"),
+])
+def test_a_value_of_the_wrong_type_in_the_file_is_one_line(tmp_path, text, problem):
+    path = tmp_path / "extra.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={"IDP_CONFIG": str(path)})
+    assert exc.value.problems == [problem.format(path=path)]
+
+
+def test_a_number_that_is_not_finite_is_refused():
+    with pytest.raises(ConfigError, match="IDP_MIDTRANS_TIMEOUT: expected a number, got 'nan'"):
+        load_settings(environ={"IDP_MIDTRANS_TIMEOUT": "nan"})
+
+
+def test_unknown_keys_name_the_closest_setting(tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text("isuer = 'https://id.example'\n[database]\nurl = 'postgresql://x/y'\n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={"IDP_CONFIG": str(path)})
+    assert exc.value.problems == [
+        f"isuer: unknown setting in {path} (did you mean issuer?)",
+        f"database: unknown setting in {path} (did you mean database_url?)"]
+
+
+def test_an_unknown_key_stops_idp_serve_with_one_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from idp.cli import cli
+
+    path = tmp_path / "typo.toml"
+    path.write_text("acess_token_lifetime = 60\n")
+    for name in [n for n in __import__("os").environ if n.startswith("IDP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("IDP_CONFIG", str(path))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"idp: configuration: acess_token_lifetime: unknown setting in "
+                             f"{path} (did you mean access_token_lifetime?)\n")
+    assert not (tmp_path / "instance").exists()  # refused before anything was created
+
+
+def test_overrides_are_checked_like_any_other_layer():
+    assert load_settings({"access_token_lifetime": "120"}, environ={}).access_token_lifetime == 120
+    with pytest.raises(ConfigError, match="acess_token_lifetime: unknown setting in the overrides"):
+        load_settings({"acess_token_lifetime": 120}, environ={})
+
+
+def test_replace_returns_a_validated_copy():
+    settings = load_settings(environ={})
+    changed = settings.replace(entitlement_grace="60", midtrans_timeout=0.3)
+    assert (changed.entitlement_grace, changed.midtrans_timeout) == (60, 0.3)
+    assert settings.entitlement_grace == 0  # the original is untouched
+    with pytest.raises(ConfigError, match="entitlement_grace: must not be negative"):
+        settings.replace(entitlement_grace=-1)
+    with pytest.raises(ConfigError, match="unknown setting"):
+        settings.replace(entitlement_graze=1)
+
+
+def test_the_defaults_are_found_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # conf/ is not here: the defaults ship inside the package
+    assert load_settings(environ={}).issuer == ""

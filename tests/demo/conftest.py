@@ -12,7 +12,6 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.ports import reserve_port_block
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90.0
 CHROMIUM_ARGS = [
@@ -28,27 +29,6 @@ CHROMIUM_ARGS = [
     # Without these Chromium calls Google's services, which this machine's network refuses.
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port_block(count: int = 4) -> int:
-    """A port P such that P..P+count-1 are free on 127.0.0.1 now."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + count < 65536 and all(port_is_free(base + i) for i in range(count)):
-            return base
-    raise AssertionError("no block of free ports")
 
 
 class DemoProcess:
@@ -111,7 +91,7 @@ class DemoProcess:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    running = DemoProcess(tmp_path_factory.mktemp("demo"), free_port_block())
+    running = DemoProcess(tmp_path_factory.mktemp("demo"), reserve_port_block())
     yield running
     running.stop()
 

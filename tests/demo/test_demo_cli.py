@@ -13,7 +13,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from idp.rp.http import session
-from tests.demo.conftest import ROOT, DemoProcess, free_port_block, port_is_free
+from tests.demo.conftest import ROOT, DemoProcess
+from tests.helpers.ports import port_is_free, reserve_port_block
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,7 @@ def _ports(info: dict) -> list[int]:
 
 
 def test_ctrl_c_stops_everything_and_a_second_run_reuses_the_data(tmp_path):
-    port = free_port_block()
+    port = reserve_port_block()
     first = DemoProcess(tmp_path, port)
     try:
         info = first.info
@@ -69,7 +70,7 @@ def test_ctrl_c_stops_everything_and_a_second_run_reuses_the_data(tmp_path):
 def test_a_busy_port_is_one_line_and_exit_1(tmp_path):
     import socket
 
-    port = free_port_block()
+    port = reserve_port_block()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port + 2))
         taken.listen()

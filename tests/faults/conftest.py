@@ -6,24 +6,19 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import threading
-import time
 
 import pytest
 import redis as redis_lib
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers.ports import reserve_port
+from tests.helpers.waiting import eventually
 
 
 class PrivateRedis:
     def __init__(self, tmp_path):
-        self.port = free_port()
+        self.port = reserve_port()
         self.dir = tmp_path
         self.proc: subprocess.Popen | None = None
         self.url = f"redis://127.0.0.1:{self.port}/0"
@@ -34,13 +29,14 @@ class PrivateRedis:
              "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.2)
-        for _ in range(100):
+
+        def answers() -> bool:
             try:
-                client.ping()
-                return
+                return client.ping()
             except redis_lib.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
+                return False
+
+        eventually(answers, 5, 0.05, "private redis-server did not start")
 
     def stop(self, keep_data: bool = False) -> None:
         """Kill the server (it starts again empty), or with ``keep_data`` shut it down
@@ -83,7 +79,7 @@ class PrivateCluster:
 
     def __init__(self):
         self.name = f"idptest_{secrets.token_hex(4)}"
-        self.port = free_port()
+        self.port = reserve_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _ctl(self, *args: str) -> None:
@@ -128,14 +124,6 @@ def private_postgres():
         cluster.drop()
 
 
-def wait_for(condition, timeout: float = 20.0) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def traffic_through_outage(redis, make_round, *, threads: int, warm: int, failures: int,
                            resumed: int) -> list[tuple[str, int]]:
     """Run ``threads`` clients in a loop while ``redis`` stops and starts again.
@@ -156,12 +144,12 @@ def traffic_through_outage(redis, make_round, *, threads: int, warm: int, failur
     for worker in workers:
         worker.start()
     try:
-        wait_for(lambda: len(statuses) > warm)
+        eventually(lambda: len(statuses) > warm, 20)
         redis.stop()
-        wait_for(lambda: sum(1 for _, status in statuses if status == 503) > failures)
+        eventually(lambda: sum(1 for _, status in statuses if status == 503) > failures, 20)
         redis.start()
         seen = len(statuses)
-        wait_for(lambda: len(statuses) > seen + resumed)
+        eventually(lambda: len(statuses) > seen + resumed, 20)
     finally:
         stop.set()
         for worker in workers:

@@ -38,12 +38,12 @@ def on_private_redis(private_redis, instances, monkeypatch):
 @pytest.fixture
 def suite_person(on_private_redis, user, make_client, receiver):
     """The person on plan suite, signed in to Asset (back-channel URI) and the account portal."""
-    from tests.helpers.plans import make_org, make_plans
+    from tests.factories import make_plans, org_on_plan
 
     app = on_private_redis
     with app.app_context():
         make_plans()
-        org_id = make_org(user["email"], "suite")
+        org_id = org_on_plan(user["email"], "suite")
     web = app.test_client()
     asset = Flow(web, make_client(first_party=True, product="asset", name="Tomps Asset",
                                   redirect_uri="https://asset.example/cb",
@@ -118,14 +118,13 @@ def test_the_cli_says_plainly_when_notifying_relying_parties_is_pending(
 
 def test_the_webhook_says_when_the_follow_up_is_pending(on_private_redis, private_redis, run,
                                                         make_client, receiver, midtrans,
-                                                        monkeypatch):
+                                                        configure):
     from idp.billing.orders import create_order
     from tests.billing.conftest import confirm
-    from tests.billing.factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
+    from tests.factories import SERVER_KEY, make_member, make_org, make_plan, midtrans_body
 
     app = on_private_redis
-    monkeypatch.setitem(app.config["IDP"], "midtrans_server_key", SERVER_KEY)
-    monkeypatch.setitem(app.config["IDP"], "midtrans_api_url", midtrans.url)
+    configure(app, midtrans_server_key=SERVER_KEY, midtrans_api_url=midtrans.url)
     with app.app_context():
         org, plan = make_org("acme"), make_plan()
         member = make_member(org, "owner")
@@ -162,12 +161,12 @@ def test_the_webhook_says_when_the_follow_up_is_pending(on_private_redis, privat
 def test_without_redis_the_entitlement_is_read_from_postgres(private_redis, instances, user):
     from idp.orgs import entitlements as ent
     from idp.orgs import subscriptions
-    from tests.helpers.plans import make_org, make_plans
+    from tests.factories import make_plans, org_on_plan
 
     app = instances(redis_url=private_redis.url)
     with app.app_context():
         make_plans()
-        org_id = make_org(user["email"], "duo")
+        org_id = org_on_plan(user["email"], "duo")
         assert ent.resolve(user["id"], org_id).products == ("building", "project")  # cached
         private_redis.stop()
         subscriptions.cancel(org_id)  # committed; announcing it waits for Redis

@@ -10,11 +10,10 @@ import requests
 
 from bench.sse import Streams
 from idp.billing.lifecycle import publish_account_event
-from tests.billing.factories import make_member, make_org
+from tests.factories import make_member, make_org
 from tests.helpers.asgi_server import serve
+from tests.helpers.waiting import eventually
 from tests.helpers.web import CSRF_RE
-
-from .conftest import wait_for
 
 
 def test_streams_resnapshot_after_redis_returns(private_redis, instances):
@@ -43,7 +42,7 @@ def test_streams_resnapshot_after_redis_returns(private_redis, instances):
             private_redis.start()  # empty, as after a crash
             stream.next_event("snapshot", timeout=15)  # resubscribed: re-read the state
             with app.app_context():
-                wait_for(lambda: _published(app, org_id), 5)
+                eventually(lambda: _published(app, org_id), 5)
             assert json.loads(stream.next_event("update", timeout=5)[1])["status"] == "paid"
             assert not stream.closed.is_set()
         finally:

@@ -9,7 +9,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def app_on_private_postgres(private_postgres, app):
+def app_on_private_postgres(private_postgres, services_app):
     """One IdP instance over the private cluster for the whole module (never restarted)."""
     from tests.conftest import make_app
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from tests.faults.conftest import wait_for
+from tests.helpers.waiting import eventually
 from tests.oidc.conftest import Flow
 
 CHAINS = 6
@@ -111,11 +111,11 @@ def run_chains(chains, outage) -> None:
     for thread in threads:
         thread.start()
     try:
-        wait_for(lambda: all(c.ok >= 3 for c in chains) or any(c.failures for c in chains), 60)
+        eventually(lambda: all(c.ok >= 3 for c in chains) or any(c.failures for c in chains), 60)
         outage()
         after = [c.ok for c in chains]
-        wait_for(lambda: all(c.ok >= seen + 5 for c, seen in zip(chains, after))
-                 or any(c.failures for c in chains), 90)
+        eventually(lambda: all(c.ok >= seen + 5 for c, seen in zip(chains, after))
+                   or any(c.failures for c in chains), 90)
     finally:
         stop.set()
         for thread in threads:
@@ -129,7 +129,7 @@ def test_every_chain_keeps_rotating_through_a_redis_kill(oidc_app, private_redis
 
     def outage():
         private_redis.stop()  # killed in the middle of rotations, restarted empty
-        wait_for(lambda: sum(c.unavailable for c in chains) >= 2 * CHAINS)
+        eventually(lambda: sum(c.unavailable for c in chains) >= 2 * CHAINS, 20)
         private_redis.start()
 
     run_chains(chains, outage)

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import dispose
-from tests.faults.conftest import wait_for
 from tests.faults.test_refresh_outage import CHAINS, Chain, run_chains
+from tests.helpers.waiting import eventually
 from tests.oidc.conftest import Flow
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def pg_app(private_postgres, app):
+def pg_app(private_postgres, services_app):
     from tests.conftest import make_app
 
     app = make_app(database_url=private_postgres.url, database_pool_size=CHAINS + 2,
@@ -52,7 +52,7 @@ def test_every_chain_keeps_rotating_through_a_postgres_kill(pg_app, private_post
 
     def outage():
         private_postgres.kill()  # in the middle of rotations
-        wait_for(lambda: sum(c.unavailable for c in chains) >= 2 * CHAINS)
+        eventually(lambda: sum(c.unavailable for c in chains) >= 2 * CHAINS, 20)
         private_postgres.start()
 
     run_chains(chains, outage)

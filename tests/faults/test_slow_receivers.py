@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import time
 
+from tests.helpers.ports import reserve_port
 from tests.oidc.conftest import Flow
-from tests.sessions.conftest import Receiver, deliveries, free_port
+from tests.sessions.conftest import Receiver, deliveries
 
 
 def test_logout_answers_at_once_with_a_sleeping_and_a_dead_receiver(app, web, user, make_client):
     sleepy = Receiver("sleepy").start()
     sleepy.delay = 5.0
-    dead_url = f"http://127.0.0.1:{free_port()}/backchannel-logout"  # nothing listens there
+    dead_url = f"http://127.0.0.1:{reserve_port()}/backchannel-logout"  # nothing listens there
     try:
         slow = make_client(first_party=True, backchannel_logout_uri=sleepy.url,
                            redirect_uri="https://slow.example/cb")

@@ -119,9 +119,9 @@ def check_response(resp, json_endpoint: bool = False) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS + EXTRA, ids=lambda e: e.id)
-def test_fuzz_endpoint(app, clean, user, endpoint, monkeypatch):
+def test_fuzz_endpoint(app, clean, user, endpoint, configure):
     if endpoint.path.startswith("/billing/notifications/"):  # configured, as in production
-        monkeypatch.setitem(app.config["IDP"], "midtrans_server_key", "fuzz-server-key")
+        configure(midtrans_server_key="fuzz-server-key")
     web = app.test_client()
     web = SETUPS[endpoint.setup](app, web, user) or web
 

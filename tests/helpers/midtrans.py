@@ -33,7 +33,9 @@ from urllib.parse import unquote
 import pytest
 import requests
 
-SERVER_KEY = "SB-Mid-server-test-key"
+from tests.factories import SERVER_KEY
+from tests.helpers.settings import swap_settings
+
 # The status_code Midtrans gives each transaction_status (docs "Status Code").
 STATUS_CODES = {"settlement": "200", "capture": "200", "refund": "200", "cancel": "200",
                 "partial_refund": "200", "pending": "201", "deny": "202", "authorize": "200",
@@ -177,7 +179,7 @@ def midtrans_server():
 def midtrans(app, midtrans_server, monkeypatch):
     """The stand-in, emptied, with the app pointed at it (server key and API base)."""
     midtrans_server.reset()
-    monkeypatch.setitem(app.config["IDP"], "midtrans_server_key", midtrans_server.server_key)
-    monkeypatch.setitem(app.config["IDP"], "midtrans_api_url", midtrans_server.url)
+    swap_settings(monkeypatch, app, midtrans_server_key=midtrans_server.server_key,
+                  midtrans_api_url=midtrans_server.url)
     yield midtrans_server
     midtrans_server.release()

@@ -33,8 +33,7 @@ def second(app, clean):
     from idp.extensions import db
     from tests.conftest import make_app
 
-    other = make_app()
-    _wait(lambda: _hears_broadcasts(other))
+    other = make_app()  # its listener is subscribed when make_app returns
     yield other
     _close(other, db)
 
@@ -65,8 +64,3 @@ def instance(app, clean):
     for other in made:
         _close(other, db)
 
-
-def _wait(condition, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.02)

@@ -4,6 +4,7 @@ import time
 
 from idp.keystore import rotation, signer
 from idp.keystore.jwks import verify
+from tests.helpers.waiting import eventually
 
 from .conftest import claims
 
@@ -16,12 +17,10 @@ def _kid_signed_by(app) -> str:
 
 
 def _within_deadline(check) -> float:
+    """Seconds until ``check`` held; fail after DEADLINE."""
     start = time.monotonic()
-    while time.monotonic() - start < DEADLINE:
-        if check():
-            return time.monotonic() - start
-        time.sleep(0.05)
-    raise AssertionError("the second instance did not see the change within 5 s")
+    eventually(check, DEADLINE, 0.05, "the second instance did not see the change within 5 s")
+    return time.monotonic() - start
 
 
 def test_second_instance_signs_with_the_new_key_after_a_rotation(ctx, second):

@@ -9,6 +9,8 @@ from idp.keystore.keys import KeyError_, keys_in
 
 from .conftest import claims, wait_out_max_age
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 def _active(alg="RS256"):
     return [k.kid for k in keys_in(alg, "active")]

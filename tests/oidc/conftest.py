@@ -140,7 +140,7 @@ PRODUCTS = ("building", "project", "asset")
 @pytest.fixture
 def apps(app, web, user, make_client):
     """Plans starter/duo/suite, one first-party client per product and the account portal."""
-    from tests.helpers.plans import make_plans
+    from tests.factories import make_plans
 
     with app.app_context():
         make_plans()
@@ -154,7 +154,7 @@ def apps(app, web, user, make_client):
 
 def org(app, email: str, plan: str | None = "suite", status: str = "active", **kw) -> int:
     """An organisation with ``email`` as a member, on ``plan`` in ``status``."""
-    from tests.helpers.plans import make_org
+    from tests.factories import org_on_plan
 
     with app.app_context():
-        return make_org(email, plan, status, **kw)
+        return org_on_plan(email, plan, status, **kw)

@@ -5,6 +5,8 @@ import pytest
 
 from tests.oidc.conftest import ISSUER, query
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 def _is_page(resp):
     assert resp.status_code == 400

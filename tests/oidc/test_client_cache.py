@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import text
 
 from tests.helpers.oauth import assert_oauth_error
+from tests.helpers.waiting import eventually
 
 
 def _client_credentials(web, client_id, secret):
@@ -62,11 +61,8 @@ def test_another_instance_drops_its_copy_when_a_secret_is_rotated(app, web, make
     assert _client_credentials(other_web, c["client_id"], c["client_secret"]).status_code == 200
     with app.app_context():
         rotate_secret(c["client_id"])
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:  # pub/sub delivery is asynchronous
-        if _client_credentials(other_web, c["client_id"], c["client_secret"]).status_code == 401:
-            break
-        time.sleep(0.05)
+    eventually(lambda: _client_credentials(other_web, c["client_id"],  # pub/sub is asynchronous
+                                           c["client_secret"]).status_code == 401, 3)
     assert_oauth_error(_client_credentials(other_web, c["client_id"], c["client_secret"]),
                        "invalid_client", status=401)
 

@@ -5,6 +5,8 @@ import pytest
 from tests.helpers.oauth import assert_oauth_error
 from tests.oidc.conftest import ISSUER, basic, decode
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 @pytest.fixture
 def service(make_client):

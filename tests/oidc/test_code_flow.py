@@ -1,6 +1,10 @@
 """The authorization code flow end to end (RFC 6749 §4.1, OIDC Core §3.1)."""
 
+import pytest
+
 from tests.oidc.conftest import ISSUER, decode, header, query
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def test_first_request_sends_the_browser_to_login(flow):

@@ -1,7 +1,11 @@
 """Consent for third-party clients, remembered per person, client and scopes."""
 
+import pytest
+
 from tests.helpers.web import csrf_token
 from tests.oidc.conftest import ISSUER, query
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def _consent_page(f, **extra):

@@ -1,7 +1,11 @@
 """Discovery (OIDC Discovery 1.0 §3) and the JWKS."""
 
+import pytest
+
 from idp.keystore.keys import SUPPORTED_ALGS
 from tests.oidc.conftest import ISSUER, header
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def test_discovery_document(web):

@@ -7,19 +7,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.factories import PASSWORD
 from tests.helpers.oauth import assert_oauth_error
 from tests.oidc.conftest import Flow, basic
 
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture
-def embedded(tmp_path, monkeypatch):
+def embedded(tmp_path):
     from idp.extensions import db
-    from tests.conftest import make_app
+    from tests.conftest import make_embedded_app
 
-    monkeypatch.delenv("IDP_REDIS_URL")
-    app = make_app(database_url=f"sqlite:///{tmp_path / 'idp.sqlite3'}", redis_url="")
+    app = make_embedded_app(tmp_path)
     app.config["TESTING"] = True
     with app.app_context():
         from idp.accounts.users import create_user
@@ -28,7 +26,7 @@ def embedded(tmp_path, monkeypatch):
         from idp.orgs.organizations import add_member, create_organization
         from idp.orgs.subscriptions import start
         from idp.storage import migrate
-        from tests.helpers.plans import make_plans
+        from tests.factories import make_plans
 
         migrate.upgrade()
         user = create_user("lite@example.com", PASSWORD, email_verified=True)

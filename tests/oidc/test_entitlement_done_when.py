@@ -57,7 +57,7 @@ def test_paid_midtrans_settlement_signs_members_in_to_all_three_products(
     from idp.billing.orders import create_order
     from idp.extensions import db
     from idp.orgs.organizations import add_member, create_organization
-    from tests.billing.factories import make_plan, midtrans_body
+    from tests.factories import make_plan, midtrans_body
     from tests.oidc.conftest import PRODUCTS, Flow
 
     with app.app_context():

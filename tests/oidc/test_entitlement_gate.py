@@ -9,9 +9,11 @@ import re
 
 import pytest
 
-from tests.helpers.plans import PLANS, STATUSES
+from tests.factories import PLANS, STATUSES
 from tests.helpers.web import csrf_token
 from tests.oidc.conftest import PRODUCTS, decode, org, query
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 REASONS = {"pending": "Payment for your organisation's subscription is pending.",
            "past_due": "Payment for your organisation's subscription is past due.",

@@ -51,7 +51,7 @@ def test_userinfo_and_introspection_accept_the_product_audience_token(apps, app,
 
 def test_third_party_gets_plan_claims_in_id_token_and_userinfo_only_with_plan_scope(
         app, web, user, make_client):
-    from tests.helpers.plans import make_plans
+    from tests.factories import make_plans
     from tests.oidc.conftest import Flow
 
     with app.app_context():
@@ -85,8 +85,8 @@ def test_exp_capped_at_period_end(apps, app, user):
     assert tokens["expires_in"] == end - access["iat"] <= 120
 
 
-def test_exp_cap_includes_the_configured_grace(apps, app, user, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "entitlement_grace", 60)
+def test_exp_cap_includes_the_configured_grace(apps, app, user, configure):
+    configure(entitlement_grace=60)
     org(app, user["email"], "suite")
     clock.advance(30 * 86400 - 120)
     tokens = apps["asset"].tokens()

@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 
 from tests.oidc.conftest import basic
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 ENDPOINTS = ["/oauth2/authorize", "/oauth2/authorize/resume", "/consent",
              "/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke", "/oauth2/introspect",
              "/.well-known/openid-configuration", "/.well-known/jwks.json"]

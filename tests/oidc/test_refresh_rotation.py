@@ -2,11 +2,14 @@
 
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from idp import clock
 from tests.helpers.oauth import assert_oauth_error
 from tests.oidc.conftest import Flow, decode, dispose
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def test_refresh_rotates_the_token(flow):
@@ -160,7 +163,7 @@ def test_public_client_refresh_rotates(public_flow):
     assert new["refresh_token"] != tokens["refresh_token"]
 
 
-def test_concurrent_uses_across_two_instances_get_the_same_successor(app, flow):
+def test_concurrent_uses_across_two_instances_get_the_same_successor(app, flow, services_app):
     from tests.conftest import make_app
 
     tokens = flow.tokens()

@@ -2,7 +2,11 @@
 
 import re
 
+import pytest
+
 from tests.oidc.conftest import ISSUER
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def test_form_post_renders_a_form_to_the_redirect_uri(flow):

@@ -1,8 +1,12 @@
 """Revocation (RFC 7009) and introspection (RFC 7662)."""
 
+import pytest
+
 from idp import clock
 from tests.helpers.oauth import assert_oauth_error
 from tests.oidc.conftest import basic
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def _auth(flow):

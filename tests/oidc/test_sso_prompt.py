@@ -1,8 +1,12 @@
 """Single sign-on and the prompt, max_age and id_token_hint parameters (OIDC Core §3.1.2.1)."""
 
+import pytest
+
 from idp import clock
 from tests.helpers.web import login
 from tests.oidc.conftest import ISSUER, Flow, decode, query
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 
 
 def _error(resp, error):

@@ -37,11 +37,11 @@ def test_other_kid_changes_nothing(flow, app):
 
 
 def test_lost_product_revokes_that_products_clients_only(web, user, make_client, app):
-    from tests.helpers.plans import make_org, make_plans
+    from tests.factories import make_plans, org_on_plan
 
     with app.app_context():
         make_plans()
-        make_org(user["email"], "suite")
+        org_on_plan(user["email"], "suite")
     building = Flow(web, make_client(first_party=True, product="building"), user)
     project = Flow(web, make_client(first_party=True, product="project",
                                     redirect_uri="https://p.example/cb"), user)

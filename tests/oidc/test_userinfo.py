@@ -5,6 +5,8 @@ import pytest
 from idp import clock
 from tests.oidc.conftest import basic, decode
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 def _bearer(token):
     return {"Authorization": f"Bearer {token}"}

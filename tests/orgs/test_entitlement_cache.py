@@ -17,7 +17,7 @@ def _behind_the_back(sql: str, **params) -> None:
 
 
 @pytest.fixture(scope="module")
-def second_instance(app):
+def second_instance(services_app):
     from tests.conftest import make_app
 
     other = make_app()

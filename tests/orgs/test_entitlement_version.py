@@ -79,14 +79,13 @@ def test_a_change_behind_the_services_back_is_seen_at_once(plans, org_with):
     assert ent.resolve(uid, org_id).products == ("asset",)
 
 
-def test_sqlite_has_the_same_triggers(tmp_path, monkeypatch):
+def test_sqlite_has_the_same_triggers(tmp_path):
     from idp.orgs.organizations import create_organization
     from idp.storage import migrate
     from idp.storage.models import Product
-    from tests.conftest import make_app
+    from tests.conftest import make_embedded_app
 
-    monkeypatch.delenv("IDP_REDIS_URL")
-    app = make_app(database_url=f"sqlite:///{tmp_path / 'idp.sqlite3'}", redis_url="")
+    app = make_embedded_app(tmp_path)
     with app.app_context():
         migrate.upgrade()
         names = set(db.session.scalars(text(

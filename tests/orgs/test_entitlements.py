@@ -176,12 +176,12 @@ def test_no_audiences_when_not_entitled(plans, org_with):
         ent.product_audiences(e, ["https://building.tomps.example"])
 
 
-def test_token_expiry_cap_is_period_end_plus_grace(app, plans, org_with, monkeypatch):
+def test_token_expiry_cap_is_period_end_plus_grace(app, plans, org_with, configure):
     org_id, (uid,) = org_with(1)
     sub = subscriptions.start(org_id, "suite")
     end = int(sub.current_period_end.timestamp())
     assert ent.token_expiry_cap(ent.resolve(uid, org_id)) == end
-    monkeypatch.setitem(app.config["IDP"], "entitlement_grace", 120)
+    configure(entitlement_grace=120)
     assert ent.token_expiry_cap(ent.resolve(uid, org_id)) == end + 120
     subscriptions.cancel(org_id)
     assert ent.token_expiry_cap(ent.resolve(uid, org_id)) is None

@@ -10,6 +10,8 @@ from idp.orgs import products, subscriptions
 from idp.orgs.errors import OrgError
 from idp.storage.models import Membership, Organization, Plan
 
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
 
 def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))

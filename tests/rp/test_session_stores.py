@@ -9,7 +9,6 @@ import pytest
 import redis as redis_lib
 
 from idp.rp.sessions import MemorySessionStore, RedisSessionStore
-from tests.conftest import REDIS_URL
 
 
 class Ticks:
@@ -20,12 +19,12 @@ class Ticks:
         return self.value
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
 def store(request):
     if request.param == "memory":
         yield MemorySessionStore()
         return
-    client = redis_lib.Redis.from_url(REDIS_URL)
+    client = redis_lib.Redis.from_url(request.getfixturevalue("shared_redis"))
     prefix = f"rptest:{secrets.token_hex(4)}:"
     yield RedisSessionStore(client, prefix=prefix, index_ttl=60)
     keys = list(client.scan_iter(prefix + "*"))

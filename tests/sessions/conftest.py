@@ -4,6 +4,7 @@ for Building, Project and Asset, their clients, and a signed-in browser."""
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,27 +12,30 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tests.helpers.waiting import eventually
 from tests.helpers.web import login
 
 PRODUCTS = ("building", "project", "asset")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Receiver:
-    """A relying party's back-channel logout endpoint: records every POST."""
+    """A relying party's back-channel logout endpoint: records every POST.
+
+    It binds its port once and keeps it until ``stop()`` (teardown): a test never gives
+    the port back and binds it again, which another process could take in between.
+    To fail on demand it answers ``status`` (say 503), or with ``refusing`` set resets
+    each connection before reading it, as a receiver that is down would.
+    """
 
     def __init__(self, name: str):
         self.name = name
-        self.port = free_port()
         self.status = 200
         self.delay = 0.0
-        self.received: list[dict] = []  # {"token", "content_type", "at"}
-        self.server = None
+        self.refusing = False
+        self.received: list[dict] = []  # {"token", "content_type", "at", "status"}
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_port
 
     @property
     def url(self) -> str:
@@ -41,45 +45,55 @@ class Receiver:
     def tokens(self) -> list[str]:
         return [r["token"] for r in self.received]
 
-    def start(self) -> Receiver:
+    def _handler(self):
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            def handle(self):
+                if receiver.refusing:  # close with an RST, unread: "connection failed"
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    return
+                super().handle()
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 token = parse_qs(body).get("logout_token", [None])[0]
                 time.sleep(receiver.delay)
+                status = receiver.status
                 receiver.received.append({"token": token, "at": time.monotonic(),
-                                          "content_type": self.headers.get("Content-Type")})
-                self.send_response(receiver.status)
+                                          "content_type": self.headers.get("Content-Type"),
+                                          "status": status})
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
+        return Handler
+
+    def start(self) -> Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True,
                          kwargs={"poll_interval": 0.05}).start()
         return self
 
     def stop(self) -> None:
+        """Shut the server down and give its port back (at the end of the test)."""
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
 
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return len(self.received) >= count
+        """Return True once ``count`` POSTs arrived; fail the test after ``timeout``."""
+        return eventually(lambda: len(self.received) >= count, timeout,
+                          message=f"{self.name} got {len(self.received)} of {count} POSTs")
 
 
 @pytest.fixture
 def receivers():
-    """Three receivers, started (a test may stop one, or start it later)."""
+    """Three receivers, started (a test makes one fail with ``status`` or ``refusing``)."""
     started = {name: Receiver(name).start() for name in PRODUCTS}
     yield started
     for receiver in started.values():

@@ -84,7 +84,7 @@ def test_clients_without_backchannel_uri_get_nothing(app, web, user, make_client
 
 def test_receiver_down_at_first_gets_it_on_a_retry(app, web, user, rp_clients, receivers,
                                                    signed_in):
-    receivers["project"].stop()
+    receivers["project"].refusing = True  # down: each connection is reset
     _log_out_at_asset(app, web, rp_clients, user, signed_in)
     run_worker(app)
     (project,) = [d for d in deliveries(app) if d["client_id"] == rp_clients["project"]["client_id"]]
@@ -92,7 +92,7 @@ def test_receiver_down_at_first_gets_it_on_a_retry(app, web, user, rp_clients, r
     assert project["last_error"] == "connection failed"
     run_worker(app)  # not due yet: backoff
     assert deliveries(app)[0]["attempts"] + deliveries(app)[1]["attempts"] >= 2
-    receivers["project"].start()
+    receivers["project"].refusing = False
     assert not receivers["project"].received
     clock.advance(app.config["IDP"].backchannel_retry_base + 1)
     run_worker(app)
@@ -113,8 +113,8 @@ def test_backoff_grows_exponentially_up_to_the_cap(ctx):
 
 
 def test_dead_letter_after_the_last_retry_then_redeliver(app, web, user, rp_clients, receivers,
-                                                         signed_in, monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "backchannel_max_attempts", 3)
+                                                         signed_in, configure):
+    configure(backchannel_max_attempts=3)
     receivers["building"].status = 500
     _log_out_at_asset(app, web, rp_clients, user, signed_in)
     for _ in range(4):
@@ -162,8 +162,8 @@ def test_slow_receiver_delays_neither_the_logout_page_nor_the_other_receivers(
 
 
 def test_timeout_counts_as_a_failed_attempt(app, web, user, rp_clients, receivers, signed_in,
-                                            monkeypatch):
-    monkeypatch.setitem(app.config["IDP"], "backchannel_timeout", 0.3)
+                                            configure):
+    configure(backchannel_timeout=0.3)
     receivers["building"].delay = 1.0
     _log_out_at_asset(app, web, rp_clients, user, signed_in)
     run_worker(app)
@@ -323,11 +323,11 @@ def test_a_new_login_in_the_same_browser_logs_the_old_session_out(app, web, user
 
 
 def test_run_once_drains_more_than_one_round(app, user, rp_clients, receivers, signed_in,
-                                             monkeypatch):
+                                             configure):
     from idp.sessions import service
     from idp.sessions import store as sso
 
-    monkeypatch.setitem(app.config["IDP"], "backchannel_concurrency", 1)  # rounds of 4
+    configure(backchannel_concurrency=1)  # rounds of 4
     with app.app_context():
         second = sso.create(user["id"], ["pwd"])
         for client in rp_clients.values():

@@ -52,6 +52,23 @@ def test_revoke_ends_the_session_and_its_clients_hear_of_it(app, run, web, signe
     assert [len(r.received) for r in receivers.values()] == [1, 1, 1]
 
 
+def test_a_sid_never_starts_like_an_option(app, run, user, monkeypatch):
+    """A sid is pasted into `idp sessions revoke SID`: a leading '-' made it an option
+    (exit 2, "No such option"), one session in 64."""
+    import secrets
+
+    from idp.sessions import store as sso
+
+    drawn = iter(["-fztIrFA3GDiTv3aWCANC2Qyv0FEcJ1x", "fztIrFA3GDiTv3aWCANC2Qyv0FEcJ1x-"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    with app.app_context():
+        sid = sso.create(user["id"], ["pwd"]).sid
+    monkeypatch.undo()
+    code, out, err = run("sessions", "revoke", sid, "--json")
+    assert code == 0, err
+    assert json.loads(out)["sid"] == sid == "fztIrFA3GDiTv3aWCANC2Qyv0FEcJ1x-"
+
+
 @pytest.mark.parametrize("sid", ["unknown-sid-1234567890", "user:1", "x" * 100])
 def test_revoke_unknown_or_malformed_sid_fails(run, signed_in, sid):
     code, _, err = run("sessions", "revoke", sid)
@@ -80,23 +97,28 @@ def test_users_disable_ends_sessions_through_the_back_channel(app, run, web, use
 
 def test_deliveries_and_redeliver(app, run, signed_in, receivers, monkeypatch):
     monkeypatch.setenv("IDP_BACKCHANNEL_MAX_ATTEMPTS", "1")  # the CLI builds its own app
-    receivers["asset"].stop()
-    run("sessions", "revoke", signed_in)
-    run("worker", "--once")
-    code, out, _ = run("sessions", "deliveries", "--failed", "--json")
+    asset = receivers["asset"]
+    asset.status = 503  # bound all along: it answers, and says it is unavailable
+    code, _, err = run("sessions", "revoke", signed_in)
+    assert code == 0, err
+    code, out, err = run("worker", "--once")
+    assert code == 0 and "processed 3" in out, err
+    code, out, err = run("sessions", "deliveries", "--failed", "--json")
+    assert code == 0, err
     (dead,) = json.loads(out)
-    assert dead["status"] == "dead" and dead["last_error"] == "connection failed"
-    assert dead["attempt_log"][0]["error"] == "connection failed"
+    assert dead["status"] == "dead" and dead["last_error"] == "HTTP 503"
+    assert dead["last_status_code"] == 503 and dead["attempt_log"][0]["error"] == "HTTP 503"
     assert "logout_token" not in out and "eyJ" not in out
-    code, out, _ = run("sessions", "deliveries")
-    assert code == 0 and "delivered" in out and "dead" in out
-    receivers["asset"].start()
+    code, out, err = run("sessions", "deliveries")
+    assert code == 0 and "delivered" in out and "dead" in out, err
+    asset.status = 200
     code, out, err = run("sessions", "redeliver", str(dead["id"]))
     assert code == 0, err
-    run("worker", "--once")
-    assert len(receivers["asset"].received) == 1
-    code, out, _ = run("sessions", "deliveries", "--failed", "--json")
-    assert json.loads(out) == []
+    code, out, err = run("worker", "--once")
+    assert code == 0 and "processed 1" in out, err
+    assert [r["status"] for r in asset.received] == [503, 200]
+    code, out, err = run("sessions", "deliveries", "--failed", "--json")
+    assert code == 0 and json.loads(out) == [], err
 
 
 def test_redeliver_unknown_id_fails(run, clean):

@@ -8,7 +8,10 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.sessions.conftest import Receiver, free_port
+import pytest
+
+from tests.helpers.ports import reserve_port
+from tests.sessions.conftest import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,6 +66,7 @@ with app.app_context():
 """
 
 
+@pytest.mark.slow  # a server process
 def test_embedded_serve_runs_the_worker_in_process(tmp_path):
     """No Redis: a delivery queued before start is sent by `idp serve`'s own worker thread."""
     receiver = Receiver("asset").start()
@@ -71,7 +75,7 @@ def test_embedded_serve_runs_the_worker_in_process(tmp_path):
         subprocess.run([sys.executable, "-c", SEED, receiver.url], env=env, cwd=tmp_path,
                        check=True, capture_output=True, timeout=60)
         assert receiver.received == []
-        proc = subprocess.Popen([sys.executable, "-m", "idp", "serve", "--port", str(free_port())],
+        proc = subprocess.Popen([sys.executable, "-m", "idp", "serve", "--port", str(reserve_port())],
                                 env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:

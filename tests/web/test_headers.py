@@ -1,14 +1,16 @@
 """Security headers on every HTML page, cookie flags, CSRF on every form."""
 
 import re
-from pathlib import Path
 
 import pytest
 
+from idp import resources
 from tests.helpers.totp import enrol
 from tests.helpers.web import csrf_token, login
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
+TEMPLATES = resources.path("templates")
 
 
 def html_pages(web, user):

@@ -1,11 +1,13 @@
 """Pages for people: error pages, headers, every template renders."""
 
-from pathlib import Path
-
 import pytest
 from flask import render_template
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+from idp import resources
+
+pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
+
+TEMPLATES = resources.path("templates")
 
 
 def test_unknown_page_is_a_readable_404(web):

@@ -1,7 +1,7 @@
 """audit log, totp, organisation require_totp
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0006
 Create Date: 2026-11-26 11:17:30.528347
 """
 

@@ -1,7 +1,7 @@
 """refresh tokens and consents
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0008
 Create Date: 2026-11-26 11:17:45.772615
 """
 

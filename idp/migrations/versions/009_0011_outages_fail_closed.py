@@ -2,7 +2,7 @@
 refresh successor kept with its rotation
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-30 12:00:00.000000
 """
 

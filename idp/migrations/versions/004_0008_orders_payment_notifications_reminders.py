@@ -1,7 +1,7 @@
 """orders, payment notifications, reminders
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-26 11:17:55.290984
 """
 

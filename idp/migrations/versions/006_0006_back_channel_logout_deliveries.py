@@ -1,7 +1,7 @@
 """back-channel logout deliveries
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-26 11:18:31.169967
 """
 
