@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from .. import clock
+from ..errors import IdPError
 from ..extensions import db
 from ..keystore import envelope
 from ..storage.models import Membership, Organization, RecoveryCode, TotpCredential, User
@@ -178,7 +179,7 @@ def unused_recovery_codes(user_id: int) -> int:
 
 # --- organisation policy ---------------------------------------------------------------------
 
-class OrganizationError(ValueError):
+class OrganizationError(IdPError):
     """Bad input for an organisation setting; the message is safe to show."""
 
 

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from .. import audit, clock
+from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import User
 from ..storage.transaction import transaction
@@ -18,7 +19,7 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
-class UserError(ValueError):
+class UserError(IdPError):
     """Bad input for a user operation; the message is safe to show."""
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import Plan, Product
 from . import content
 from .markdown import render
 
 
-class CatalogueError(ValueError):
+class CatalogueError(IdPError):
     """Bad catalogue query; the message is safe to show."""
 
 

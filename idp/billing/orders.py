@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import Order, Organization, Plan, Subscription
 from ..storage.transaction import transaction
@@ -27,7 +28,7 @@ TRANSITIONS = {
 }
 
 
-class OrderError(ValueError):
+class OrderError(IdPError):
     """Bad input for an order operation; the message is safe to show."""
 
 

@@ -7,6 +7,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ..errors import IdPError
+
 
 def _project_root() -> Path:
     """Where conf/, templates/ and migrations/ live: IDP_HOME, the source tree, or the cwd."""
@@ -25,7 +27,7 @@ SECRETS = ("secret_key", "key_encryption_key", "midtrans_server_key", "smtp_pass
 REQUIRED_IN_PRODUCTION = ("secret_key", "database_url", "redis_url", "issuer")
 
 
-class ConfigError(Exception):
+class ConfigError(IdPError):
     """Raised with every configuration problem, one per line."""
 
     def __init__(self, problems: list[str]):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..accounts.passwords import generate_secret, hash_password
+from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import Client
 from ..storage.transaction import transaction
@@ -23,7 +24,7 @@ DEFAULT_SCOPE = "openid profile email offline_access plan"
 SIGNING_ALGS = ("RS256", "PS256", "ES256", "EdDSA")
 
 
-class ClientError(ValueError):
+class ClientError(IdPError):
     """Bad input for a client operation; the message is safe to show."""
 
 

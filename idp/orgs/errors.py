@@ -1,7 +1,9 @@
 """Errors of the orgs part: bad input (OrgError) and RFC 8707 invalid_target."""
 
+from ..errors import IdPError
 
-class OrgError(ValueError):
+
+class OrgError(IdPError):
     """Bad input for an organisation, plan, product or subscription operation (safe to show)."""
 
 

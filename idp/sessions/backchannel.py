@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from .. import clock
+from ..errors import IdPError
 from ..extensions import db
 from ..keystore.envelope import EnvelopeError
 from ..keystore.signer import NoSigningKey
@@ -35,7 +36,7 @@ RETRYABLE = ("pending", "failed")
 LEASE_SECONDS = 120
 
 
-class DeliveryError(ValueError):
+class DeliveryError(IdPError):
     """Bad input for a delivery operation (unknown id...); the message is safe to show."""
 
 

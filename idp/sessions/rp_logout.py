@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import current_app
 
+from ..errors import IdPError
 from ..keystore.jwks import InvalidJWT, verify
 from ..oidc.clients import find_client
 from ..storage.models import Client
@@ -24,7 +25,7 @@ CARRIED = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state")
 NOT_ID_TOKENS = ("logout+jwt", "at+jwt")
 
 
-class LogoutRequestError(ValueError):
+class LogoutRequestError(IdPError):
     """The logout request cannot be honoured as sent; the message is safe to show."""
 
 

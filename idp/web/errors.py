@@ -1,7 +1,9 @@
 """One place that renders failures: JSON for protocol/API endpoints, a page for people.
 
-Anything unexpected becomes ``server_error``, is logged with its traceback
-server-side, and the client sees no detail.
+An ``IdPError`` (idp/errors.py) is shown with its status, ``error`` code, title and
+public message; its private detail goes to the log only. Anything unexpected becomes
+``server_error``, is logged with its traceback server-side, and the client sees no
+detail.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from ..errors import IdPError
 from ..extensions import db, login_manager
 from ..ratelimit import RateLimited
 from ..storage.store import StoreUnavailable
@@ -84,6 +87,14 @@ def _rate_limited(exc: RateLimited):
                         {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"})
 
 
+def _idp_error(exc: IdPError):
+    """The project's own errors: their public message, in the shape the caller speaks."""
+    log.info("%s: %s%s", type(exc).__name__, exc.public[:200],
+             f" ({exc.detail[:200]})" if exc.detail else "")
+    db.session.rollback()
+    return render_error(exc.status, exc.error, exc.title, exc.public, dict(exc.headers))
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -95,6 +106,7 @@ def register_error_handlers(app) -> None:
         headers.pop("Content-Type", None)
         return render_error(code, error, title, message, headers)
 
+    app.register_error_handler(IdPError, _idp_error)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(DataError, _bad_value)
     app.register_error_handler(StoreUnavailable, _unavailable)

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
+from ...errors import IdPError
+
 # Normalised statuses: what the order should become.
 PAID, AWAITING, EXPIRED, FAILED, REFUNDED = "paid", "awaiting", "expired", "failed", "refunded"
 
 
-class GatewayError(ValueError):
+class GatewayError(IdPError):
     """A notification refused before it touches an order; ``status`` is the HTTP status.
 
     ``outcome`` is how the refusal is recorded; None for a refusal that is ours, not the
