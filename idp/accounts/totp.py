@@ -19,7 +19,6 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from .. import clock
-from ..errors import IdPError
 from ..extensions import db
 from ..keystore import envelope
 from ..storage.models import Membership, Organization, RecoveryCode, TotpCredential, User
@@ -176,28 +175,3 @@ def unused_recovery_codes(user_id: int) -> int:
     return len(db.session.scalars(select(RecoveryCode.id).where(
         RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))).all())
 
-
-# --- organisation policy ---------------------------------------------------------------------
-
-class OrganizationError(IdPError):
-    """Bad input for an organisation setting; the message is safe to show."""
-
-
-def find_organization(ref: str) -> Organization:
-    """An organisation by id or by exact name."""
-    ref = str(ref).strip()
-    org = db.session.get(Organization, int(ref)) if ref.isdigit() else None
-    org = org or db.session.scalar(select(Organization).where(Organization.name == ref))
-    if org is None:
-        raise OrganizationError(f"no organisation {ref[:80]!r}")
-    return org
-
-
-def require_totp(org_id: int, required: bool) -> Organization:
-    """Make a second factor required (or not) for every member of the organisation."""
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        raise OrganizationError(f"no organisation {org_id!r}")
-    with transaction():
-        org.require_totp = bool(required)
-    return org

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..errors import IdPError
+from ..orgs.current import current_subscription, renewal_plan
 from ..web.headers import CSP
 from . import i18n
 from .accounts import (
@@ -17,7 +19,7 @@ from .accounts import (
 )
 from .forms import CompanyForm, OrderForm, RenewForm
 from .live import current_state, open_stream
-from .orders import OrderError, create_order, current_subscription, find_plan, renewal_plan
+from .orders import create_order
 
 bp = Blueprint("account", __name__, url_prefix="/account", static_folder="static",
                static_url_path="/static")
@@ -72,8 +74,8 @@ def place_order():
         return _bad_request(form)
     org = _org(form.org.data)
     try:
-        order, _ = create_order(org, find_plan(form.plan.data), current_user.id)
-    except OrderError as exc:
+        order, _ = create_order(org, form.plan.data, current_user.id)
+    except IdPError as exc:  # no such plan, no longer offered, not a renewal of the plan
         return _refused(str(exc))
     return redirect(url_for("account.order", order_id=order.id, org=org.id))
 
@@ -108,7 +110,7 @@ def renew():
         return _refused("There is no subscription to renew; choose a plan instead.")
     try:
         order, _ = create_order(org, renewal_plan(sub), current_user.id)
-    except OrderError as exc:
+    except IdPError as exc:
         return _refused(str(exc))
     return redirect(url_for("account.order", order_id=order.id, org=org.id))
 

@@ -6,38 +6,26 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from ..accounts.users import EMAIL_RE
-from .countries import ISO_ALPHA2
-
-_TAX_ID = r"^[A-Za-z0-9.\-/ ]*$"
+from ..orgs import company
+from ..orgs.errors import OrgError
 
 
-def _country(form, field):
-    if (field.data or "").strip().upper() not in ISO_ALPHA2:
-        raise ValidationError("Enter a two-letter ISO 3166 country code, e.g. ID.")
-
-
-def _printable(form, field):
-    """No control characters (a NUL cannot even be stored); newlines only in the address."""
-    allowed = "\n\r\t" if field.name == "address" else ""
-    if any(ord(c) < 32 and c not in allowed or ord(c) == 127 for c in field.data or ""):
-        raise ValidationError("Remove the control characters.")
-
-
-def _email(form, field):
-    if field.data and not EMAIL_RE.match(field.data.strip()):
-        raise ValidationError("Enter a valid email address.")
+def _company(form, field):
+    """The organisation's rules for this field (orgs/company.py), the CLI's as well."""
+    try:
+        company.check(field.name, field.data)
+    except OrgError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class CompanyForm(FlaskForm):
-    legal_name = StringField("Legal name", validators=[DataRequired(), Length(max=300),
-                                                       _printable])
-    tax_id = StringField("Tax ID", validators=[Optional(), Length(max=64), Regexp(
-        _TAX_ID, message="Letters, digits, dots, dashes and slashes only.")])
-    address = TextAreaField("Address", validators=[Optional(), Length(max=1000), _printable])
-    country = StringField("Country", validators=[DataRequired(), Length(min=2, max=2), _country])
-    billing_email = StringField("Billing email", validators=[DataRequired(), Length(max=320),
-                                                             _email, _printable])
+    """The company details; invoices need a legal name, a country and a billing email."""
+
+    legal_name = StringField("Legal name", validators=[DataRequired(), _company])
+    tax_id = StringField("Tax ID", validators=[Optional(), _company])
+    address = TextAreaField("Address", validators=[Optional(), _company])
+    country = StringField("Country", validators=[DataRequired(), _company])
+    billing_email = StringField("Billing email", validators=[DataRequired(), _company])
 
 
 class OrderForm(FlaskForm):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..extensions import db
-from ..storage.models import Membership, Organization
+from ..orgs.errors import OrgError
+from ..orgs.plans import find_plan, list_plans
+from ..orgs.selection import organizations_for
+from ..storage.models import Organization
+from ..storage.models.orgs import ADMIN_ROLES
 from ..web.errors import render_error
 from . import content, i18n
-from .accounts import ADMIN_ROLES
-from .catalogue import CatalogueError, active_plans, describe, get_active_plan
+from .catalogue import describe
 from .forms import OrderForm
 
 bp = Blueprint("billing", __name__)
@@ -23,8 +24,8 @@ bp.add_app_template_global(i18n.translate, "t")  # every template may translate
 def api_plans():
     product = request.args.get("product")
     try:
-        plans = active_plans(product)
-    except CatalogueError as exc:
+        plans = list_plans(include_inactive=False, product=product)
+    except OrgError as exc:
         return render_error(400, "invalid_request", "Bad request", str(exc))
     response = jsonify([describe(p, i18n.locale()) for p in plans])
     response.headers["Cache-Control"] = "no-cache"
@@ -35,8 +36,8 @@ def api_plans():
 def plans():
     product = request.args.get("product")
     try:
-        found = active_plans(product)
-    except CatalogueError as exc:
+        found = list_plans(include_inactive=False, product=product)
+    except OrgError as exc:
         return render_template("errors/error.html", title="Bad request", message=str(exc)), 400
     return render_template("billing/plans.html", plans=[describe(p, i18n.locale()) for p in found],
                            faq=content.faq(i18n.locale()), product=product)
@@ -44,8 +45,8 @@ def plans():
 
 @bp.route("/plans/<code>/review")
 def review(code: str):
-    plan = get_active_plan(code)
-    if plan is None:
+    plan = find_plan(code)
+    if plan is None or not plan.active:
         abort(404)
     orgs = _administered() if current_user.is_authenticated else []
     form = OrderForm(plan=plan.code)
@@ -54,7 +55,4 @@ def review(code: str):
 
 
 def _administered() -> list[Organization]:
-    return list(db.session.scalars(
-        select(Organization).join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == current_user.id, Membership.role.in_(ADMIN_ROLES))
-        .order_by(Organization.name)))
+    return organizations_for(current_user.id, ADMIN_ROLES)

@@ -56,9 +56,9 @@ def midtrans_body(order_ref: str, status: str = "settlement", amount: str = "150
 
 def subscribe(org: Organization, plan: Plan):
     """An active subscription for ``org`` starting now (as a paid order would make it)."""
-    from idp.billing.lifecycle import activate_or_extend
+    from idp.orgs.subscriptions import apply_paid_period
 
-    period = activate_or_extend(db.session, org.id, plan, None)
+    period = apply_paid_period(db.session, org.id, plan, None)
     db.session.commit()
     return period
 

@@ -140,12 +140,12 @@ def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, monkeypatch
 
 
 def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, monkeypatch):
-    from idp.billing.lifecycle import activate_or_extend
+    from idp.orgs.subscriptions import apply_paid_period
 
     monkeypatch.setitem(app.config["IDP"], "smtp_port", _free_port())
     moment = _at(subscribed["end"], 7)
     run_due(moment)
-    activate_or_extend(db.session, subscribed["org"].id, subscribed["plan"], None)
+    apply_paid_period(db.session, subscribed["org"].id, subscribed["plan"], None)
     db.session.commit()
     result = run_due(moment + timedelta(days=1))
     assert result["reminders_skipped"] == 1 and result["reminders_sent"] == 0

@@ -138,8 +138,8 @@ def test_the_pending_login_expires(app, web, user):
 
 
 def _member_of_requiring_org(app, user):
-    from idp.accounts import totp
     from idp.extensions import db
+    from idp.orgs.organizations import require_totp
     from idp.storage.models import Membership, Organization
 
     with app.app_context():
@@ -148,7 +148,7 @@ def _member_of_requiring_org(app, user):
         db.session.flush()
         db.session.add(Membership(organization_id=org.id, user_id=user["id"]))
         db.session.commit()
-        totp.require_totp(org.id, True)
+        require_totp(org.id, True)
 
 
 def test_required_totp_sends_the_member_to_enrolment_first(app, web, user):
