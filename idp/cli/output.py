@@ -81,16 +81,9 @@ def with_app(func):
     return wrapper
 
 
-def follow_up(organization_id: int | None = None) -> str:
-    """"pending" while announcing lost access is owed (of one organisation, or any), else "done"."""
-    from ..orgs.outbox import follow_up as owed
-
-    return owed(organization_id)
-
-
 def note_follow_up(organization_id: int | None = None) -> None:
     """After a change: say so plainly when notifying relying parties is still pending."""
-    from ..orgs.outbox import PENDING_NOTE
+    from ..orgs.outbox import PENDING_NOTE, follow_up
 
     if follow_up(organization_id) == "pending":
         click.echo(PENDING_NOTE)

@@ -33,10 +33,6 @@ class InvalidTokenError(OAuth2Error):
     status_code = 401
 
 
-class InteractionExpired(Exception):
-    """The stored interaction is gone (expired or already finished): a page for people."""
-
-
 class InvalidTargetError(OAuth2Error):
     """RFC 8707 §2: a ``resource`` the grant does not cover (here: outside the plan)."""
 
