@@ -8,8 +8,8 @@ KEK stops start-up with one line), and a first signing key exists.
 
 from __future__ import annotations
 
+from .crypto.envelope import EnvelopeError
 from .errors import IdPError
-from .keystore.envelope import EnvelopeError
 from .keystore.keys import check_keys_open, ensure_active_key
 from .storage import migrate
 

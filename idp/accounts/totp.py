@@ -19,12 +19,12 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from .. import clock
+from ..crypto import envelope
+from ..crypto.hashing import hash_password, verify_password
 from ..extensions import db
-from ..keystore import envelope
 from ..storage.models import Membership, Organization, RecoveryCode, TotpCredential, User
 from ..storage.store import get_store
 from ..storage.transaction import transaction
-from .passwords import hash_password, verify_password
 
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10

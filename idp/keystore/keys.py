@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..crypto import envelope
 from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
-from . import envelope
 from .kek import load_previous_kek
 
 # alg → how to make a key for it. RS256 is always available (OIDC Core §15.1).

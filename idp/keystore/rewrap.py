@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from ..crypto import envelope
 from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
-from . import envelope
 from .keys import KeystoreError, all_keys, kek, open_private
 from .signer import invalidate
 

@@ -8,7 +8,8 @@ import string
 from sqlalchemy import select
 
 from .. import audit
-from ..accounts.passwords import generate_secret, hash_password
+from ..accounts.passwords import generate_secret
+from ..crypto.hashing import hash_password
 from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import Client

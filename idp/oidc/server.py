@@ -115,9 +115,12 @@ class AuthorizationServer(_FlaskAuthorizationServer):
 
 def _build() -> AuthorizationServer:
     server = AuthorizationServer()
-    # Ours: malformed Basic credentials are a failed authentication, not an exception.
+    # Ours: malformed Basic credentials are a failed authentication, not an exception, and
+    # both secret methods check with the remembered verifier (client_auth.secret_matches).
     server.register_client_auth_method("client_secret_basic",
                                        client_auth.authenticate_client_secret_basic)
+    server.register_client_auth_method("client_secret_post",
+                                       client_auth.authenticate_client_secret_post)
     server.register_grant(AuthorizationCodeGrant,
                           [S256CodeChallenge(required=True), OpenIDCodeExtension()])
     server.register_grant(RefreshTokenGrant)

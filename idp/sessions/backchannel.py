@@ -17,9 +17,9 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from .. import clock
+from ..crypto.envelope import EnvelopeError
 from ..errors import IdPError
 from ..extensions import db
-from ..keystore.envelope import EnvelopeError
 from ..keystore.signer import NoSigningKey
 from ..oidc.clients import find_client
 from ..storage.models import BackchannelAttempt, BackchannelDelivery

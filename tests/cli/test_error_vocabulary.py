@@ -39,7 +39,7 @@ def test_service_errors_are_idp_errors():
     from idp.billing.gateways.base import GatewayError
     from idp.billing.orders import OrderError
     from idp.config import ConfigError
-    from idp.keystore.envelope import EnvelopeError
+    from idp.crypto.envelope import EnvelopeError
     from idp.keystore.kek import KeyEncryptionKeyError
     from idp.keystore.keys import KeystoreError
     from idp.oidc.clients import ClientError

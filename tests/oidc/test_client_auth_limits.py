@@ -44,13 +44,13 @@ def hashes(monkeypatch):
     from idp.accounts import passwords
 
     calls = []
-    real = passwords._verify
+    real = passwords.verify
 
     def counting(password_hash, password):
         calls.append(1)
         return real(password_hash, password)
 
-    monkeypatch.setattr(passwords, "_verify", counting)
+    monkeypatch.setattr(passwords, "verify", counting)
     return calls
 
 
