@@ -106,7 +106,7 @@ def _init_extensions(app: Flask, settings, announce) -> None:
     app.extensions["idp.signer_cache"] = cache
     # Another instance rotated keys: drop ours (every instance agrees within seconds).
     app.extensions["idp.unsubscribe"] = [store.subscribe(CHANNEL, lambda _m: setattr(cache, "loaded_at", 0.0))]
-    from .oidc import client_cache
+    from .clients import cache as client_cache
 
     client_cache.subscribe(app, store)  # the protocol endpoints' client lookups
 

@@ -172,7 +172,7 @@ def make_client(app, clean):
     """Register a client; returns {client_id, client_secret, redirect_uri, ...}."""
 
     def factory(**kwargs):
-        from idp.oidc.clients import create_client
+        from idp.clients.registry import create_client
 
         redirect_uri = kwargs.pop("redirect_uri", "https://rp.example/cb")
         kwargs.setdefault("redirect_uris", [redirect_uri])

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from .. import clock
 from ..accounts.users import create_user, find_by_email, set_password
-from ..oidc.clients import create_client, find_client, rotate_secret, update_client
+from ..clients.registry import create_client, find_client, rotate_secret, update_client
 from ..orgs import subscriptions
 from ..orgs.current import current_subscription
 from ..orgs.organizations import add_member, create_organization, find_organization, members

@@ -30,10 +30,10 @@ from urllib.parse import unquote
 
 from flask import request as flask_request
 
-from ..accounts.passwords import known_secret, verify_secret
+from ..clients.cache import lookup
+from ..clients.secrets import known_secret, verify_secret
 from ..ratelimit import RateLimited
 from . import throttle
-from .client_cache import lookup
 from .errors import InvalidClientError
 
 MAX_ID = 64

@@ -18,8 +18,9 @@ from flask import current_app
 from flask import request as flask_request
 
 from .. import audit
+from ..clients import cache as client_cache
 from ..ops.metrics import count_token
-from . import client_auth, client_cache
+from . import client_auth
 from .client_auth import claimed_client_id
 from .endpoints.introspection import IntrospectionEndpoint
 from .endpoints.revocation import RevocationEndpoint

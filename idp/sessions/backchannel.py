@@ -17,11 +17,11 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from .. import clock
+from ..clients.registry import find_client
 from ..crypto.envelope import EnvelopeError
 from ..errors import IdPError
 from ..extensions import db
 from ..keystore.signer import NoSigningKey
-from ..oidc.clients import find_client
 from ..storage.models import BackchannelAttempt, BackchannelDelivery
 from ..storage.store import get_store
 from ..storage.transaction import transaction

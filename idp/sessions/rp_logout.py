@@ -13,9 +13,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import current_app
 
+from ..clients.registry import find_client
 from ..errors import IdPError
 from ..keystore.jwks import InvalidJWT, verify
-from ..oidc.clients import find_client
 from ..storage.models import Client
 
 # Parameters of §2 and their size limits (anything longer is refused, not truncated).

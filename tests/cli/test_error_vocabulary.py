@@ -38,11 +38,11 @@ def test_service_errors_are_idp_errors():
     from idp.accounts.users import UserError
     from idp.billing.gateways.base import GatewayError
     from idp.billing.orders import OrderError
+    from idp.clients.registry import ClientError
     from idp.config import ConfigError
     from idp.crypto.envelope import EnvelopeError
     from idp.keystore.kek import KeyEncryptionKeyError
     from idp.keystore.keys import KeystoreError
-    from idp.oidc.clients import ClientError
     from idp.sessions.backchannel import DeliveryError
 
     for kind in (UserError, OrderError, OrgError, ClientError, KeystoreError, EnvelopeError,

@@ -41,7 +41,7 @@ def service(make_client):
 @pytest.fixture
 def hashes(monkeypatch):
     """Count the slow (argon2id) verifications of client secrets."""
-    from idp.accounts import passwords
+    from idp.clients import secrets as passwords
 
     calls = []
     real = passwords.verify
@@ -56,7 +56,7 @@ def hashes(monkeypatch):
 
 def _forget_verified_secrets(monkeypatch):
     """What a process that never saw the secret knows (another instance, a restarted worker)."""
-    from idp.accounts import passwords
+    from idp.clients import secrets as passwords
 
     monkeypatch.setattr(passwords, "_verified_secrets", {})
 

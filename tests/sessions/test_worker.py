@@ -51,7 +51,7 @@ import sys
 from idp.app import create_app
 from idp.storage import migrate
 from idp.keystore.keys import ensure_active_key
-from idp.oidc.clients import create_client
+from idp.clients.registry import create_client
 from idp.sessions import backchannel
 app = create_app()
 with app.app_context():

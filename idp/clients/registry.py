@@ -8,13 +8,13 @@ import string
 from sqlalchemy import select
 
 from .. import audit
-from ..accounts.passwords import generate_secret
 from ..crypto.hashing import hash_password
 from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import Client
 from ..storage.transaction import transaction
-from . import client_cache
+from . import cache as client_cache
+from .secrets import generate_secret
 from .uris import InvalidURI, validate_uri
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
