@@ -99,7 +99,7 @@ def _run_gunicorn(overrides, host, port, workers, threads, worker_class="gthread
 
         def load(self):
             from ..app import create_app
-            from ..sessions.worker import start_in_process
+            from ..worker import start_in_process
 
             app = create_app(overrides or None)
             if app.config["IDP"].embedded_store:

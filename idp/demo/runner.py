@@ -71,7 +71,7 @@ class Demo:
     def start(self) -> None:
         """Seed the IdP, mount the apps, serve, and start the back-channel worker."""
         from ..extensions import db
-        from ..sessions.worker import start_in_process
+        from ..worker import start_in_process
 
         links = urls(self.port)
         with self.idp_app.app_context():

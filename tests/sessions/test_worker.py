@@ -26,7 +26,7 @@ def test_create_app_starts_no_worker(app, clean):
 
 def test_worker_loop_delivers_and_stops(app, web, user, rp_clients, receivers, signed_in):
     from idp.sessions import service
-    from idp.sessions.worker import start_in_process
+    from idp.worker import start_in_process
 
     thread, stop = start_in_process(app)
     try:
