@@ -121,11 +121,12 @@ def _register_blueprints(app: Flask) -> None:
     from .ops.logging import register_request_logging
     from .ops.metrics import bp as metrics_bp
     from .ops.metrics import register_metrics
-    from .orgs.views import bp as orgs_web_bp
     from .web.auth import bp as auth_bp
+    from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
+    from .web.picker import bp as picker_bp
     from .web.totp import bp as totp_bp
 
     register_request_logging(app)
@@ -134,7 +135,8 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         metrics_bp,
         auth_bp,
-        orgs_web_bp,
+        picker_bp,
+        consent_bp,
         billing_notifications_bp,
         billing_bp,
         account_bp,

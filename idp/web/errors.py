@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import IdPError
 from ..extensions import db, login_manager
+from ..oidc.errors import AccessRefused
 from ..ratelimit import RateLimited
 from ..storage.store import StoreUnavailable
 
@@ -95,6 +96,15 @@ def _idp_error(exc: IdPError):
     return render_error(exc.status, exc.error, exc.title, exc.public, dict(exc.headers))
 
 
+def render_refusal(exc: AccessRefused):
+    """The page of a refused authorization: why (the entitlement gate's Decision), and
+    "Return to <client>" (our own resume URL: the client gets ``error=access_denied``)."""
+    log.info("access refused: %s", exc.detail)
+    html = render_template("errors/entitlement.html", decision=exc.decision,
+                           client_name=exc.client_name, return_url=exc.return_url)
+    return html, exc.status, dict(exc.headers)
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -107,6 +117,7 @@ def register_error_handlers(app) -> None:
         return render_error(code, error, title, message, headers)
 
     app.register_error_handler(IdPError, _idp_error)
+    app.register_error_handler(AccessRefused, render_refusal)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(DataError, _bad_value)
     app.register_error_handler(StoreUnavailable, _unavailable)
