@@ -112,21 +112,21 @@ def _init_extensions(app: Flask, settings, announce) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .billing.account_views import bp as account_bp
     from .billing.notifications import bp as billing_notifications_bp
-    from .billing.views import bp as billing_bp
     from .oidc import server
     from .oidc.views import bp as oidc_bp
     from .ops.health import bp as ops_bp
     from .ops.logging import register_request_logging
     from .ops.metrics import bp as metrics_bp
     from .ops.metrics import register_metrics
+    from .web.account import bp as account_bp
     from .web.auth import bp as auth_bp
     from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
     from .web.picker import bp as picker_bp
+    from .web.plans import bp as billing_bp
     from .web.totp import bp as totp_bp
 
     register_request_logging(app)

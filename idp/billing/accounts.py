@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..errors import IdPError
 from ..extensions import db
 from ..orgs import company
 from ..orgs.current import current_subscription, subscription_of
@@ -28,8 +29,12 @@ from ..storage.models.orgs import ADMIN_ROLES
 from .orders import find_order
 
 
-class AccountAccessDenied(Exception):
+class AccountAccessDenied(IdPError):
     """The person is not an owner or admin of the organisation asked for."""
+
+    status = 403
+    error = "access_denied"
+    title = "Forbidden"
 
 
 @dataclass

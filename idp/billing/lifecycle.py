@@ -31,6 +31,7 @@ from ..storage.models import Subscription, SubscriptionPeriod
 from ..storage.store import StoreUnavailable, get_store
 
 log = logging.getLogger("idp.billing")
+ACCOUNT_CHANNEL_PREFIX = "account:"  # web/live_hub.py subscribes to every such channel
 RUNNING = periods.RUNNING_STATUSES
 
 
@@ -100,7 +101,7 @@ def _reread(session, sub_id: int) -> Subscription:
 
 
 def account_channel(organization_id: int) -> str:
-    return f"account:{organization_id}"
+    return f"{ACCOUNT_CHANNEL_PREFIX}{organization_id}"
 
 
 def publish_account_event(organization_id: int, event: dict) -> None:

@@ -68,7 +68,7 @@ ACCEPTED = [{"country": "id"}, {"address": "Jl. Sudirman 1\r\nJakarta"},
 
 
 def _form_valid(app, fields: dict) -> bool:
-    from idp.billing.forms import CompanyForm
+    from idp.web.forms import CompanyForm
 
     data = {"legal_name": "PT Acme", "country": "ID", "billing_email": "f@acme.example",
             **fields}

@@ -5,16 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import current_user
 
+from ..billing import content
+from ..billing.catalogue import describe
 from ..orgs.errors import OrgError
 from ..orgs.plans import find_plan, list_plans
 from ..orgs.selection import organizations_for
 from ..storage.models import Organization
 from ..storage.models.orgs import ADMIN_ROLES
-from ..web.errors import render_error
-from . import content, i18n
-from .catalogue import describe
+from . import i18n
+from .errors import render_error
 from .forms import OrderForm
 
+# Named "billing" as before: templates link to billing.plans and billing.review.
 bp = Blueprint("billing", __name__)
 bp.context_processor(i18n.context)
 bp.add_app_template_global(i18n.translate, "t")  # every template may translate
@@ -38,7 +40,7 @@ def plans():
     try:
         found = list_plans(include_inactive=False, product=product)
     except OrgError as exc:
-        return render_template("errors/error.html", title="Bad request", message=str(exc)), 400
+        return render_error(400, "invalid_request", "Bad request", str(exc))
     return render_template("billing/plans.html", plans=[describe(p, i18n.locale()) for p in found],
                            faq=content.faq(i18n.locale()), product=product)
 

@@ -1,15 +1,17 @@
-"""The organisation account pages (/account...) and their live updates (/account/events)."""
+"""The organisation account pages (/account...) and their live updates (/account/events).
+
+Thin views over billing's account service (billing/accounts.py) and orders; the live
+updates are web/live.py's.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..errors import IdPError
-from ..orgs.current import current_subscription, renewal_plan
-from ..web.headers import CSP
-from . import i18n
-from .accounts import (
+from ..billing.accounts import (
     AccountAccessDenied,
     admin_organization,
     order_of,
@@ -17,11 +19,20 @@ from .accounts import (
     plan_of,
     update_company,
 )
+from ..billing.orders import create_order
+from ..errors import IdPError
+from ..orgs.current import current_subscription, renewal_plan
+from . import i18n
+from .errors import render_error
 from .forms import CompanyForm, OrderForm, RenewForm
+from .headers import CSP
 from .live import current_state, open_stream
-from .orders import create_order
 
-bp = Blueprint("account", __name__, url_prefix="/account", static_folder="static",
+# account.js still lives with billing's static files, which move as a whole with the
+# other static files (the packaging track); its URL is /account/static/account.js.
+STATIC = Path(__file__).resolve().parent.parent / "billing" / "static"
+
+bp = Blueprint("account", __name__, url_prefix="/account", static_folder=str(STATIC),
                static_url_path="/static")
 bp.context_processor(i18n.context)
 # The account pages load one script of ours (live updates); nothing inline.
@@ -141,8 +152,8 @@ def _bad_request(form):
         message = "Your session expired or the form was tampered with. Please try again."
     else:
         message = "The form was incomplete. Please try again."
-    return render_template("errors/error.html", title="Bad request", message=message), 400
+    return render_error(400, "invalid_request", "Bad request", message)
 
 
 def _refused(message: str):
-    return render_template("errors/error.html", title="Cannot order", message=message), 409
+    return render_error(409, "invalid_request", "Cannot order", message)

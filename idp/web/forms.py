@@ -1,4 +1,4 @@
-"""The forms of the billing and account pages (Flask-WTF: every POST carries a CSRF token)."""
+"""The forms of the plan and account pages (Flask-WTF: every POST carries a CSRF token)."""
 
 from __future__ import annotations
 
