@@ -93,7 +93,9 @@ def _idp_error(exc: IdPError):
     log.info("%s: %s%s", type(exc).__name__, exc.public[:200],
              f" ({exc.detail[:200]})" if exc.detail else "")
     db.session.rollback()
-    return render_error(exc.status, exc.error, exc.title, exc.public, dict(exc.headers))
+    # An error answer is never cached (RFC 9111 §5.2.2.5), whoever asked.
+    return render_error(exc.status, exc.error, exc.title, exc.public,
+                        {"Cache-Control": "no-store", **exc.headers})
 
 
 def render_refusal(exc: AccessRefused):

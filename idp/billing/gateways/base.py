@@ -26,8 +26,17 @@ class GatewayError(IdPError):
 
     status = 400
     error = "invalid_request"
+    title = "Refused"
     outcome: str | None = "rejected"
     headers: ClassVar[dict[str, str]] = {}
+
+
+class UnknownGateway(GatewayError):
+    """No adapter of that name (the last segment of /billing/notifications/<name>)."""
+
+    status = 404
+    error = "not_found"
+    outcome = None
 
 
 class MalformedNotification(GatewayError):
