@@ -4,7 +4,7 @@ One server-side session (sid) per signed-in browser, kept in the shared store
 with idle and absolute lifetimes, indexed per user (``store``); the one way
 sessions end (``service``), which queues back-channel logout tokens
 (``logout_token``, ``backchannel``) that the worker delivers with retries and a
-delivery log in Postgres (``delivery``, ``sender``: a job of idp/worker.py); RP-initiated logout request validation (``rp_logout``);
+delivery log in Postgres (``delivery``, ``sender``: a job of idp/worker.py);
 entitlement losses turned into back-channel logouts (``entitlements``).
 """
 
