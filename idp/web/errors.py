@@ -51,14 +51,16 @@ def wants_json() -> bool:
     return request.blueprint in API_BLUEPRINTS or request.path.startswith(API_PREFIXES)
 
 
-def render_error(status: int, error: str, title: str, message: str, headers=None):
-    """Render one failure in the shape the caller speaks."""
+def render_error(status: int, error: str, title: str, message: str, headers=None,
+                 link: str | None = None):
+    """Render one failure in the shape the caller speaks: JSON ``{error, error_description}``
+    for endpoints, else THE error page (``link``: "Sign in again")."""
     if wants_json():
         response = jsonify(error=error, error_description=message)
     else:
         # Error pages show no user: never load one (the store may be what failed).
         g.setdefault("_login_user", login_manager.anonymous_user())
-        response = render_template("errors/error.html", title=title, message=message)
+        response = render_template("errors/error.html", title=title, message=message, link=link)
     response = (response, status, headers or {})
     return response
 
