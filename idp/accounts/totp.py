@@ -1,7 +1,7 @@
 """TOTP second factor (RFC 6238) with single-use recovery codes.
 
 The secret is sealed with AES-GCM under the key-encryption key, bound to the
-user id (keystore/envelope.py). A code is accepted for the current step and
+user id (crypto/envelope.py). A code is accepted for the current step and
 one step either side (RFC 6238 §5.2 allows one step of drift), and only when
 its step is later than the last one accepted — one conditional UPDATE, so a
 code cannot be replayed, even by two requests at once. Recovery codes are
