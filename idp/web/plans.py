@@ -7,13 +7,11 @@ from flask_login import current_user
 
 from ..billing import content
 from ..billing.catalogue import describe
-from ..orgs.errors import OrgError
 from ..orgs.plans import find_plan, list_plans
 from ..orgs.selection import organizations_for
 from ..storage.models import Organization
 from ..storage.models.orgs import ADMIN_ROLES
 from . import i18n
-from .errors import render_error
 from .forms import OrderForm
 
 # Named "billing" as before: templates link to billing.plans and billing.review.
@@ -22,26 +20,24 @@ bp.context_processor(i18n.context)
 bp.add_app_template_global(i18n.translate, "t")  # every template may translate
 
 
+def _offered() -> list[dict]:
+    """The offered plans (of ``?product=``, when given) as the catalogue shows them.
+    An unknown product is an OrgError: a 400, JSON or a page (web/errors.py)."""
+    plans = list_plans(include_inactive=False, product=request.args.get("product"))
+    return [describe(plan, i18n.locale()) for plan in plans]
+
+
 @bp.route("/api/plans")
 def api_plans():
-    product = request.args.get("product")
-    try:
-        plans = list_plans(include_inactive=False, product=product)
-    except OrgError as exc:
-        return render_error(400, "invalid_request", "Bad request", str(exc))
-    response = jsonify([describe(p, i18n.locale()) for p in plans])
+    response = jsonify(_offered())
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
 @bp.route("/plans")
 def plans():
-    product = request.args.get("product")
-    try:
-        found = list_plans(include_inactive=False, product=product)
-    except OrgError as exc:
-        return render_error(400, "invalid_request", "Bad request", str(exc))
-    return render_template("billing/plans.html", plans=[describe(p, i18n.locale()) for p in found],
+    found, product = _offered(), request.args.get("product")
+    return render_template("billing/plans.html", plans=found,
                            faq=content.faq(i18n.locale()), product=product)
 
 
