@@ -91,8 +91,8 @@ def instrument(app, counters: Counters) -> None:
 
 
 def mint(app, seed: dict) -> str:
+    from idp.clients.registry import find_client
     from idp.oidc import access_tokens
-    from idp.oidc.clients import find_client
     from idp.storage.models import User
 
     with app.app_context():

@@ -54,9 +54,9 @@ def seed_tenants(create_user, set_password_hash, shared_hash, spec: str) -> list
 
 
 def seed() -> dict:
-    from idp.accounts.passwords import hash_password
     from idp.accounts.users import create_user, set_password_hash
-    from idp.oidc.clients import create_client
+    from idp.clients.registry import create_client
+    from idp.crypto.hashing import hash_password
     from idp.orgs import organizations, plans, subscriptions
 
     shared_hash = hash_password(PASSWORD)  # one argon2id hash, stored for everyone

@@ -107,26 +107,27 @@ def _init_extensions(app: Flask, settings, announce) -> None:
     app.extensions["idp.signer_cache"] = cache
     # Another instance rotated keys: drop ours (every instance agrees within seconds).
     app.extensions["idp.unsubscribe"] = [store.subscribe(CHANNEL, lambda _m: setattr(cache, "loaded_at", 0.0))]
-    from .oidc import client_cache
+    from .clients import cache as client_cache
 
     client_cache.subscribe(app, store)  # the protocol endpoints' client lookups
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .billing.account_views import bp as account_bp
     from .billing.notifications import bp as billing_notifications_bp
-    from .billing.views import bp as billing_bp
     from .oidc import server
     from .oidc.views import bp as oidc_bp
     from .ops.health import bp as ops_bp
     from .ops.logging import register_request_logging
     from .ops.metrics import bp as metrics_bp
     from .ops.metrics import register_metrics
-    from .orgs.views import bp as orgs_web_bp
+    from .web.account import bp as account_bp
     from .web.auth import bp as auth_bp
+    from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
+    from .web.picker import bp as picker_bp
+    from .web.plans import bp as billing_bp
     from .web.totp import bp as totp_bp
 
     register_request_logging(app)
@@ -135,7 +136,8 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         metrics_bp,
         auth_bp,
-        orgs_web_bp,
+        picker_bp,
+        consent_bp,
         billing_notifications_bp,
         billing_bp,
         account_bp,

@@ -14,11 +14,8 @@ work (blinker, which Flask already ships). Receivers must not raise for
   maps user_id → set of product codes that person can no longer use; the
   OIDC part revokes those refresh-token families, the sessions part sends
   back-channel logout to the clients of those products.
-- ``subscription_changed(sender, organization_id, reason)``: billing started,
-  extended, refunded or expired an organisation's subscription (after the
-  commit). Whatever caches entitlements drops that organisation's entry, so the
-  very next authorization reads the new state. Access *lost* is announced by
-  ``entitlements_changed`` as well.
+  It is sent only by the outbox of lost access (orgs/outbox.py), for a change
+  made under ``orgs.changes.watch``: billing's changes too.
 """
 
 from blinker import Namespace
@@ -28,4 +25,3 @@ _signals = Namespace()
 session_ended = _signals.signal("session-ended")
 key_revoked = _signals.signal("key-revoked")
 entitlements_changed = _signals.signal("entitlements-changed")
-subscription_changed = _signals.signal("subscription-changed")

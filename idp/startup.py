@@ -8,12 +8,13 @@ KEK stops start-up with one line), and a first signing key exists.
 
 from __future__ import annotations
 
-from .keystore.envelope import EnvelopeError
+from .crypto.envelope import EnvelopeError
+from .errors import IdPError
 from .keystore.keys import check_keys_open, ensure_active_key
 from .storage import migrate
 
 
-class StartupError(Exception):
+class StartupError(IdPError):
     """The instance must not serve; the message is one line for the operator."""
 
 

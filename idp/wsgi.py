@@ -9,9 +9,8 @@ import sys
 
 from . import create_app
 from .config import ConfigError
-from .keystore.envelope import EnvelopeError
-from .keystore.kek import KeyEncryptionKeyError
-from .startup import StartupError, check_ready
+from .errors import IdPError
+from .startup import check_ready
 
 
 def _build():
@@ -21,7 +20,7 @@ def _build():
         return application
     except ConfigError as exc:
         reason = "configuration: " + "; ".join(exc.problems)
-    except (StartupError, KeyEncryptionKeyError, EnvelopeError) as exc:
+    except IdPError as exc:  # a wrong KEK, an unreadable key, a schema not current
         reason = str(exc)
     print(f"idp: {reason}", file=sys.stderr)
     sys.exit(1)

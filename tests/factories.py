@@ -43,7 +43,7 @@ def make_user(name: str = "alice", password: str | None = PASSWORD, **fields) ->
 
 def make_client(redirect_uri: str = "https://rp.example/cb", **fields) -> dict:
     """Register a client; returns {client_id, client_secret, redirect_uri, public}."""
-    from idp.oidc.clients import create_client
+    from idp.clients.registry import create_client
 
     fields.setdefault("redirect_uris", [redirect_uri])
     fields.setdefault("name", "Test RP")
@@ -129,10 +129,10 @@ def make_member(org, role: str = "member", email: str | None = None) -> dict:
 
 def subscribe(org, plan):
     """An active subscription for ``org`` starting now (as a paid order would make it)."""
-    from idp.billing.lifecycle import activate_or_extend
+    from idp.orgs.subscriptions import apply_paid_period
     from idp.extensions import db
 
-    period = activate_or_extend(db.session, org.id, plan, None)
+    period = apply_paid_period(db.session, org.id, plan, None)
     db.session.commit()
     return period
 

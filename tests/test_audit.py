@@ -98,7 +98,7 @@ def test_signals_are_recorded(ctx):
 
 
 def test_client_changes_are_recorded_without_the_secret(ctx):
-    from idp.oidc import clients
+    from idp.clients import registry as clients
 
     client, secret = clients.create_client("RP", ["https://rp.example/cb"])
     clients.update_client(client.client_id, name="RP 2")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..crypto.hashing import hash_password, needs_rehash, verify_password
 from ..storage.models import User
-from .passwords import hash_password, needs_rehash, verify_password
 from .users import find_by_email, record_login, set_password_hash
 
 # One message for every failure: no account enumeration.

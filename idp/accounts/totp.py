@@ -1,7 +1,7 @@
 """TOTP second factor (RFC 6238) with single-use recovery codes.
 
 The secret is sealed with AES-GCM under the key-encryption key, bound to the
-user id (keystore/envelope.py). A code is accepted for the current step and
+user id (crypto/envelope.py). A code is accepted for the current step and
 one step either side (RFC 6238 §5.2 allows one step of drift), and only when
 its step is later than the last one accepted — one conditional UPDATE, so a
 code cannot be replayed, even by two requests at once. Recovery codes are
@@ -19,12 +19,12 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from .. import clock
+from ..crypto import envelope
+from ..crypto.hashing import hash_password, verify_password
 from ..extensions import db
-from ..keystore import envelope
 from ..storage.models import Membership, Organization, RecoveryCode, TotpCredential, User
 from ..storage.store import get_store
 from ..storage.transaction import transaction
-from .passwords import hash_password, verify_password
 
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10
@@ -175,28 +175,3 @@ def unused_recovery_codes(user_id: int) -> int:
     return len(db.session.scalars(select(RecoveryCode.id).where(
         RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))).all())
 
-
-# --- organisation policy ---------------------------------------------------------------------
-
-class OrganizationError(ValueError):
-    """Bad input for an organisation setting; the message is safe to show."""
-
-
-def find_organization(ref: str) -> Organization:
-    """An organisation by id or by exact name."""
-    ref = str(ref).strip()
-    org = db.session.get(Organization, int(ref)) if ref.isdigit() else None
-    org = org or db.session.scalar(select(Organization).where(Organization.name == ref))
-    if org is None:
-        raise OrganizationError(f"no organisation {ref[:80]!r}")
-    return org
-
-
-def require_totp(org_id: int, required: bool) -> Organization:
-    """Make a second factor required (or not) for every member of the organisation."""
-    org = db.session.get(Organization, org_id)
-    if org is None:
-        raise OrganizationError(f"no organisation {org_id!r}")
-    with transaction():
-        org.require_totp = bool(required)
-    return org

@@ -7,10 +7,11 @@ import re
 from sqlalchemy import select
 
 from .. import audit, clock
+from ..crypto.hashing import hash_password
+from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import User
 from ..storage.transaction import transaction
-from .passwords import hash_password
 
 # A pragmatic check (RFC 5322 is far looser); the address is verified by mail later.
 EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
@@ -18,7 +19,7 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
-class UserError(ValueError):
+class UserError(IdPError):
     """Bad input for a user operation; the message is safe to show."""
 
 

@@ -1,5 +1,8 @@
 """Billing: the plan catalogue, orders, verified payment notifications, the subscription
-lifecycle they drive, expiry and renewal reminders, and the organisation account pages.
+lifecycle they drive, expiry and renewal reminders, and the organisation account service
+(``accounts``; its pages are web/account.py and web/plans.py). After each commit billing
+publishes what changed on ``account:<org id>`` (``lifecycle.publish_account_event``) for
+the live account page (web/live.py); lost access is announced by orgs/changes.py alone.
 
 Money rules (DESIGN.md "Invariants"): an order is paid at most once — one conditional
 UPDATE, in the same transaction as the subscription change (``payments.py``,

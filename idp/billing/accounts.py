@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..errors import IdPError
 from ..extensions import db
+from ..orgs import company
+from ..orgs.current import current_subscription, subscription_of
+from ..orgs.organizations import update_organization
+from ..storage.ids import row_id
 from ..storage.models import (
     Membership,
     Order,
@@ -20,14 +25,16 @@ from ..storage.models import (
     SubscriptionPeriod,
     User,
 )
-from ..storage.transaction import transaction
-from .orders import current_subscription, db_id
-
-ADMIN_ROLES = ("owner", "admin")
+from ..storage.models.orgs import ADMIN_ROLES
+from .orders import find_order
 
 
-class AccountAccessDenied(Exception):
+class AccountAccessDenied(IdPError):
     """The person is not an owner or admin of the organisation asked for."""
+
+    status = 403
+    error = "access_denied"
+    title = "Forbidden"
 
 
 @dataclass
@@ -46,9 +53,9 @@ def admin_organization(user_id: int, org_ref: str | None) -> Organization:
     """The organisation the person administers: ``org_ref`` (an id) or their first one."""
     query = select(Membership).where(Membership.user_id == user_id)
     if org_ref:
-        if db_id(org_ref) is None:
+        if row_id(org_ref) is None:
             raise AccountAccessDenied()
-        query = query.where(Membership.organization_id == db_id(org_ref))
+        query = query.where(Membership.organization_id == row_id(org_ref))
     memberships = db.session.scalars(query.order_by(Membership.created_at, Membership.id)).all()
     admin = next((m for m in memberships if m.role in ADMIN_ROLES), None)
     if admin is None:
@@ -58,9 +65,7 @@ def admin_organization(user_id: int, org_ref: str | None) -> Organization:
 
 def overview(org: Organization) -> Overview:
     """Everything the account page shows."""
-    sub = current_subscription(org.id) or db.session.scalar(
-        select(Subscription).where(Subscription.organization_id == org.id)
-        .order_by(Subscription.id.desc()).limit(1))
+    sub = subscription_of(org.id)
     members = [{"email": email, "role": role, "name": " ".join(filter(None, (given, family)))}
                for email, role, given, family in db.session.execute(
                    select(User.email, Membership.role, User.given_name, User.family_name)
@@ -80,16 +85,12 @@ def overview(org: Organization) -> Overview:
 
 
 def update_company(org: Organization, data: dict) -> None:
-    """Save the company details (already validated by the form)."""
-    with transaction():
-        for field in ("legal_name", "tax_id", "address", "country", "billing_email"):
-            value = (data.get(field) or "").strip() or None
-            setattr(org, field, value.upper() if field == "country" and value else value)
+    """Save the company details (the form checked them with the same rules)."""
+    update_organization(org, **{field: data.get(field) or "" for field in company.FIELDS})
 
 
 def order_of(org: Organization, order_id: int) -> Order | None:
-    order = db.session.get(Order, order_id) if db_id(order_id) else None
-    return order if order is not None and order.organization_id == org.id else None
+    return find_order(order_id, org.id)
 
 
 def plan_of(order: Order) -> Plan:

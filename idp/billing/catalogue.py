@@ -1,30 +1,14 @@
-"""The plan catalogue: active plans as people and scripts see them."""
+"""The plan catalogue as people and scripts see it: the public shape of an offered plan.
+
+Which plans are offered is the orgs part's answer (``orgs.plans.list_plans`` and
+``get_plan(..., offered=True)``); this adds the description from the content files.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ..extensions import db
-from ..storage.models import Plan, Product
+from ..storage.models import Plan
 from . import content
 from .markdown import render
-
-
-class CatalogueError(ValueError):
-    """Bad catalogue query; the message is safe to show."""
-
-
-def active_plans(product: str | None = None) -> list[Plan]:
-    """Active plans by tier then price, optionally only those including ``product``."""
-    if product is not None and db.session.get(Product, product[:32]) is None:
-        raise CatalogueError(f"unknown product {product[:40]!r}")
-    plans = db.session.scalars(select(Plan).where(Plan.active.is_(True))
-                               .order_by(Plan.tier, Plan.price, Plan.code))
-    return [p for p in plans if product is None or product in (p.products or [])]
-
-
-def get_active_plan(code: str) -> Plan | None:
-    return db.session.scalar(select(Plan).where(Plan.code == code[:64], Plan.active.is_(True)))
 
 
 def describe(plan: Plan, locale: str = "en") -> dict:

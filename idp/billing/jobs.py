@@ -22,16 +22,11 @@ def run_due(now: datetime | None = None) -> dict:
     reminders, delete refused notifications past their retention; return counts."""
     now = now or clock.now()
     counts = {"subscriptions_switched": lifecycle.begin_due_periods(now),
-              "subscriptions_expired": expire_subscriptions(now),
+              "subscriptions_expired": lifecycle.expire_lapsed(now),
               "orders_expired": expire_orders(now)}
     counts.update(reminders.send_due(now))
     counts["notifications_pruned"] = refusals.prune(now)
     return counts
-
-
-def expire_subscriptions(now: datetime) -> int:
-    """Running subscriptions whose paid time ended become expired; members lose the products."""
-    return lifecycle.expire_lapsed(now)
 
 
 def expire_orders(now: datetime) -> int:

@@ -6,9 +6,12 @@ a paid one starts now; a running one → it starts at the paid-through end and i
 takes effect then. A refund cancels only its own period (later ones move up).
 
 Payment moves run inside the caller's ``subscriptions.changing`` block (the one that
-moved the order); the worker's passes open one block per subscription, so a lost
-product is announced through ``changes.watch`` once, whichever worker gets there.
-``announce`` runs after the commit.
+moved the order), where ``orgs.subscriptions.apply_paid_period`` adds the paid period;
+the worker's passes open one block per subscription. Lost access is announced by that
+block alone (``orgs.changes.watch``: the durable outbox), once, whichever worker gets
+there; cached entitlements follow the version the change's own transaction bumped
+(orgs/cache.py). After the commit billing only tells open account pages
+(``publish_account_event``).
 """
 
 from __future__ import annotations
@@ -17,31 +20,19 @@ import json
 import logging
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
-from .. import clock, events
+from .. import clock
 from ..extensions import db
-from ..orgs import cache as entitlement_cache
 from ..orgs import periods
-from ..orgs.audit_trail import OPERATOR, WORKER, Actor, record, state
-from ..orgs.subscriptions import apply_paid_period, changing
-from ..storage.models import Plan, Subscription, SubscriptionPeriod
+from ..orgs.audit_trail import WORKER, Actor, record, state
+from ..orgs.subscriptions import changing
+from ..storage.models import Subscription, SubscriptionPeriod
 from ..storage.store import StoreUnavailable, get_store
 
 log = logging.getLogger("idp.billing")
+ACCOUNT_CHANNEL_PREFIX = "account:"  # web/live_hub.py subscribes to every such channel
 RUNNING = periods.RUNNING_STATUSES
-
-
-def activate_or_extend(session, organization_id: int, plan: Plan, order_id: int | None,
-                       actor: Actor = OPERATOR, action: str = "paid", **detail
-                       ) -> SubscriptionPeriod:
-    """Start or extend the organisation's subscription for a confirmed payment.
-
-    Call only after the payment is confirmed, in the same transaction as the paid
-    move; the period arithmetic is the subscription service's (one place).
-    """
-    return apply_paid_period(session, organization_id, plan, order_id, actor, action, **detail)
 
 
 def refund_order_period(session, order_id: int, actor: Actor) -> Subscription | None:
@@ -74,7 +65,7 @@ def expire_lapsed(now: datetime) -> int:
                 record(session, sub, "expire", WORKER, before)
         if done:
             expired += 1
-            announce(organization_id, "expired", {"type": "subscription", "status": "expired"})
+            publish_account_event(organization_id, {"type": "subscription", "status": "expired"})
     return expired
 
 
@@ -100,8 +91,7 @@ def begin_due_periods(now: datetime) -> int:
                 record(session, sub, "period_started", WORKER, before)
         if done:
             switched += 1
-            announce(organization_id, "period_started", {"type": "subscription",
-                                                          "status": "active"})
+            publish_account_event(organization_id, {"type": "subscription", "status": "active"})
     return switched
 
 
@@ -110,34 +100,14 @@ def _reread(session, sub_id: int) -> Subscription:
                           .execution_options(populate_existing=True))
 
 
-def announce(organization_id: int, reason: str, event: dict | None = None) -> None:
-    """After a commit: drop cached entitlements at once and tell open account pages."""
-    _invalidate_entitlements(organization_id, reason)
-    if event is not None:
-        publish_account_event(organization_id, event)
-
-
-def _invalidate_entitlements(organization_id: int, reason: str = "changed") -> None:
-    """Drop the organisation's cached entitlements on every instance (so the very next
-    authorization sees the change), then send ``subscription_changed``."""
-    try:
-        entitlement_cache.invalidate(organization_id)
-    except StoreUnavailable:
-        log.warning("store unavailable: entitlement cache of org %s not invalidated", organization_id)
-    events.subscription_changed.send(_sender(), organization_id=organization_id, reason=reason)
-
-
 def account_channel(organization_id: int) -> str:
-    return f"account:{organization_id}"
+    return f"{ACCOUNT_CHANNEL_PREFIX}{organization_id}"
 
 
 def publish_account_event(organization_id: int, event: dict) -> None:
-    """Publish a JSON event for the live account page (GET /account/events)."""
+    """After a commit: publish a JSON event for open account pages (GET /account/events)."""
     try:
         get_store().publish(account_channel(organization_id), json.dumps(event, default=str))
     except StoreUnavailable:
         log.warning("store unavailable: account event for org %s not published", organization_id)
 
-
-def _sender():
-    return current_app._get_current_object()

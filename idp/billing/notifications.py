@@ -7,6 +7,7 @@ bad or missing signature; 404 for an unknown order; 409 for an amount that diffe
 the order, or a notification the gateway's Get Status does not confirm; 429 (with
 Retry-After) for a source past its limit of refusals; 503 (with Retry-After, retried by
 the gateway) when the server key is not configured or Get Status cannot be reached.
+Refusals are ``GatewayError`` s (IdPErrors), rendered as JSON by web/errors.py.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from flask import Blueprint, jsonify, request
 
 from ..extensions import csrf
 from ..orgs.outbox import follow_up
-from ..web.errors import render_error
 from .gateways import get_gateway
-from .gateways.base import GatewayError
+from .gateways.base import UnknownGateway
 from .payments import receive
 
 bp = Blueprint("billing_notifications", __name__)
@@ -28,12 +28,8 @@ bp = Blueprint("billing_notifications", __name__)
 def notification(name: str):
     gateway = get_gateway(name)
     if gateway is None:
-        return render_error(404, "not_found", "Not found", "unknown payment gateway")
-    try:
-        result = receive(gateway, request.get_data(cache=False), request.remote_addr)
-    except GatewayError as exc:
-        headers = {"Cache-Control": "no-store", **exc.headers}
-        return render_error(exc.status, exc.error, "Refused", str(exc), headers)
+        raise UnknownGateway("unknown payment gateway")
+    result = receive(gateway, request.get_data(cache=False), request.remote_addr)
     # follow_up "pending": access changes are saved, announcing them is retried by the worker.
     return jsonify(status="ok", outcome=result.outcome, order_status=result.order.status,
                    follow_up=follow_up(result.order.organization_id))

@@ -9,8 +9,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..errors import IdPError
 from ..extensions import db
-from ..storage.models import Order, Organization, Plan, Subscription
+from ..orgs.current import current_subscription, renewal_plan
+from ..orgs.plans import get_plan
+from ..storage.ids import row_id
+from ..storage.models import Order, Organization, Plan
 from ..storage.transaction import transaction
 
 # status → the states an order may move to it from. Nothing leaves refunded, expired,
@@ -27,7 +31,7 @@ TRANSITIONS = {
 }
 
 
-class OrderError(ValueError):
+class OrderError(IdPError):
     """Bad input for an order operation; the message is safe to show."""
 
 
@@ -49,33 +53,18 @@ def transition(order_id: int, to: str, **values) -> Order | None:
     return order
 
 
-def db_id(value) -> int | None:
-    """``value`` as a row id (a positive 32-bit integer), or None: never a database error."""
-    text = str(value).strip()
-    if not text.isdigit() or len(text) > 10 or not 0 < int(text) < 2**31:
+def find_order(order_id, organization_id: int | None = None) -> Order | None:
+    """THE order lookup, by id (of one organisation when given): None when there is none."""
+    found = row_id(order_id)
+    order = db.session.get(Order, found) if found is not None else None
+    if order is None or organization_id not in (None, order.organization_id):
         return None
-    return int(text)
-
-
-def find_organization(ref: str | int) -> Organization:
-    """Return the organisation with this id or name."""
-    ref = str(ref).strip()
-    org = db.session.get(Organization, db_id(ref)) if db_id(ref) else None
-    org = org or db.session.scalar(select(Organization).where(Organization.name == ref))
-    if org is None:
-        raise OrderError(f"no organisation {ref[:80]!r}")
-    return org
-
-
-def find_plan(code: str, active_only: bool = True) -> Plan:
-    plan = db.session.scalar(select(Plan).where(Plan.code == str(code).strip()))
-    if plan is None or (active_only and not plan.active):
-        raise OrderError(f"no active plan {str(code)[:80]!r}")
-    return plan
+    return order
 
 
 def get_order(order_id) -> Order:
-    order = db.session.get(Order, db_id(order_id)) if db_id(order_id) else None
+    """``find_order``, or OrderError (safe to show)."""
+    order = find_order(order_id)
     if order is None:
         raise OrderError(f"no order {str(order_id)[:40]!r}")
     return order
@@ -91,20 +80,6 @@ def list_orders(organization_id: int) -> list[Order]:
                                    .order_by(Order.created_at.desc(), Order.id.desc())))
 
 
-def current_subscription(organization_id: int) -> Subscription | None:
-    """The organisation's current (pending, active or past_due) subscription, if any."""
-    return db.session.scalar(select(Subscription).where(
-        Subscription.organization_id == organization_id,
-        Subscription.status.in_(("pending", "active", "past_due"))))
-
-
-def renewal_plan(subscription: Subscription) -> Plan:
-    """The plan a renewal extends: that of the subscription's last paid period."""
-    from ..orgs.periods import last_plan_id
-
-    return db.session.get(Plan, last_plan_id(db.session, subscription))
-
-
 def _kind(org: Organization, plan: Plan) -> str:
     """new, or renewal of the running subscription (on the plan of its last period)."""
     current = current_subscription(org.id)
@@ -118,16 +93,16 @@ def _kind(org: Organization, plan: Plan) -> str:
     return "renewal"
 
 
-def create_order(org: Organization, plan: Plan, user_id: int | None = None,
+def create_order(org: Organization, plan: Plan | str, user_id: int | None = None,
                  gateway: str = "midtrans") -> tuple[Order, bool]:
-    """Create an order awaiting payment; return (order, created).
+    """Create an order awaiting payment for ``plan`` (a Plan or its code, offered); return
+    (order, created).
 
     While one awaits for this organisation and plan, return that one: the partial unique
     index ``uq_orders_one_awaiting`` decides under concurrency (insert, then on conflict
     read the winner), so a double click or 20 concurrent requests create one order.
     """
-    if not plan.active:
-        raise OrderError(f"plan {plan.code!r} is not offered any more")
+    plan = get_plan(plan, offered=True)
     for _ in range(3):
         existing = _awaiting(org.id, plan.id)
         if existing is not None:

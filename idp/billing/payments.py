@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .. import clock
 from ..extensions import db
 from ..orgs import audit_trail
-from ..orgs.subscriptions import changing
+from ..orgs.subscriptions import apply_paid_period, changing
 from ..storage.models import Order, PaymentNotification, Plan
 from . import lifecycle, refusals
 from .gateways.base import (
@@ -127,7 +127,7 @@ def _record_and_apply(gateway_name: str, order: Order, note: Notification,
         result = _apply(order, note.status, note.transaction_id,
                         audit_trail.gateway(gateway_name))
         db.session.get(PaymentNotification, taken).outcome = result.outcome
-    _after_commit(result, note.status)
+    _after_commit(result)
     return result
 
 
@@ -150,9 +150,9 @@ def _apply(order: Order, status: str, payment_ref: str, actor, action: str = "pa
     if status == PAID:
         superseded = _supersede_others(moved)
         plan = db.session.get(Plan, moved.plan_id)
-        lifecycle.activate_or_extend(db.session, moved.organization_id, plan, moved.id, actor,
-                                     action, ordered_by=moved.created_by_user_id,
-                                     superseded_orders=list(superseded), **detail)
+        apply_paid_period(db.session, moved.organization_id, plan, moved.id, actor, action,
+                          ordered_by=moved.created_by_user_id,
+                          superseded_orders=list(superseded), **detail)
         return Outcome("processed", moved, True, superseded)
     if status == REFUNDED:
         lifecycle.refund_order_period(db.session, moved.id, actor)
@@ -169,15 +169,12 @@ def _supersede_others(paid: Order) -> tuple[int, ...]:
     return tuple(sorted(rows))
 
 
-def _after_commit(result: Outcome, status: str) -> None:
+def _after_commit(result: Outcome) -> None:
     if not result.moved:
         return
     order = result.order
-    event = {"type": "order", "order_id": order.id, "status": order.status}
-    if status in (PAID, REFUNDED):
-        lifecycle.announce(order.organization_id, order.status, event)
-    else:
-        lifecycle.publish_account_event(order.organization_id, event)
+    lifecycle.publish_account_event(order.organization_id, {
+        "type": "order", "order_id": order.id, "status": order.status})
     for other in result.superseded:
         lifecycle.publish_account_event(order.organization_id, {
             "type": "order", "order_id": other, "status": "superseded"})
@@ -201,5 +198,5 @@ def mark_paid(order_id, reference: str) -> Order:
         if not result.moved:
             raise OrderError(f"order {order.id} is {order.status}, not awaiting payment")
         db.session.get(PaymentNotification, taken).outcome = "processed"
-    _after_commit(result, PAID)
+    _after_commit(result)
     return result.order

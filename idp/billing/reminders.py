@@ -17,9 +17,11 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..orgs.current import renewal_plan
+from ..orgs.periods import RUNNING_STATUSES
 from ..storage.models import Membership, Organization, Reminder, Subscription, User
+from ..storage.models.orgs import ADMIN_ROLES
 from .notify import DeliveryError, post_webhook, send_email
-from .orders import renewal_plan
 from .payments import insert_ignore
 
 log = logging.getLogger("idp.billing")
@@ -40,7 +42,7 @@ def _claim_new(now: datetime) -> list[int]:
     if not days:
         return []
     subs = db.session.execute(select(Subscription.id, Subscription.current_period_end).where(
-        Subscription.status.in_(("active", "past_due")),
+        Subscription.status.in_(RUNNING_STATUSES),
         Subscription.current_period_end > now,
         Subscription.current_period_end <= now + days[-1] * DAY)).all()
     claimed = []
@@ -70,7 +72,7 @@ def _claim_retries(now: datetime) -> list[int]:
 
 def _send(reminder: Reminder, now: datetime) -> str:
     sub = db.session.get(Subscription, reminder.subscription_id)
-    if sub.status not in ("active", "past_due") or sub.current_period_end != reminder.period_end:
+    if sub.status not in RUNNING_STATUSES or sub.current_period_end != reminder.period_end:
         return _finish(reminder, "skipped", "renewed or ended before sending")
     settings = current_app.config["IDP"]
     org = db.session.get(Organization, sub.organization_id)
@@ -122,7 +124,7 @@ def _recipients(organization_id: int) -> list[str]:
     return list(db.session.scalars(
         select(User.email).join(Membership, Membership.user_id == User.id)
         .where(Membership.organization_id == organization_id,
-               Membership.role.in_(("owner", "admin")), User.disabled.is_(False))
+               Membership.role.in_(ADMIN_ROLES), User.disabled.is_(False))
         .order_by(User.email)))
 
 

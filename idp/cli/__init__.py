@@ -58,4 +58,9 @@ for command in COMMANDS:
 
 
 def main() -> None:
-    cli(prog_name="idp")
+    from .output import internal_error
+
+    try:
+        cli(prog_name="idp", standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001 — outside with_app (serve, demo): still a bug
+        raise SystemExit(internal_error(exc).exit_code) from None

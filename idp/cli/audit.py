@@ -24,7 +24,7 @@ def parse_since(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"--since: expected 30m, 2h, 7d or an ISO date, got {value[:40]!r}") from None
+        fail(f"--since: expected 30m, 2h, 7d or an ISO date, got {value[:40]!r}")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

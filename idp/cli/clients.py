@@ -32,7 +32,7 @@ def clients():
 def create(name, redirect_uris, logout_uris, backchannel_logout_uri, public, first_party, product,
            auth_method, grant_types, scope, id_token_alg, client_id, as_json):
     """Register a client; prints client_id (and client_secret, once)."""
-    from ..oidc.clients import DEFAULT_SCOPE, create_client
+    from ..clients.registry import DEFAULT_SCOPE, create_client
 
     client, secret = create_client(
         name, list(redirect_uris), public=public, first_party=first_party, product=product,
@@ -56,7 +56,7 @@ def create(name, redirect_uris, logout_uris, backchannel_logout_uri, public, fir
 @with_app
 def list_(as_json):
     """List clients."""
-    from ..oidc.clients import describe, list_clients
+    from ..clients.registry import describe, list_clients
 
     rows = [describe(c) for c in list_clients()]
     emit(rows, as_json, ["client_id", "name", "public", "first_party", "product", "redirect_uris"])
@@ -68,7 +68,7 @@ def list_(as_json):
 @with_app
 def show(client_id, as_json):
     """Show one client."""
-    from ..oidc.clients import describe, get_client
+    from ..clients.registry import describe, get_client
 
     emit(describe(get_client(client_id)), as_json)
 
@@ -88,7 +88,7 @@ def show(client_id, as_json):
 def update(client_id, name, redirect_uris, logout_uris, backchannel_logout_uri, first_party,
            product, scope, id_token_alg, as_json):
     """Change a client (given options replace what is registered)."""
-    from ..oidc.clients import describe, update_client
+    from ..clients.registry import describe, update_client
 
     client = update_client(
         client_id, name=name, redirect_uris=list(redirect_uris) or None,
@@ -104,7 +104,7 @@ def update(client_id, name, redirect_uris, logout_uris, backchannel_logout_uri, 
 @with_app
 def rotate_secret(client_id, as_json):
     """Issue a new secret (the old one stops working now)."""
-    from ..oidc.clients import rotate_secret as rotate
+    from ..clients.registry import rotate_secret as rotate
 
     client, secret = rotate(client_id)
     emit({"client_id": client.client_id, "client_secret": secret}, as_json) if as_json \
@@ -117,7 +117,7 @@ def rotate_secret(client_id, as_json):
 @with_app
 def delete(client_id, yes):
     """Delete a client."""
-    from ..oidc.clients import delete_client, get_client
+    from ..clients.registry import delete_client, get_client
 
     get_client(client_id)
     if not yes:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .output import fail, make_app
+from ..errors import IdPError
+from .output import make_app, one_line
 from .serve import prepare
 
 
@@ -20,20 +21,20 @@ from .serve import prepare
               help="Print one JSON line {issuer, apps, people} once everything answers.")
 def demo(port, instance_path, as_json):
     """Run the IdP and three product apps on this machine, with people to sign in as."""
-    from ..config import ConfigError, load_settings
-    from ..demo.runner import Demo, DemoError, run, urls
+    from ..config import load_settings
+    from ..demo.runner import Demo, run, urls
 
     try:
         settings = load_settings()
-    except ConfigError as exc:
-        fail("configuration: " + "; ".join(exc.problems))
+    except IdPError as exc:
+        raise one_line(exc) from None
     data = Path(instance_path or Path(settings.instance_path) / "demo").resolve()
     links = urls(port)
     running = Demo(port)
     try:
         running.bind()  # first: a busy port fails before anything is written
-    except DemoError as exc:
-        fail(str(exc))
+    except IdPError as exc:
+        raise one_line(exc) from None
     try:
         # The embedded default in its own directory: a real `idp serve`'s data stays untouched.
         running.idp_app = make_app(issuer=links["issuer"], env="development", database_url="",
@@ -45,8 +46,8 @@ def demo(port, instance_path, as_json):
         raise
     try:
         run(running, lambda: _announce(links, running.seeded, data, as_json))
-    except DemoError as exc:
-        fail(str(exc))
+    except IdPError as exc:
+        raise one_line(exc) from None
 
 
 def _announce(links: dict, seeded, data: Path, as_json: bool) -> None:

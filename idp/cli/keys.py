@@ -19,18 +19,14 @@ COLUMNS = ["kid", "alg", "state", "age", "created_at", "activated_at", "retired_
 
 
 def keystore_errors(func):
-    """Wrong KEK, unreadable envelope or unreachable store: one line, not a traceback."""
+    """An unreachable store: one line, not a traceback (a wrong KEK is an IdPError already)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..keystore.envelope import EnvelopeError
-        from ..keystore.kek import KeyEncryptionKeyError
         from ..storage.store import StoreUnavailable
 
         try:
             return func(*args, **kwargs)
-        except (EnvelopeError, KeyEncryptionKeyError) as exc:
-            fail(str(exc))
         except StoreUnavailable as exc:
             fail(f"store unavailable: {str(exc)[:200]}")
 

@@ -19,9 +19,10 @@ def orders():
 @with_app
 def create(org, plan, as_json):
     """Create an order awaiting payment for ORG (id or name) and PLAN (code)."""
-    from ..billing.orders import create_order, describe, find_organization, find_plan
+    from ..billing.orders import create_order, describe
+    from ..orgs.organizations import get_organization
 
-    order, created = create_order(find_organization(org), find_plan(plan))
+    order, created = create_order(get_organization(org), plan)
     data = describe(order)
     if as_json:
         emit(data, True)
@@ -48,9 +49,10 @@ def show(order_id, as_json):
 @with_app
 def list_(org, as_json):
     """List an organisation's orders, newest first."""
-    from ..billing.orders import describe, find_organization, list_orders
+    from ..billing.orders import describe, list_orders
+    from ..orgs.organizations import get_organization
 
-    rows = [describe(o) for o in list_orders(find_organization(org).id)]
+    rows = [describe(o) for o in list_orders(get_organization(org).id)]
     emit(rows, as_json, COLUMNS)
 
 

@@ -53,8 +53,8 @@ def update(org, name, legal_name, tax_id, address, country, billing_email, as_js
 @with_app
 def list_(as_json):
     """List organisations with their plan and member count."""
+    from ..orgs.current import subscription_of
     from ..orgs.organizations import list_organizations, members
-    from ..orgs.snapshots import subscription_of
 
     rows = []
     for org in list_organizations():

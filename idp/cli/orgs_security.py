@@ -18,13 +18,9 @@ def security():
 @with_app
 def require_totp(org, required, as_json):
     """Make members of ORG (id or name) use TOTP; those without it enrol at their next login."""
-    from .. import audit
-    from ..accounts import totp
+    from ..orgs.organizations import require_totp as set_policy
 
-    organization = totp.find_organization(org)
-    totp.require_totp(organization.id, required)
-    audit.record("org.require_totp", outcome="success",
-                 detail={"organization_id": organization.id, "require_totp": required})
+    organization = set_policy(org, required)
     out = {"id": organization.id, "name": organization.name, "require_totp": required}
     emit(out, as_json) if as_json else click.echo(
         f"{organization.name}: second factor {'required' if required else 'optional'}")

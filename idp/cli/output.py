@@ -1,16 +1,22 @@
-"""CLI plumbing: the app context, tables or JSON, one-line errors."""
+"""CLI plumbing: the app context, tables or JSON, one-line errors.
+
+Only the project's own error type (``IdPError``) becomes the one-line message of bad
+input (exit 1, nothing changed). Anything else is a bug and is shown as one: the
+traceback and "internal error", exit ``INTERNAL_ERROR`` (70).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import sys
+import traceback
 from datetime import datetime
 
 import click
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ..config import ConfigError
+from ..errors import INTERNAL_ERROR, IdPError
 
 
 class CLIError(click.ClickException):
@@ -24,21 +30,31 @@ def fail(message: str) -> None:
     raise CLIError(message)
 
 
+def one_line(exc: IdPError) -> CLIError:
+    """The CLI's one line for an IdPError (a configuration error lists every problem)."""
+    problems = getattr(exc, "problems", None)
+    return CLIError("configuration: " + "; ".join(problems) if problems else str(exc))
+
+
+def internal_error(exc: BaseException) -> click.exceptions.Exit:
+    """A bug: print its traceback and say so; exit INTERNAL_ERROR, never a "bad input" line."""
+    traceback.print_exception(exc, file=sys.stderr)
+    click.echo(f"idp: internal error ({type(exc).__name__}); this is a bug, not bad input",
+               err=True)
+    return click.exceptions.Exit(INTERNAL_ERROR)
+
+
 def make_app(**overrides):
     from ..app import create_app
-    from ..keystore.envelope import EnvelopeError
-    from ..keystore.kek import KeyEncryptionKeyError
 
     try:
         return create_app(overrides or None, announce=lambda line: click.echo(line, err=True))
-    except ConfigError as exc:
-        raise CLIError("configuration: " + "; ".join(exc.problems)) from None
-    except (KeyEncryptionKeyError, EnvelopeError) as exc:
-        raise CLIError(str(exc)) from None
+    except IdPError as exc:
+        raise one_line(exc) from None
 
 
 def with_app(func):
-    """Run the command inside an app context; turn expected failures into one line."""
+    """Run the command inside an app context; IdPError becomes one line, a bug a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -52,24 +68,22 @@ def with_app(func):
                 db.session.rollback()
                 reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
                 raise CLIError(f"database error: {reason}") from None
-            except ValueError as exc:  # service-level input errors (UserError, ClientError...)
-                raise CLIError(str(exc)) from None
+            except IdPError as exc:
+                raise one_line(exc) from None
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception as exc:  # noqa: BLE001 — a bug: shown as one, never as bad input
+                db.session.rollback()
+                raise internal_error(exc) from None
             finally:
                 _close(app)
 
     return wrapper
 
 
-def follow_up(organization_id: int | None = None) -> str:
-    """"pending" while announcing lost access is owed (of one organisation, or any), else "done"."""
-    from ..orgs.outbox import follow_up as owed
-
-    return owed(organization_id)
-
-
 def note_follow_up(organization_id: int | None = None) -> None:
     """After a change: say so plainly when notifying relying parties is still pending."""
-    from ..orgs.outbox import PENDING_NOTE
+    from ..orgs.outbox import PENDING_NOTE, follow_up
 
     if follow_up(organization_id) == "pending":
         click.echo(PENDING_NOTE)

@@ -2,7 +2,8 @@
 
 import click
 
-from .output import emit, follow_up, json_option, note_follow_up, with_app
+from ..orgs.outbox import follow_up
+from .output import emit, json_option, note_follow_up, with_app
 
 COLUMNS = ["code", "name", "tier", "products", "seats", "period_days", "price", "currency", "active"]
 

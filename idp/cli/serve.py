@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import click
 
-from .output import fail, make_app
+from ..errors import IdPError
+from .output import fail, make_app, one_line
 
 
 def prepare(app) -> None:
     """Schema and first key: automatic in the embedded default, checked otherwise."""
-    from ..startup import StartupError, check_ready
+    from ..startup import check_ready
 
     try:
         check_ready(app, announce=lambda line: click.echo(line, err=True))
-    except StartupError as exc:
-        fail(str(exc))
+    except IdPError as exc:
+        raise one_line(exc) from None
 
 
 @click.command()
@@ -36,8 +37,8 @@ def serve(host, port, workers, threads, worker_class):
 
     try:
         settings = load_settings()
-    except Exception as exc:  # noqa: BLE001 — ConfigError lists the problems
-        fail("configuration: " + "; ".join(getattr(exc, "problems", [str(exc)])))
+    except IdPError as exc:  # ConfigError lists every problem
+        raise one_line(exc) from None
     if not settings.issuer:
         overrides["issuer"] = f"http://{host}:{port}"
     if workers > 1 and settings.embedded_store:
@@ -98,7 +99,7 @@ def _run_gunicorn(overrides, host, port, workers, threads, worker_class="gthread
 
         def load(self):
             from ..app import create_app
-            from ..sessions.worker import start_in_process
+            from ..worker import start_in_process
 
             app = create_app(overrides or None)
             if app.config["IDP"].embedded_store:

@@ -1,4 +1,5 @@
-"""idp worker: background jobs (back-channel logout delivery)."""
+"""idp worker: the background jobs of idp/worker.py (back-channel logout, lost access,
+billing, housekeeping)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from .output import with_app
 @click.option("--once", is_flag=True, help="Process what is due now, then exit (cron, tests).")
 @with_app
 def worker(once):
-    """Run the background worker: back-channel logout delivery with retries."""
+    """Run the background worker: back-channel logout, lost access, billing, housekeeping."""
     from flask import current_app
 
-    from ..sessions.worker import run_forever, run_once
+    from ..worker import run_forever, run_once
 
     if once:
         click.echo(f"processed {run_once()} item(s)")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import resources
+from ..errors import IdPError
 
 DEFAULTS_LABEL = "idp/config/default.toml"
 # A secret never appears in a repr (logs, tracebacks, a debugger's view).
@@ -21,7 +22,7 @@ SECRET = {"secret": True}
 REQUIRED_IN_PRODUCTION = ("secret_key", "database_url", "redis_url", "issuer")
 
 
-class ConfigError(Exception):
+class ConfigError(IdPError):
     """Raised with every configuration problem, one per line."""
 
     def __init__(self, problems: list[str]):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..errors import IdPError
 from ..rp.http import session
 from .product_app import demo_app
 from .seed import PRODUCTS, Seeded, seed
@@ -32,7 +33,7 @@ HOST = "127.0.0.1"
 READY_TIMEOUT = 30.0
 
 
-class DemoError(Exception):
+class DemoError(IdPError):
     """The demo cannot start (a port is taken, the IdP does not answer); one line."""
 
 
@@ -70,7 +71,7 @@ class Demo:
     def start(self) -> None:
         """Seed the IdP, mount the apps, serve, and start the back-channel worker."""
         from ..extensions import db
-        from ..sessions.worker import start_in_process
+        from ..worker import start_in_process
 
         links = urls(self.port)
         with self.idp_app.app_context():

@@ -16,8 +16,9 @@ from datetime import timedelta
 
 from .. import clock
 from ..accounts.users import create_user, find_by_email, set_password
-from ..oidc.clients import create_client, find_client, rotate_secret, update_client
+from ..clients.registry import create_client, find_client, rotate_secret, update_client
 from ..orgs import subscriptions
+from ..orgs.current import current_subscription
 from ..orgs.organizations import add_member, create_organization, find_organization, members
 from ..orgs.plans import create_plan, find_plan
 from ..orgs.products import list_products
@@ -76,7 +77,7 @@ def _person(spec: dict) -> dict:
 
 def _subscribe(org, plan: str) -> None:
     """An active subscription on ``plan`` with at least a day left."""
-    current = subscriptions.current_subscription(org.id)
+    current = current_subscription(org.id)
     if current is None:
         subscriptions.start(org.id, plan)
         return

@@ -1,6 +1,6 @@
 """Keystore: signing keys, their encryption at rest, their states and the JWKS.
 
-``envelope.py`` encrypts private keys under the key-encryption key (KEK),
+Private keys are sealed under the key-encryption key (KEK) with crypto/envelope.py;
 ``kek.py`` finds that KEK, ``keys.py`` generates keys and reads them,
 ``rotation.py`` is the state machine (next → active → retired → removed),
 ``revocation.py`` the emergency exit, ``rewrap.py`` moves every key to a new

@@ -8,8 +8,10 @@ import os
 import secrets
 from pathlib import Path
 
+from ..errors import IdPError
 
-class KeyEncryptionKeyError(Exception):
+
+class KeyEncryptionKeyError(IdPError):
     """The KEK is missing or malformed; start-up stops with this one line."""
 
 

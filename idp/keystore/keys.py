@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..crypto import envelope
+from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
-from . import envelope
 from .kek import load_previous_kek
 
 # alg → how to make a key for it. RS256 is always available (OIDC Core §15.1).
@@ -32,7 +33,7 @@ STATES = ("next", "active", "retired", "revoked")
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
-class KeyError_(ValueError):
+class KeystoreError(IdPError):
     """Bad keystore input (unknown alg, unknown kid); the message is safe to show."""
 
 
@@ -60,10 +61,10 @@ def jws_registry(algs) -> JWSRegistry:
 
 
 def check_alg(alg: str | None) -> str:
-    """Return ``alg`` (default: settings.default_signing_alg) or raise KeyError_."""
+    """Return ``alg`` (default: settings.default_signing_alg) or raise KeystoreError."""
     alg = alg or current_app.config["IDP"].default_signing_alg
     if alg not in GENERATORS:
-        raise KeyError_(f"unsupported alg {alg!r}; choose one of {', '.join(SUPPORTED_ALGS)}")
+        raise KeystoreError(f"unsupported alg {alg!r}; choose one of {', '.join(SUPPORTED_ALGS)}")
     return alg
 
 
@@ -94,7 +95,7 @@ def open_private(row: SigningKey) -> bytes:
 def new_key(alg: str, state: str = "next") -> SigningKey:
     """Generate a key for ``alg``, encrypt its private part, and add it (caller commits)."""
     if alg not in GENERATORS:
-        raise KeyError_(f"unsupported alg {alg!r}; choose one of {', '.join(SUPPORTED_ALGS)}")
+        raise KeystoreError(f"unsupported alg {alg!r}; choose one of {', '.join(SUPPORTED_ALGS)}")
     key = GENERATORS[alg]()
     kid = key.thumbprint()  # RFC 7638
     public = dict(key.as_dict(private=False), kid=kid, use="sig", alg=alg)
@@ -108,10 +109,10 @@ def new_key(alg: str, state: str = "next") -> SigningKey:
 
 
 def get_key(kid) -> SigningKey:
-    """Return the key ``kid`` or raise KeyError_."""
+    """Return the key ``kid`` or raise KeystoreError."""
     row = db.session.get(SigningKey, kid) if isinstance(kid, str) and 0 < len(kid) <= 64 else None
     if row is None:
-        raise KeyError_(f"no key {str(kid)[:64]!r}")
+        raise KeystoreError(f"no key {str(kid)[:64]!r}")
     return row
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock, events
 from ..extensions import db
 from ..storage.transaction import transaction
-from .keys import KeyError_, get_key, keys_in, new_key
+from .keys import KeystoreError, get_key, keys_in, new_key
 from .rotation import StateChanged, transition
 from .signer import invalidate, mark_revoked
 
@@ -23,7 +23,7 @@ def revoke(kid: str) -> dict:
     """Emergency: withdraw ``kid`` everywhere at once; replace it if it was signing."""
     row = get_key(kid)
     if row.state == "revoked":
-        raise KeyError_(f"key {row.kid} is already revoked")
+        raise KeystoreError(f"key {row.kid} is already revoked")
     alg, was = row.alg, row.state
     try:
         with transaction():
@@ -32,7 +32,7 @@ def revoke(kid: str) -> dict:
             # Same unit of work: the OIDC part revokes the refresh families it signed for.
             events.key_revoked.send(current_app._get_current_object(), kid=row.kid)
     except (StateChanged, IntegrityError):
-        raise KeyError_(f"key {row.kid} changed meanwhile; run `idp keys list`") from None
+        raise KeystoreError(f"key {row.kid} changed meanwhile; run `idp keys list`") from None
     mark_revoked(row.kid)
     invalidate()
     return {"kid": row.kid, "alg": alg, "was": was, "state": "revoked", "activated": replacement}

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from ..crypto import envelope
 from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
-from . import envelope
-from .keys import KeyError_, all_keys, kek, open_private
+from .keys import KeystoreError, all_keys, kek, open_private
 from .signer import invalidate
 
 
@@ -32,6 +32,6 @@ def rewrap(new_kek: bytes | None = None) -> list[str]:
                 .values(private_key_encrypted=envelope.seal(target, pem, kid))
                 .execution_options(synchronize_session=False))
             if result.rowcount != 1:
-                raise KeyError_(f"key {kid} changed during rewrap; nothing was changed, run again")
+                raise KeystoreError(f"key {kid} changed during rewrap; nothing was changed, run again")
     invalidate()
     return [kid for kid, _, _ in opened]

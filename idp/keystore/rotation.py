@@ -24,7 +24,7 @@ from .. import clock
 from ..extensions import db
 from ..storage.models import SigningKey
 from ..storage.transaction import transaction
-from .keys import KeyError_, check_alg, ensure_active_key, get_key, keys_in, new_key
+from .keys import KeystoreError, check_alg, ensure_active_key, get_key, keys_in, new_key
 from .signer import CACHE_SECONDS, invalidate
 
 # Time for a newly published key to reach every instance's JWKS (signer cache
@@ -36,7 +36,7 @@ PROPAGATION_SECONDS = int(CACHE_SECONDS) + 2
 PURGE_MARGIN_SECONDS = 600
 
 
-class RotationRefused(KeyError_):
+class RotationRefused(KeystoreError):
     """Activating now could hand a relying party a kid it never had the chance to fetch."""
 
 
@@ -170,15 +170,15 @@ def retire(kid: str) -> SigningKey:
     """Withdraw a `next` key before it signs: next → retired (an active key is rotated instead)."""
     row = get_key(kid)
     if row.state == "active":
-        raise KeyError_(f"key {row.kid} is active: use `idp keys rotate --alg {row.alg}` to "
+        raise KeystoreError(f"key {row.kid} is active: use `idp keys rotate --alg {row.alg}` to "
                         "replace it (or `revoke` in an emergency)")
     if row.state != "next":
-        raise KeyError_(f"key {row.kid} is already {row.state}")
+        raise KeystoreError(f"key {row.kid} is already {row.state}")
     try:
         with transaction():
             transition(row.kid, "next", state="retired", retired_at=clock.now())
     except StateChanged:
-        raise KeyError_(f"key {row.kid} changed meanwhile; run `idp keys list`") from None
+        raise KeystoreError(f"key {row.kid} changed meanwhile; run `idp keys list`") from None
     invalidate()
     db.session.refresh(row)
     return row
@@ -210,11 +210,11 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(text: str) -> int:
-    """Parse "30d", "12h", "90m", "3600s" or "3600" into seconds; raise KeyError_."""
+    """Parse "30d", "12h", "90m", "3600s" or "3600" into seconds; raise KeystoreError."""
     value = (text or "").strip().lower()
     number, unit = (value[:-1], value[-1]) if value[-1:] in UNITS else (value, "s")
     if not number.isdigit() or int(number) <= 0 or len(number) > 9:
-        raise KeyError_(f"bad duration {text!r}: expected a positive number with s, m, h, d or w "
+        raise KeystoreError(f"bad duration {text!r}: expected a positive number with s, m, h, d or w "
                         "(e.g. 30d)")
     return int(number) * UNITS[unit]
 

@@ -141,6 +141,3 @@ def public_jwks() -> dict:
     """The JWKS document: public members only (same as ``jwks.jwks_document()``)."""
     return {"keys": [dict(d) for d in _fresh().public_dicts]}
 
-
-def active_algs() -> list[str]:
-    return sorted(_fresh().signing)

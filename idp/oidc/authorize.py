@@ -17,12 +17,14 @@ from . import consent, interaction, render
 from . import entitlement_gate as gating
 from .errors import (
     AccessDeniedError,
+    AccessRefused,
     ConsentRequiredError,
     InteractionRequiredError,
     InvalidRequestError,
     LoginRequiredError,
     OAuth2Error,
     RegistrationNotSupportedError,
+    RequestCannotContinue,
     RequestNotSupportedError,
     RequestURINotSupportedError,
     UnsupportedResponseTypeError,
@@ -56,7 +58,7 @@ def handle(oauth_request, interaction_id: str | None = None):
     except OAuth2Error as error:
         return render.authorize_error(error, mode)
     except ValueError:  # Authlib refuses to echo unprintable input in a description
-        return render.error_page("The authorization request is malformed.")
+        raise RequestCannotContinue("The authorization request is malformed.") from None
     try:
         return _decide(grant, interaction_id, mode)
     except OAuth2Error as error:
@@ -89,7 +91,7 @@ def _decide(grant, interaction_id, mode):
                                                                        req.scope)):
         if "none" in prompts:
             raise ConsentRequiredError("The person has not consented to this client.")
-        return _hand_off("oidc.consent", req, interaction_id)
+        return _hand_off("consent.consent_page", req, interaction_id)
     return _gate(grant, user, live, stored, interaction_id, prompts, mode)
 
 
@@ -113,7 +115,7 @@ def _gate(grant, user, live, stored, interaction_id, prompts, mode):
     if org == gating.PICK:
         if "none" in prompts:  # OIDC Core §3.1.2.6: the picker is UI
             raise InteractionRequiredError("Choose an organisation: send the org parameter.")
-        return _hand_off("orgs_web.select_organization", req, interaction_id)
+        return _hand_off("picker.select_organization", req, interaction_id)
     decision = gating.check(user.id, grant.client, org)
     if not decision.allowed:
         if "none" in prompts:
@@ -135,14 +137,13 @@ def _resources(req) -> list[str]:
 
 
 def _refuse(req, user, decision, interaction_id):
-    """The person sees why; "Return to <client>" resumes into access_denied (with state, iss)."""
-    from ..orgs.views import render_denied
-
+    """The person sees why (a page: AccessRefused); "Return to <client>" resumes into
+    access_denied (with state, iss)."""
     interaction_id = _store(req, interaction_id)
     interaction.decide(interaction_id, interaction.load(interaction_id), "refused", user.id,
                        decision.description)
-    return render_denied(decision, req.client.name,
-                         return_url=url_for("oidc.resume", interaction=interaction_id))
+    raise AccessRefused(decision, req.client.name,
+                        url_for("oidc.resume", interaction=interaction_id))
 
 
 def _issue(grant, user, live, interaction_id, mode):

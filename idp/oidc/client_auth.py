@@ -10,10 +10,11 @@ Every client authentication of the authorization server goes through
    (``passwords.known_secret``: a constant-time digest comparison). Anything else
    is refused with 429 before any hash. So a stranger cannot lock a real client
    out, and the argon2id hash cannot be used to burn CPU without limit.
-2. Authlib's methods authenticate the client; ``client_secret_basic`` is ours
-   (``basic_credentials``): credentials that are not base64 of form-urlencoded
-   UTF-8 (RFC 6749 §2.3.1, RFC 7617 §2.1) are a failed authentication, never an
-   exception.
+2. The registered methods authenticate the client. ``client_secret_basic`` and
+   ``client_secret_post`` are ours: both check the secret with ``secret_matches``
+   (the remembered verifier, ``passwords.verify_secret``), and credentials that are
+   not base64 of form-urlencoded UTF-8 (RFC 6749 §2.3.1, RFC 7617 §2.1) are a
+   failed authentication, never an exception (``basic_credentials``).
 3. A failure is counted for the address and the registered client; a success
    against the client's own allowance (``throttle.count_allowance``).
 
@@ -29,10 +30,10 @@ from urllib.parse import unquote
 
 from flask import request as flask_request
 
-from ..accounts.passwords import known_secret
+from ..clients.cache import lookup
+from ..clients.secrets import known_secret, verify_secret
 from ..ratelimit import RateLimited
 from . import throttle
-from .client_cache import lookup
 from .errors import InvalidClientError
 
 MAX_ID = 64
@@ -77,17 +78,32 @@ def registered(client_id) -> bool:
     return plausible_id(client_id) and lookup(client_id) is not None
 
 
+def secret_matches(client, secret) -> bool:
+    """Does ``secret`` authenticate ``client``? (argon2id once, then the remembered verifier)"""
+    return bool(client.secret_hash) and verify_secret(client.secret_hash, secret)
+
+
+def _secret_client(query_client, client_id, secret):
+    if not (client_id and secret):
+        return None
+    client = query_client(client_id)
+    if client is None:
+        raise InvalidClientError(status_code=401,
+                                 description="The client does not exist on this server.")
+    return client if secret_matches(client, secret) else None
+
+
 def authenticate_client_secret_basic(query_client, request):
     """Authlib's ``client_secret_basic``, with credentials parsed by ``basic_credentials``."""
-    client_id, secret = basic_credentials(request.headers)
-    if client_id and secret:
-        client = query_client(client_id)
-        if client is None:
-            raise InvalidClientError(status_code=401,
-                                     description="The client does not exist on this server.")
-        if client.check_client_secret(secret):
-            return client
-    return None
+    return _secret_client(query_client, *basic_credentials(request.headers))
+
+
+def authenticate_client_secret_post(query_client, request):
+    """Authlib's ``client_secret_post`` (RFC 6749 §2.3.1), with the remembered verifier."""
+    client_id, secret = request.form.get("client_id"), request.form.get("client_secret")
+    if not isinstance(client_id, str) or not isinstance(secret, str):
+        return None
+    return _secret_client(query_client, client_id, secret)
 
 
 def authenticate(authenticate_with, request, methods, endpoint):

@@ -15,7 +15,7 @@ from flask import current_app
 
 from .. import audit
 from ..ops import metrics
-from ..orgs import entitlements
+from ..orgs import entitlements, selection
 from .errors import InvalidGrantError, InvalidTargetError
 from .interaction import decision
 
@@ -31,8 +31,8 @@ def organization_for(user_id: int, hint, stored: dict | None):
     if chosen:
         return int(chosen)
     hint = str(hint)[:200] if hint else None
-    chosen = entitlements.default_organization(user_id, hint)
-    if chosen is None and entitlements.organizations_for(user_id):
+    chosen = selection.default_organization(user_id, hint)
+    if chosen is None and selection.organizations_for(user_id):
         return PICK
     return chosen
 

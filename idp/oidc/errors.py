@@ -1,7 +1,9 @@
 """Typed OAuth 2.0 / OIDC errors: Authlib's classes, plus the few it lacks.
 
 Each carries the spec ``error`` code and a public description; ``render.py``
-decides how it is shown (redirect, JSON or page).
+decides how it is shown (redirect or JSON). What can only be answered with a page for
+the person — no verified redirect URI to send the error to — is an ``IdPError``
+raised here and rendered by the one error-page renderer (web/errors.py).
 """
 
 from authlib.oauth2.rfc6749.errors import (  # noqa: F401  (re-exported)
@@ -25,6 +27,8 @@ from authlib.oidc.core.errors import (  # noqa: F401
     RequestURINotSupportedError,
 )
 
+from ..errors import IdPError
+
 
 class InvalidTokenError(OAuth2Error):
     """RFC 6750 §3.1: the access token is missing, expired, revoked or not ours."""
@@ -33,8 +37,28 @@ class InvalidTokenError(OAuth2Error):
     status_code = 401
 
 
-class InteractionExpired(Exception):
-    """The stored interaction is gone (expired or already finished): a page for people."""
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class RequestCannotContinue(IdPError):
+    """An authorization that can be answered only with a page (RFC 6749 §4.1.2.1: never a
+    redirect to an unverified URI): malformed, unknown client, expired interaction."""
+
+    headers = NO_STORE
+
+
+class AccessRefused(IdPError):
+    """The entitlement gate refused the authorization (DESIGN "Entitlement gate"): the person
+    sees why; "Return to <client>" (``return_url``) resumes into ``error=access_denied``."""
+
+    status = 403
+    error = "access_denied"
+    title = "Access not included"
+    headers = NO_STORE
+
+    def __init__(self, decision, client_name: str | None, return_url: str | None):
+        super().__init__(decision.description, detail=decision.reason)
+        self.decision, self.client_name, self.return_url = decision, client_name, return_url
 
 
 class InvalidTargetError(OAuth2Error):

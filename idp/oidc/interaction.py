@@ -28,15 +28,27 @@ import secrets
 
 from flask import current_app, session, url_for
 
+from ..errors import IdPError
 from ..storage.store import get_store
+from .errors import NO_STORE
 
 BROWSER_KEY = "browser"  # the session key of this browser's binding value
+EXPIRED = ("This sign-in request has expired or was already completed. "
+           "Return to the application and try again.")
 ELSEWHERE = ("This sign-in was started in another browser, so it can only be finished there. "
              "Return to the application and start again from this browser.")
 
 
-class ForeignInteraction(Exception):
-    """The interaction exists but was started in another browser (rendered as a 403 page)."""
+class ForeignInteraction(IdPError):
+    """The interaction exists but was started in another browser: a 403 page, no redirect."""
+
+    status = 403
+    error = "access_denied"
+    title = "Continue in the browser you started in"
+    headers = NO_STORE
+
+    def __init__(self):
+        super().__init__(ELSEWHERE)
 
 
 def _key(interaction_id: str) -> str:

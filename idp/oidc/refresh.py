@@ -92,11 +92,6 @@ def issue(client, user_id: int, scope: str, context: dict, *, offline: bool, kid
     return token
 
 
-def family_of(token: str) -> str | None:
-    row = find(token)
-    return row.family_id if row else None
-
-
 def claim(row_id: int, sealed_response: str) -> bool:
     """Mark a token rotated and keep its successor response, atomically; True for the winner.
 

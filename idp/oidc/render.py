@@ -4,8 +4,8 @@
   ``state`` and ``iss`` (RFC 9207 §2), in the response mode asked for (query,
   or form_post per OAuth 2.0 Form Post Response Mode).
 - An authorization error whose redirect URI is not verified (unknown client,
-  unregistered or missing redirect_uri) becomes an HTML page, never a redirect
-  (RFC 6749 §4.1.2.1).
+  unregistered or missing redirect_uri) is never a redirect (RFC 6749 §4.1.2.1): it is
+  raised as ``RequestCannotContinue``, a page by the one error-page renderer.
 - Endpoint errors are JSON with the RFC status and ``Cache-Control: no-store``
   (RFC 6749 §5.1, §5.2); invalid_client is 401 with ``WWW-Authenticate: Basic``.
 
@@ -22,9 +22,14 @@ from dataclasses import dataclass
 from authlib.common.urls import add_params_to_uri
 from flask import Response, current_app, render_template, request
 
-from .errors import InvalidClientError, OAuth2Error, TemporarilyUnavailableError
+from .errors import (
+    NO_STORE,
+    InvalidClientError,
+    OAuth2Error,
+    RequestCannotContinue,
+    TemporarilyUnavailableError,
+)
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 RESPONSE_MODES = ("query", "form_post")
 
 
@@ -47,18 +52,14 @@ def authorization_response(redirect_uri: str, params: list[tuple[str, str]],
 
 
 def authorize_error(error: OAuth2Error, response_mode: str = "query") -> Response:
-    """An authorization error: to the verified redirect URI, else a page."""
-    if error.redirect_uri:
-        params = [("error", error.error), ("error_description", error.get_error_description()),
-                  ("state", error.state)]
-        mode = response_mode if response_mode in RESPONSE_MODES else "query"
-        return authorization_response(error.redirect_uri, params, mode)
-    return error_page(error.get_error_description() or error.error, 400)
-
-
-def error_page(message: str, status: int = 400, title: str = "This request cannot continue"):
-    html = render_template("errors/error.html", title=title, message=message)
-    return Response(html, status, NO_STORE, mimetype="text/html")
+    """An authorization error: to the verified redirect URI; else RequestCannotContinue."""
+    if not error.redirect_uri:
+        raise RequestCannotContinue(error.get_error_description() or error.error,
+                                    detail=error.error)
+    params = [("error", error.error), ("error_description", error.get_error_description()),
+              ("state", error.state)]
+    mode = response_mode if response_mode in RESPONSE_MODES else "query"
+    return authorization_response(error.redirect_uri, params, mode)
 
 
 def json_response(body: dict, status: int = 200, headers=None) -> Response:

@@ -18,8 +18,9 @@ from flask import current_app
 from flask import request as flask_request
 
 from .. import audit
+from ..clients import cache as client_cache
 from ..ops.metrics import count_token
-from . import client_auth, client_cache
+from . import client_auth
 from .client_auth import claimed_client_id
 from .endpoints.introspection import IntrospectionEndpoint
 from .endpoints.revocation import RevocationEndpoint
@@ -115,9 +116,12 @@ class AuthorizationServer(_FlaskAuthorizationServer):
 
 def _build() -> AuthorizationServer:
     server = AuthorizationServer()
-    # Ours: malformed Basic credentials are a failed authentication, not an exception.
+    # Ours: malformed Basic credentials are a failed authentication, not an exception, and
+    # both secret methods check with the remembered verifier (client_auth.secret_matches).
     server.register_client_auth_method("client_secret_basic",
                                        client_auth.authenticate_client_secret_basic)
+    server.register_client_auth_method("client_secret_post",
+                                       client_auth.authenticate_client_secret_post)
     server.register_grant(AuthorizationCodeGrant,
                           [S256CodeChallenge(required=True), OpenIDCodeExtension()])
     server.register_grant(RefreshTokenGrant)

@@ -1,28 +1,24 @@
-"""Blueprint "oidc": parse the HTTP request, call one service, render.
+"""Blueprint "oidc": the protocol endpoints — parse the HTTP request, call one service, render.
 
 The machine endpoints (authorize POST, token, revoke, introspect, userinfo)
 are exempt from CSRF: clients authenticate themselves, they hold no cookie
-session. The consent form is CSRF-protected.
+session. The pages for people that /authorize hands off to (login, consent, the
+organisation picker) are in web/; they hand back through ``resume``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, session
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SubmitField
+from flask import Blueprint, request
 
 from ..extensions import csrf
 from ..keystore.jwks import jwks_cache_control
-from ..sessions import store as sso
-from . import authorize, consent, interaction, render
+from . import authorize, interaction, render
 from .endpoints import discovery, userinfo
 from .endpoints import jwks as jwks_endpoint
-from .errors import InvalidRequestError, InvalidTokenError, OAuth2Error
+from .errors import InvalidRequestError, InvalidTokenError, OAuth2Error, RequestCannotContinue
 from .server import StoredRequest, authorization
 
 bp = Blueprint("oidc", __name__)
-EXPIRED = ("This sign-in request has expired or was already completed. "
-           "Return to the application and try again.")
 
 
 @bp.route("/oauth2/authorize", methods=["GET", "POST"])
@@ -31,52 +27,13 @@ def authorize_endpoint():
     return authorize.handle(authorization.create_oauth2_request(None))
 
 
-@bp.app_errorhandler(interaction.ForeignInteraction)
-def foreign_interaction(_error):
-    """An interaction id opened from a browser that did not start it: a page, no redirect."""
-    return render.error_page(interaction.ELSEWHERE, 403, "Continue in the browser you started in")
-
-
 @bp.route("/oauth2/authorize/resume")
 def resume():
+    """A page for people hands the authorization request back here (by interaction id)."""
     interaction_id = request.args.get("interaction", "")
     stored = interaction.load(interaction_id)
     if stored is None:
-        return render.error_page(EXPIRED)
-    return authorize.handle(StoredRequest(stored["params"]), interaction_id)
-
-
-class ConsentForm(FlaskForm):
-    interaction = HiddenField()
-    allow = SubmitField("Allow")
-    deny = SubmitField("Deny")
-
-
-def _consenting_user(stored):
-    """The signed-in person of this browser: only they can answer a consent page."""
-    live = sso.get(session.get("sid"))
-    return live.user_id if live and stored else None
-
-
-@bp.route("/consent", methods=["GET", "POST"], endpoint="consent")
-def consent_page():
-    form = ConsentForm()
-    interaction_id = request.values.get("interaction", "")[:128]
-    stored = interaction.load(interaction_id)
-    user_id = _consenting_user(stored)
-    if user_id is None:
-        return render.error_page(EXPIRED)
-    if request.method == "GET" or not form.validate_on_submit():
-        form.interaction.data = interaction_id
-        status = 200 if request.method == "GET" else 400
-        return render_template("consent/consent.html", form=form, client_name=stored["client_name"],
-                               scopes=stored.get("scope", "").split()), status
-    # Recorded for the person who answered; it counts for nobody else (interaction.py).
-    if form.allow.data:
-        consent.remember(user_id, stored["client_id"], stored.get("scope", ""))
-        interaction.decide(interaction_id, stored, "consent", user_id)
-    else:
-        interaction.decide(interaction_id, stored, "denied", user_id)
+        raise RequestCannotContinue(interaction.EXPIRED)
     return authorize.handle(StoredRequest(stored["params"]), interaction_id)
 
 

@@ -58,11 +58,3 @@ def put(organization_id: int, ver: int, user_id: int, snapshot: dict) -> None:
     except StoreUnavailable:
         pass
 
-
-def invalidate(*organization_ids: int) -> None:
-    """Nothing left to do: kept for callers written before the version moved to Postgres.
-
-    The change that made a caller call this has already bumped the version, in its
-    own transaction (storage/triggers.py); a step after the commit could only fail
-    after the change was made, which is what this design removes.
-    """

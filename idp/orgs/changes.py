@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..extensions import db
 from ..storage.models import EntitlementAnnouncement
-from ..storage.transaction import inside_atomic, transaction
+from ..storage.transaction import inside_atomic
 from . import outbox, snapshots
 from .entitlements import SEAT_LIMIT, Entitlement, evaluate
 
@@ -105,17 +105,3 @@ def lost_products(before: dict, after: dict, reason: str) -> dict[str, dict[int,
             groups[why][user_id] = lost
     return dict(groups)
 
-
-def announce(organization_id: int, lost: dict[int, set[str]], reason: str) -> None:
-    """Announce lost access for a change already committed elsewhere (outbox, then at once).
-
-    Prefer ``watch``, which writes the row in the change's own transaction.
-    """
-    if not any(lost.values()):
-        return
-    with transaction() as session:
-        row = outbox.add(session, organization_id, {u: p for u, p in lost.items() if p}, reason)
-        session.flush()
-        row_id = row.id
-    if not inside_atomic():
-        outbox.deliver([row_id])

@@ -9,9 +9,9 @@ an ``active`` subscription whose paid time has ended is expired at that instant,
 whether or not a job has updated its row.
 
 The API the OIDC part calls: ``gate(user_id, client, organization_id)`` → Decision,
-``plan_claims(entitlement)``, ``product_audiences(entitlement, resources)``,
-``token_expiry_cap(entitlement)``; picking the organisation: ``organizations_for``,
-``default_organization``, ``remember_choice`` (selection.py, re-exported here).
+``plan_claims(entitlement)``, ``product_audiences(entitlement)``,
+``token_expiry_cap(entitlement)``. Picking the organisation is selection.py's.
+RFC 8707 ``resource`` narrowing is the OIDC part's (oidc/entitlement_gate.py).
 """
 
 from __future__ import annotations
@@ -23,12 +23,9 @@ from flask import current_app
 
 from .. import clock
 from . import cache, snapshots, timeline
-from .errors import InvalidTarget
-from .selection import default_organization, organizations_for, remember_choice
 
-__all__ = ["Decision", "Entitlement", "InvalidTarget", "check_product", "default_organization",
-           "gate", "organizations_for", "plan_claims", "product_audiences", "remember_choice",
-           "resolve", "token_expiry_cap"]
+__all__ = ["Decision", "Entitlement", "check_product", "gate", "plan_claims",
+           "product_audiences", "resolve", "token_expiry_cap"]
 
 # Why nothing is allowed, in the order they are checked.
 NOT_A_MEMBER = "not_a_member"
@@ -230,23 +227,10 @@ def _epoch(value: datetime | None) -> int | None:
     return int(value.timestamp()) if value is not None else None
 
 
-def product_audiences(entitlement: Entitlement, resources=None) -> list[str]:
-    """The access-token audiences: entitled products' audiences, narrowed by RFC 8707 ``resource``.
-
-    A requested resource that is not the audience of an entitled product raises
-    InvalidTarget (RFC 8707 §2). Resources are compared as exact strings.
-    """
-    entitled = [entitlement.catalog[code]["audience"] for code in sorted(entitlement.products)
-                if code in entitlement.catalog]
-    if not resources:
-        return entitled
-    if isinstance(resources, str):
-        resources = [resources]
-    wanted = list(dict.fromkeys(resources))
-    outside = [r for r in wanted if r not in entitled]
-    if outside:
-        raise InvalidTarget("The requested resource is not covered by the plan of the organisation")
-    return wanted
+def product_audiences(entitlement: Entitlement) -> list[str]:
+    """The access-token audiences: the resource audiences of the entitled products."""
+    return [entitlement.catalog[code]["audience"] for code in sorted(entitlement.products)
+            if code in entitlement.catalog]
 
 
 def token_expiry_cap(entitlement: Entitlement | None) -> int | None:

@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
-from ..accounts.users import UserError, find_by_email, validate_email
+from .. import audit, clock
+from ..accounts.users import find_by_email
 from ..extensions import db
+from ..storage.ids import row_id
 from ..storage.models import Membership, Organization, Plan, User
 from ..storage.models.orgs import ROLES
 from ..storage.transaction import transaction
+from . import company
 from .changes import watch
+from .current import current_subscription
 from .errors import OrgError
 from .periods import plan_id_at
 
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")  # ISO 3166-1 alpha-2
-INFO_LIMITS = {"legal_name": 300, "tax_id": 64, "address": 1000}
-
 
 def find_organization(ref) -> Organization | None:
-    """Find by id (digits) or by name (exact, then case-insensitive)."""
+    """THE organisation lookup: by id (ASCII digits, a 32-bit row id) or by name (exact,
+    then case-insensitive). Every caller uses it: the CLI, billing, security policy."""
     if isinstance(ref, Organization):
         return ref
-    ref = str(ref or "").strip()
+    ref = str(ref if ref is not None else "").strip()
     if not ref or len(ref) > 200:
         return None
-    if ref.isdigit():
-        return db.session.get(Organization, int(ref)) if int(ref) < 2**31 else None
+    if ref.isdigit():  # names are never only digits (see _name): this names an id
+        found = row_id(ref)
+        return db.session.get(Organization, found) if found is not None else None
     org = db.session.scalar(select(Organization).where(Organization.name == ref))
     return org or db.session.scalar(
         select(Organization).where(func.lower(Organization.name) == ref.lower()))
 
 
 def get_organization(ref) -> Organization:
+    """``find_organization``, or OrgError "no organisation ..." (safe to show)."""
     org = find_organization(ref)
     if org is None:
         raise OrgError(f"no organisation {str(ref)[:80]!r}")
@@ -55,32 +56,10 @@ def _name(name) -> str:
     return name
 
 
-def _info(fields: dict) -> dict:
-    """Validate company info; None means 'leave as is', '' means 'clear'."""
-    out = {}
-    for key, value in fields.items():
-        if value is None:
-            continue
-        value = value.strip()
-        if key in INFO_LIMITS and len(value) > INFO_LIMITS[key]:
-            raise OrgError(f"{key.replace('_', ' ')} must be at most {INFO_LIMITS[key]} characters")
-        if key == "country" and value:
-            value = value.upper()
-            if not COUNTRY_RE.match(value):
-                raise OrgError("country must be an ISO 3166-1 alpha-2 code such as ID")
-        if key == "billing_email" and value:
-            try:
-                value = validate_email(value)
-            except UserError:
-                raise OrgError(f"billing email is not a valid email address: {value[:80]!r}") from None
-        out[key] = value or None
-    return out
-
-
 def create_organization(name: str, **info) -> Organization:
     """Create an organisation (name unique, case-insensitive)."""
     name = _name(name)
-    fields = _info(info)
+    fields = company.checked(info)
     if find_organization(name) is not None:
         raise OrgError(f"an organisation named {name!r} already exists")
     org = Organization(name=name, **fields)
@@ -93,9 +72,9 @@ def create_organization(name: str, **info) -> Organization:
 
 
 def update_organization(ref, name: str | None = None, **info) -> Organization:
-    """Change the name or company info (legal_name, tax_id, address, country, billing_email)."""
+    """Change the name or company info (company.FIELDS; checked by company.py)."""
     org = get_organization(ref)
-    fields = _info(info)
+    fields = company.checked(info)
     if name is not None:
         fields["name"] = _name(name)
         other = find_organization(fields["name"])
@@ -138,14 +117,19 @@ def members(ref) -> list[tuple[Membership, User]]:
     return [(membership, user) for membership, user in rows]
 
 
+def lock(session, organization_id: int) -> None:
+    """THE organisation lock: ``SELECT ... FOR UPDATE`` of its row, held until the caller's
+    transaction ends. Every change that must see the organisation as it stands takes it
+    first: a membership (seats), a subscription change (``subscriptions.changing``)."""
+    session.execute(select(Organization.id).where(Organization.id == organization_id)
+                    .with_for_update())
+
+
 def add_member(ref, email: str, role: str = "member") -> Membership:
     """Add a person; refused when the current plan's seats are all taken."""
-    from .subscriptions import current_subscription
-
     org, user, role = get_organization(ref), _user(email), _role(role)
     with transaction() as session:
-        # Lock the organisation: two concurrent additions cannot both take the last seat.
-        session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+        lock(session, org.id)  # two concurrent additions cannot both take the last seat
         if session.scalar(select(Membership.id).where(
                 Membership.organization_id == org.id, Membership.user_id == user.id)):
             raise OrgError(f"{user.email} is already a member of {org.name}")
@@ -182,6 +166,16 @@ def set_role(ref, email: str, role: str) -> Membership:
     with transaction():
         membership.role = role
     return membership
+
+
+def require_totp(ref, required: bool) -> Organization:
+    """Make a second factor required (or not) for every member (accounts.totp enforces it)."""
+    org = get_organization(ref)
+    with transaction():
+        org.require_totp = bool(required)
+    audit.record("org.require_totp", outcome="success",
+                 detail={"organization_id": org.id, "require_totp": bool(required)})
+    return org
 
 
 def describe(org: Organization) -> dict:

@@ -13,6 +13,7 @@ from ..storage.models import Plan, Product, Subscription
 from ..storage.transaction import transaction
 from .changes import watch
 from .errors import OrgError
+from .products import get_product
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")  # ISO 4217
@@ -21,6 +22,7 @@ MAX_PERIOD_DAYS = 3660
 
 
 def find_plan(code) -> Plan | None:
+    """THE plan lookup, by code (anything that is not a plan code finds nothing)."""
     if isinstance(code, Plan):
         return code
     if not isinstance(code, str) or not CODE_RE.match(code):
@@ -28,16 +30,26 @@ def find_plan(code) -> Plan | None:
     return db.session.scalar(select(Plan).where(Plan.code == code))
 
 
-def get_plan(code) -> Plan:
+def get_plan(code, offered: bool = False) -> Plan:
+    """``find_plan``, or OrgError; ``offered``: refuse a deactivated plan too (new orders
+    and subscriptions; what runs on it already is not affected)."""
     plan = find_plan(code)
     if plan is None:
         raise OrgError(f"no plan {str(code)[:64]!r}")
+    if offered and not plan.active:
+        raise OrgError(f"plan {plan.code} is no longer offered")
     return plan
 
 
-def list_plans(include_inactive: bool = True) -> list[Plan]:
-    query = select(Plan).order_by(Plan.tier, Plan.code)
-    return list(db.session.scalars(query if include_inactive else query.where(Plan.active)))
+def list_plans(include_inactive: bool = True, product: str | None = None) -> list[Plan]:
+    """Plans by tier, price and code; optionally only offered ones, or those including
+    ``product`` (an unknown product is an OrgError)."""
+    query = select(Plan).order_by(Plan.tier, Plan.price, Plan.code)
+    plans = db.session.scalars(query if include_inactive else query.where(Plan.active))
+    if product is None:
+        return list(plans)
+    code = get_product(product).code
+    return [plan for plan in plans if code in (plan.products or [])]
 
 
 def _products(products) -> list[str]:

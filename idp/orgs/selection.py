@@ -12,11 +12,13 @@ from ..storage.transaction import transaction
 from .errors import OrgError
 
 
-def organizations_for(user_id: int) -> list[Organization]:
-    """The organisations this person belongs to, by name."""
-    return list(db.session.scalars(
-        select(Organization).join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user_id).order_by(Organization.name)))
+def organizations_for(user_id: int, roles=None) -> list[Organization]:
+    """The organisations this person belongs to (with one of ``roles``, when given), by name."""
+    query = (select(Organization).join(Membership, Membership.organization_id == Organization.id)
+             .where(Membership.user_id == user_id).order_by(Organization.name))
+    if roles is not None:
+        query = query.where(Membership.role.in_(roles))
+    return list(db.session.scalars(query))
 
 
 def _memberships(user_id: int) -> list[Membership]:

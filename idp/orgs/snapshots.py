@@ -22,20 +22,11 @@ from ..storage.models import (
     Subscription,
     SubscriptionPeriod,
 )
-from ..storage.models.orgs import CURRENT_STATUSES
+from .current import subscription_of
 
 
 def _ts(value) -> float | None:
     return value.timestamp() if value is not None else None
-
-
-def subscription_of(organization_id: int) -> Subscription | None:
-    """The current subscription, or else the most recent one (to say why access ended)."""
-    query = select(Subscription).where(Subscription.organization_id == organization_id)
-    current = db.session.scalar(query.where(Subscription.status.in_(CURRENT_STATUSES)))
-    if current is not None:
-        return current
-    return db.session.scalar(query.order_by(Subscription.id.desc()).limit(1))
 
 
 def _plan(plan: Plan) -> dict:

@@ -21,24 +21,16 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..extensions import db
 from ..storage.models import Organization, Plan, Subscription, SubscriptionPeriod
-from ..storage.models.orgs import CURRENT_STATUSES
 from ..storage.transaction import transaction
 from . import periods
 from .audit_trail import OPERATOR, Actor, record, state
 from .changes import watch
+from .current import current_subscription, renewal_plan, subscription_of
 from .errors import OrgError
-from .organizations import get_organization
+from .organizations import get_organization, lock
 from .plans import get_plan
-from .snapshots import subscription_of
 
 MAX_EXTEND_DAYS = 3660
-
-
-def current_subscription(organization_id: int) -> Subscription | None:
-    """The organisation's pending, active or past-due subscription, if any."""
-    return db.session.scalar(select(Subscription).where(
-        Subscription.organization_id == organization_id,
-        Subscription.status.in_(CURRENT_STATUSES)))
 
 
 @contextmanager
@@ -51,8 +43,7 @@ def changing(organization_id: int, reason: str):
     lost products are announced with.
     """
     outermost = not db.session.info.get("idp.atomic_depth")  # see storage/transaction.py
-    db.session.execute(select(Organization.id).where(Organization.id == organization_id)
-                       .with_for_update())
+    lock(db.session, organization_id)
     try:
         with watch([organization_id], reason), transaction() as session:
             yield session
@@ -69,12 +60,6 @@ def _require_current(org: Organization) -> Subscription:
     return sub
 
 
-def _offered(plan: Plan) -> Plan:
-    if not plan.active:
-        raise OrgError(f"plan {plan.code} is no longer offered")
-    return plan
-
-
 def _new(session, org: Organization, plan: Plan, status: str) -> Subscription:
     name = org.name
     sub = Subscription(organization_id=org.id, plan_id=plan.id, status=status)
@@ -88,7 +73,7 @@ def _new(session, org: Organization, plan: Plan, status: str) -> Subscription:
 
 
 def _begin(org_ref, plan_code, status: str, action: str, actor: Actor) -> Subscription:
-    org, plan = get_organization(org_ref), _offered(get_plan(plan_code))
+    org, plan = get_organization(org_ref), get_plan(plan_code, offered=True)
     if current_subscription(org.id) is not None:
         raise OrgError(f"{org.name} already has a current subscription")
     with changing(org.id, "changed") as session:
@@ -119,8 +104,7 @@ def apply_paid_period(session, organization_id: int, plan: Plan, order_id: int |
     never overlap and no paid day is lost, and ``plan`` takes effect only then. The
     period row carries the order (a unique index refuses a second period for one order).
     """
-    session.execute(select(Organization.id).where(Organization.id == organization_id)
-                    .with_for_update())  # held already under ``changing``; a no-op then
+    lock(session, organization_id)  # held already under ``changing``: a no-op then
     sub = current_subscription(organization_id)
     before = state(sub)
     if sub is None:
@@ -140,13 +124,13 @@ def activate_or_extend(org_ref, plan_code, order_id: int | None = None,
         if order_id is None or not session.scalar(
                 select(SubscriptionPeriod.id).where(SubscriptionPeriod.order_id == order_id)):
             apply_paid_period(session, org.id, plan, order_id, actor)
-    return current_subscription(org.id) or subscription_of(org.id)
+    return subscription_of(org.id)
 
 
 def change_plan(org_ref, plan_code, actor: Actor = OPERATOR) -> Subscription:
     """Move the current subscription to another plan in place, from now on: the period in
     force and every later one (same dates; not a cancellation)."""
-    org, plan = get_organization(org_ref), _offered(get_plan(plan_code))
+    org, plan = get_organization(org_ref), get_plan(plan_code, offered=True)
     with changing(org.id, "downgraded") as session:
         sub = _require_current(org)
         if periods.plan_id_at(session, sub, clock.now()) == plan.id:
@@ -168,7 +152,7 @@ def extend(org_ref, days: int | None = None, actor: Actor = OPERATOR) -> Subscri
         sub = _require_current(org)
         if sub.status == "pending":
             raise OrgError(f"{org.name}'s subscription is waiting for payment; start it first")
-        plan = session.get(Plan, periods.last_plan_id(session, sub))
+        plan = renewal_plan(sub)
         before = state(sub)
         period = periods.add(session, sub, plan, days or plan.period_days, clock.now())
         record(session, sub, "extend", actor, before, period=period, days=days or plan.period_days)

@@ -17,10 +17,11 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from .. import clock
+from ..clients.registry import find_client
+from ..crypto.envelope import EnvelopeError
+from ..errors import IdPError
 from ..extensions import db
-from ..keystore.envelope import EnvelopeError
 from ..keystore.signer import NoSigningKey
-from ..oidc.clients import find_client
 from ..storage.models import BackchannelAttempt, BackchannelDelivery
 from ..storage.store import get_store
 from ..storage.transaction import transaction
@@ -35,7 +36,7 @@ RETRYABLE = ("pending", "failed")
 LEASE_SECONDS = 120
 
 
-class DeliveryError(ValueError):
+class DeliveryError(IdPError):
     """Bad input for a delivery operation (unknown id...); the message is safe to show."""
 
 

@@ -13,7 +13,7 @@ or not. The pool thread is free at once; the event loop streams the rest and clo
 when it ends, when the client disconnects (``http.disconnect``) or when the server
 stops (``on_shutdown`` hooks run first, so streams end instead of holding the worker).
 /account/events uses this to hold no request thread while it waits
-(idp/billing/live.py). Outside the front (Flask's test client, any plain WSGI server)
+(idp/web/live.py). Outside the front (Flask's test client, any plain WSGI server)
 ``front_of(environ)`` is None and such a view answers without handing over.
 """
 

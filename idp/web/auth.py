@@ -15,6 +15,7 @@ from ..extensions import db
 from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
+from .errors import render_error
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
 
@@ -143,8 +144,8 @@ class SignOutForm(FlaskForm):
 def sign_out():
     form = SignOutForm()
     if not form.validate_on_submit():
-        return render_template("errors/error.html", title="Bad request",
-                               message="The sign-out form expired. Please try again."), 400
+        return render_error(400, "invalid_request", "Bad request",
+                            "The sign-out form expired. Please try again.")
     sid = session.get("sid")
     ended = end_session(sid) if sid else None
     if ended is not None:

@@ -1,7 +1,9 @@
 """One place that renders failures: JSON for protocol/API endpoints, a page for people.
 
-Anything unexpected becomes ``server_error``, is logged with its traceback
-server-side, and the client sees no detail.
+An ``IdPError`` (idp/errors.py) is shown with its status, ``error`` code, title and
+public message; its private detail goes to the log only. Anything unexpected becomes
+``server_error``, is logged with its traceback server-side, and the client sees no
+detail.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from ..errors import IdPError
 from ..extensions import db, login_manager
+from ..oidc.errors import AccessRefused
 from ..ratelimit import RateLimited
 from ..storage.store import StoreUnavailable
 
@@ -47,14 +51,16 @@ def wants_json() -> bool:
     return request.blueprint in API_BLUEPRINTS or request.path.startswith(API_PREFIXES)
 
 
-def render_error(status: int, error: str, title: str, message: str, headers=None):
-    """Render one failure in the shape the caller speaks."""
+def render_error(status: int, error: str, title: str, message: str, headers=None,
+                 link: str | None = None):
+    """Render one failure in the shape the caller speaks: JSON ``{error, error_description}``
+    for endpoints, else THE error page (``link``: "Sign in again")."""
     if wants_json():
         response = jsonify(error=error, error_description=message)
     else:
         # Error pages show no user: never load one (the store may be what failed).
         g.setdefault("_login_user", login_manager.anonymous_user())
-        response = render_template("errors/error.html", title=title, message=message)
+        response = render_template("errors/error.html", title=title, message=message, link=link)
     response = (response, status, headers or {})
     return response
 
@@ -84,6 +90,25 @@ def _rate_limited(exc: RateLimited):
                         {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"})
 
 
+def _idp_error(exc: IdPError):
+    """The project's own errors: their public message, in the shape the caller speaks."""
+    log.info("%s: %s%s", type(exc).__name__, exc.public[:200],
+             f" ({exc.detail[:200]})" if exc.detail else "")
+    db.session.rollback()
+    # An error answer is never cached (RFC 9111 §5.2.2.5), whoever asked.
+    return render_error(exc.status, exc.error, exc.title, exc.public,
+                        {"Cache-Control": "no-store", **exc.headers})
+
+
+def render_refusal(exc: AccessRefused):
+    """The page of a refused authorization: why (the entitlement gate's Decision), and
+    "Return to <client>" (our own resume URL: the client gets ``error=access_denied``)."""
+    log.info("access refused: %s", exc.detail)
+    html = render_template("errors/entitlement.html", decision=exc.decision,
+                           client_name=exc.client_name, return_url=exc.return_url)
+    return html, exc.status, dict(exc.headers)
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -95,6 +120,8 @@ def register_error_handlers(app) -> None:
         headers.pop("Content-Type", None)
         return render_error(code, error, title, message, headers)
 
+    app.register_error_handler(IdPError, _idp_error)
+    app.register_error_handler(AccessRefused, render_refusal)
     app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(DataError, _bad_value)
     app.register_error_handler(StoreUnavailable, _unavailable)

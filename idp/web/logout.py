@@ -1,8 +1,12 @@
-"""RP-Initiated Logout 1.0: the end_session_endpoint (/oauth2/logout) and its confirmation.
+"""RP-Initiated Logout 1.0 for people: /oauth2/logout and its confirmation page.
 
-The RP's GET or POST is exempt from CSRF (it comes from another site by
-design); when no verified id_token_hint proves who asks, nothing ends until
-the person confirms on a CSRF-protected form.
+The protocol is oidc/endpoints/end_session.py (validate the request, decide whether
+to ask, end the SSO session, choose the redirect); these views parse the HTTP request,
+hand it to that code, clear this browser's own session and render the pages. The RP's
+GET or POST is exempt from CSRF (it comes from another site by design); when no
+verified id_token_hint proves who asks, nothing ends until the person confirms on a
+CSRF-protected form. A request that cannot be honoured is a ``LogoutRequestError``,
+shown by the one error-page renderer (web/errors.py).
 """
 
 from __future__ import annotations
@@ -13,9 +17,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from ..extensions import csrf
-from ..sessions import service
+from ..oidc.endpoints import end_session as rp_logout
 from ..sessions import store as sso
-from ..sessions.rp_logout import CARRIED, LogoutRequest, LogoutRequestError, parse
 
 bp = Blueprint("logout", __name__)
 
@@ -31,13 +34,9 @@ class ConfirmLogoutForm(FlaskForm):
 @csrf.exempt
 def end_session():
     # §2: GET uses the query string, POST the form body.
-    params = request.args if request.method == "GET" else request.form
-    try:
-        logout = parse(params)
-    except LogoutRequestError as exc:
-        return _refused(str(exc))
+    logout = rp_logout.parse(request.args if request.method == "GET" else request.form)
     live = sso.get(session.get("sid"))
-    if live is not None and not logout.proves_user(live.user_id):
+    if rp_logout.needs_confirmation(logout, live):
         return _no_store(render_template("logout/confirm.html", form=_form(logout),
                                          client=logout.client))
     return _finish(logout, live)
@@ -48,37 +47,28 @@ def end_session():
 def confirm():
     form = ConfirmLogoutForm()
     if not form.validate_on_submit():
-        return _refused("The sign-out form expired or was tampered with. Please try again.")
-    try:
-        logout = parse({name: form[name].data for name in CARRIED})
-    except LogoutRequestError as exc:
-        return _refused(str(exc))
+        raise rp_logout.LogoutRequestError(
+            "The sign-out form expired or was tampered with. Please try again.")
+    logout = rp_logout.parse({name: form[name].data for name in rp_logout.CARRIED})
     return _finish(logout, sso.get(session.get("sid")))
 
 
-def _form(logout: LogoutRequest) -> ConfirmLogoutForm:
+def _form(logout: rp_logout.LogoutRequest) -> ConfirmLogoutForm:
     form = ConfirmLogoutForm(formdata=None)
     for name, value in logout.params.items():
         form[name].data = value
     return form
 
 
-def _finish(logout: LogoutRequest, live):
-    """End this browser's session (if any), then redirect to a verified URI or say goodbye."""
-    if live is not None:
-        service.end_session(live.sid, reason=service.LOGOUT)
+def _finish(logout: rp_logout.LogoutRequest, live):
+    """End the session (the protocol's step), forget this browser's, then redirect or say goodbye."""
+    target = rp_logout.end(logout, live)
     logout_user()
     session.clear()
-    target = logout.redirect_target()
     if target:
         return _no_store(redirect(target))
     return _no_store(render_template("logout/signed_out.html", client=logout.client,
                                      refused=logout.redirect_refused))
-
-
-def _refused(message: str):
-    return _no_store((render_template("errors/error.html", title="Sign-out request not valid",
-                                      message=message), 400))
 
 
 def _no_store(response):

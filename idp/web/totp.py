@@ -19,6 +19,7 @@ from ..accounts import pending, totp
 from ..extensions import db
 from ..storage.models import User
 from .auth import locked_response, next_url, start_session
+from .errors import render_error
 
 bp = Blueprint("totp", __name__)
 
@@ -32,8 +33,8 @@ class CodeForm(FlaskForm):
 
 def _expired():
     session.pop("mfa", None)
-    return render_template("errors/error.html", title="Sign-in expired", message=EXPIRED,
-                           link=url_for("auth.login")), 400
+    return render_error(400, "invalid_request", "Sign-in expired", EXPIRED,
+                        link=url_for("auth.login"))
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])

@@ -3,8 +3,8 @@
 import pytest
 
 from idp.accounts.authenticate import authenticate
-from idp.accounts.passwords import hash_password, needs_rehash
 from idp.accounts.users import UserError, create_user, find_by_email
+from idp.crypto.hashing import hash_password, needs_rehash
 
 pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
 

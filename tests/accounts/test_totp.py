@@ -8,6 +8,8 @@ import pytest
 from idp import clock
 from idp.accounts import totp
 from idp.extensions import db
+from idp.orgs.errors import OrgError
+from idp.orgs.organizations import require_totp
 from idp.storage.models import Membership, Organization, TotpCredential
 
 pytestmark = pytest.mark.embedded  # also on the embedded default (tests/conftest.py)
@@ -106,15 +108,15 @@ def test_required_for_members_of_a_requiring_org(ctx, user):
     db.session.add(Membership(organization_id=org.id, user_id=user["id"]))
     db.session.commit()
     assert not totp.required_for(user["id"])
-    totp.require_totp(org.id, True)
+    require_totp(org.id, True)  # the organisation's policy is the orgs part's
     assert totp.required_for(user["id"])
-    totp.require_totp(org.id, False)
+    require_totp("acme", False)
     assert not totp.required_for(user["id"])
 
 
 def test_require_totp_refuses_an_unknown_org(ctx):
-    with pytest.raises(totp.OrganizationError):
-        totp.require_totp(999999, True)
+    with pytest.raises(OrgError, match="no organisation"):
+        require_totp(999999, True)
 
 
 def test_rewrap_reseals_under_a_new_kek(ctx, user):

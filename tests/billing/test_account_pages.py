@@ -243,13 +243,13 @@ def test_a_refused_company_form_prints_nothing_it_was_given(admin_web, acme, cap
 
 
 def test_renew_extends_the_plan_of_the_last_paid_period(admin_web, acme, dbx):
-    from idp.billing.lifecycle import activate_or_extend
+    from idp.orgs.subscriptions import apply_paid_period
 
     def setup(session):
         org = session.get(Organization, acme["org"].id)
         subscribe(org, _plan(session, acme))
         starter = make_plan("starter", price="50000", products=("building",), tier=1)
-        activate_or_extend(session, org.id, starter, None)  # a downgrade from the boundary
+        apply_paid_period(session, org.id, starter, None)  # a downgrade from the boundary
         session.commit()
 
     dbx(setup)

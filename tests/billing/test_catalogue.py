@@ -56,7 +56,7 @@ def test_plans_page_in_bahasa(plans, web):
 
 def test_plans_page_unknown_product_is_readable_400(plans, web):
     resp = web.get("/plans?product=nope")
-    assert resp.status_code == 400 and "unknown product" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "no product" in resp.get_data(as_text=True)
 
 
 def test_review_asks_to_sign_in(plans, web):

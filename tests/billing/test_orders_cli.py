@@ -34,8 +34,8 @@ def test_create_again_returns_the_same_order(org, run_json):
 
 @pytest.mark.parametrize("args,message", [
     (("nobody", "suite"), "no organisation"),
-    (("acme", "nope"), "no active plan"),
-    (("acme", "old"), "no active plan"),
+    (("acme", "nope"), "no plan 'nope'"),
+    (("acme", "old"), "plan old is no longer offered"),
 ])
 def test_create_bad_input_is_one_line(org, run, args, message):
     code, out, err = run("orders", "create", *args)

@@ -131,12 +131,12 @@ def test_smtp_failure_is_retried_with_backoff(subscribed, smtp, app, configure):
 
 
 def test_retry_is_dropped_when_the_period_was_renewed(subscribed, smtp, app, configure):
-    from idp.billing.lifecycle import activate_or_extend
+    from idp.orgs.subscriptions import apply_paid_period
 
     configure(smtp_port=reserve_port())
     moment = _at(subscribed["end"], 7)
     run_due(moment)
-    activate_or_extend(db.session, subscribed["org"].id, subscribed["plan"], None)
+    apply_paid_period(db.session, subscribed["org"].id, subscribed["plan"], None)
     db.session.commit()
     result = run_due(moment + timedelta(days=1))
     assert result["reminders_skipped"] == 1 and result["reminders_sent"] == 0

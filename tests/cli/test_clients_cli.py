@@ -9,7 +9,7 @@ def test_create_prints_secret_once_and_stores_a_hash(app, run_json):
     assert set(out) == {"client_id", "client_secret"}
     shown = run_json("clients", "show", out["client_id"])
     assert "client_secret" not in shown and shown["product"] == "building"
-    from idp.oidc.clients import get_client
+    from idp.clients.registry import get_client
 
     with app.app_context():
         stored = get_client(out["client_id"])
@@ -43,7 +43,7 @@ def test_loopback_http_is_accepted(run_json, uri):
 def test_rotate_secret_invalidates_the_old_one(app, run_json):
     out = run_json("clients", "create", "--name", "A", "--redirect-uri", "https://a.example/cb")
     new = run_json("clients", "rotate-secret", out["client_id"])
-    from idp.oidc.clients import get_client
+    from idp.clients.registry import get_client
 
     with app.app_context():
         client = get_client(out["client_id"])
@@ -76,7 +76,7 @@ def test_help_lists_command_groups(run):
 
 
 def test_generated_client_ids_never_read_as_options(ctx):
-    from idp.oidc.clients import new_client_id
+    from idp.clients.registry import new_client_id
 
     ids = {new_client_id() for _ in range(2000)}
     assert len(ids) == 2000

@@ -28,9 +28,9 @@ def pg_app(private_postgres, services_app):
     app.config["TESTING"] = True
     with app.app_context():
         from idp.accounts.users import create_user
+        from idp.clients.registry import create_client
         from idp.extensions import db
         from idp.keystore.keys import new_key
-        from idp.oidc.clients import create_client
         from idp.storage import migrate
 
         migrate.upgrade()

@@ -75,3 +75,47 @@ def test_twenty_threads_refresh_once_and_share_the_successor(app, instances, flo
     clock.advance(app.config["IDP"].refresh_token_grace + 1)
     assert_oauth_error(flow.refresh(tokens["refresh_token"]), "invalid_grant")  # reuse
     assert_oauth_error(flow.refresh(successor), "invalid_grant")  # the family is revoked
+
+
+def test_a_replay_between_minting_and_saving_revokes_the_first_redemption(app, flow,
+                                                                           monkeypatch):
+    """The race path, made deterministic: the first redemption is held after it minted its
+    tokens and before it records them (codes.record_issued); a replay arrives in that
+    window, finds nothing to revoke yet and marks the code replayed; the first redemption
+    then sees the mark and revokes what it issued (RFC 6749 §4.1.2). A save_token that
+    skipped this revocation was caught by the 20-thread test in only some runs."""
+    from idp.oidc import codes
+
+    code = flow.code()
+    data = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": flow.client["redirect_uri"], "code_verifier": flow.verifier}
+    auth = basic(flow.client["client_id"], flow.client["client_secret"])
+    held, release, first = threading.Event(), threading.Event(), {}
+    record_issued = codes.record_issued
+
+    def holding(code, issued):
+        held.set()  # minted, not yet recorded
+        assert release.wait(30), "the test never released the first redemption"
+        return record_issued(code, issued)
+
+    monkeypatch.setattr(codes, "record_issued", holding)
+
+    def redeem():
+        first["response"] = app.test_client().post("/oauth2/token", data=data, headers=auth)
+
+    thread = threading.Thread(target=redeem)
+    thread.start()
+    try:
+        assert held.wait(30), "the first redemption never reached record_issued"
+        replay = app.test_client().post("/oauth2/token", data=data, headers=auth)
+        assert_oauth_error(replay, "invalid_grant")
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    won = first["response"]
+    assert won.status_code == 200, won.get_data(as_text=True)
+    tokens = won.get_json()
+    assert_oauth_error(flow.refresh(tokens["refresh_token"]), "invalid_grant")
+    seen = flow.web.post("/oauth2/introspect", data={"token": tokens["access_token"]},
+                         headers=auth)
+    assert seen.get_json() == {"active": False}

@@ -6,9 +6,9 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_der_private_key, load_pem_private_key
 from sqlalchemy import text
 
+from idp.crypto.envelope import EnvelopeError
 from idp.extensions import db
 from idp.keystore import rotation, signer
-from idp.keystore.envelope import EnvelopeError
 from idp.keystore.jwks import verify
 from idp.keystore.kek import generate_kek
 from idp.keystore.keys import check_keys_open, keys_in

@@ -204,8 +204,8 @@ def test_a_totp_secret_that_does_not_open_leaves_every_key_as_it_was(
     login(browser, user["email"], user["password"])
     enrol(browser)
     with app.app_context():
+        from idp.crypto import envelope
         from idp.extensions import db
-        from idp.keystore import envelope
 
         row = db.session.get(TotpCredential, user["id"])
         row.secret_sealed = envelope.seal(generate_kek_bytes(), b"x", totp._aad(user["id"]))

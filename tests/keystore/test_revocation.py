@@ -7,7 +7,7 @@ import pytest
 from idp import events
 from idp.keystore import revocation, rotation, signer
 from idp.keystore.jwks import InvalidJWT, verify
-from idp.keystore.keys import KeyError_, all_keys, keys_in
+from idp.keystore.keys import KeystoreError, all_keys, keys_in
 
 from .conftest import _hears_broadcasts, claims
 
@@ -95,13 +95,13 @@ def test_revoking_a_retired_key_fails_tokens_it_signed(ctx):
 
 def test_revoke_refuses_unknown_and_already_revoked_keys_changing_nothing(ctx, revoked_events):
     before = [(k.kid, k.state) for k in all_keys()]
-    with pytest.raises(KeyError_, match="no key"):
+    with pytest.raises(KeystoreError, match="no key"):
         revocation.revoke("not-a-kid")
     assert [(k.kid, k.state) for k in all_keys()] == before
     kid = keys_in("RS256", "active")[0].kid
     revocation.revoke(kid)
     after = [(k.kid, k.state) for k in all_keys()]
-    with pytest.raises(KeyError_, match="already revoked"):
+    with pytest.raises(KeystoreError, match="already revoked"):
         revocation.revoke(kid)
     assert [(k.kid, k.state) for k in all_keys()] == after
     assert revoked_events == [kid]

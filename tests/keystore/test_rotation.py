@@ -5,7 +5,7 @@ import pytest
 from idp import clock
 from idp.keystore import rotation, signer
 from idp.keystore.jwks import InvalidJWT, verify
-from idp.keystore.keys import KeyError_, keys_in
+from idp.keystore.keys import KeystoreError, keys_in
 
 from .conftest import claims, wait_out_max_age
 
@@ -96,9 +96,9 @@ def test_retire_a_next_key_keeps_it_published_but_it_never_signs(ctx):
 
 def test_retire_refuses_the_active_key_and_unknown_kids(ctx):
     active = _active()[0]
-    with pytest.raises(KeyError_, match="active"):
+    with pytest.raises(KeystoreError, match="active"):
         rotation.retire(active)
-    with pytest.raises(KeyError_, match="no key"):
+    with pytest.raises(KeystoreError, match="no key"):
         rotation.retire("nope")
     assert _active() == [active]
 
@@ -111,12 +111,12 @@ def test_parse_duration(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "d", "30x", "-3d", "0d", "3.5d", "thirty days", "1e9d"])
 def test_bad_durations_are_refused(text):
-    with pytest.raises(KeyError_, match="bad duration"):
+    with pytest.raises(KeystoreError, match="bad duration"):
         rotation.parse_duration(text)
 
 
 def test_unknown_alg_is_refused(ctx):
-    with pytest.raises(KeyError_, match="unsupported alg"):
+    with pytest.raises(KeystoreError, match="unsupported alg"):
         rotation.generate("HS256")
 
 
@@ -125,5 +125,5 @@ def test_ensure_signing_alg_activates_a_first_key_once(ctx):
     assert created is not None and _active("ES256") == [created.kid]
     assert rotation.ensure_signing_alg("ES256") is None and _active("ES256") == [created.kid]
     assert signer.sign(claims(), alg="ES256")
-    with pytest.raises(KeyError_):
+    with pytest.raises(KeystoreError):
         rotation.ensure_signing_alg("HS256")

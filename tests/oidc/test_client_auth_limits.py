@@ -41,22 +41,22 @@ def service(make_client):
 @pytest.fixture
 def hashes(monkeypatch):
     """Count the slow (argon2id) verifications of client secrets."""
-    from idp.accounts import passwords
+    from idp.clients import secrets as passwords
 
     calls = []
-    real = passwords._verify
+    real = passwords.verify
 
     def counting(password_hash, password):
         calls.append(1)
         return real(password_hash, password)
 
-    monkeypatch.setattr(passwords, "_verify", counting)
+    monkeypatch.setattr(passwords, "verify", counting)
     return calls
 
 
 def _forget_verified_secrets(monkeypatch):
     """What a process that never saw the secret knows (another instance, a restarted worker)."""
-    from idp.accounts import passwords
+    from idp.clients import secrets as passwords
 
     monkeypatch.setattr(passwords, "_verified_secrets", {})
 
@@ -163,3 +163,27 @@ def test_a_public_clients_allowance_is_counted_per_address(instances, make_clien
     stranger = _browser(app, STRANGER)
     assert [redeem(stranger).status_code for _ in range(4)] == [400, 400, 400, 429]
     assert redeem(_browser(app, BACKEND)).status_code == 400  # invalid_grant, not 429
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+@pytest.mark.parametrize("memo", ["this process", "the shared store"])
+def test_a_remembered_secret_never_vouches_for_another(web, make_client, monkeypatch, method,
+                                                       memo):
+    """After a success the secret is remembered (a verifier); a wrong secret still gets 401.
+    A remembered check that always said yes was caught only by a CLI test before."""
+    client = make_client(grant_types=["client_credentials"], auth_method=method)
+
+    def token(secret):
+        data = {"grant_type": "client_credentials"}
+        if method == "client_secret_post":
+            return web.post("/oauth2/token", data={**data, "client_id": client["client_id"],
+                                                   "client_secret": secret})
+        return web.post("/oauth2/token", data=data, headers=basic(client["client_id"], secret))
+
+    assert token(client["client_secret"]).status_code == 200  # verified, then remembered
+    if memo == "the shared store":
+        _forget_verified_secrets(monkeypatch)  # another instance: only the store's verifier
+    wrong = token(client["client_secret"][:-1] + ("A" if client["client_secret"][-1] != "A"
+                                                  else "B"))
+    assert wrong.status_code == 401 and wrong.get_json()["error"] == "invalid_client"
+    assert token(client["client_secret"]).status_code == 200

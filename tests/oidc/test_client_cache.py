@@ -18,7 +18,7 @@ def _service(make_client):
 
 
 def test_a_rotated_secret_stops_working_at_once(app, web, make_client):
-    from idp.oidc.clients import rotate_secret
+    from idp.clients.registry import rotate_secret
 
     c = _service(make_client)
     assert _client_credentials(web, c["client_id"], c["client_secret"]).status_code == 200
@@ -30,7 +30,7 @@ def test_a_rotated_secret_stops_working_at_once(app, web, make_client):
 
 
 def test_a_deleted_client_is_refused_at_once(app, web, make_client):
-    from idp.oidc.clients import delete_client
+    from idp.clients.registry import delete_client
 
     c = _service(make_client)
     assert _client_credentials(web, c["client_id"], c["client_secret"]).status_code == 200
@@ -41,7 +41,7 @@ def test_a_deleted_client_is_refused_at_once(app, web, make_client):
 
 
 def test_an_update_is_seen_at_once(app, web, make_client):
-    from idp.oidc.clients import update_client
+    from idp.clients.registry import update_client
 
     c = _service(make_client)
     assert _client_credentials(web, c["client_id"], c["client_secret"]).status_code == 200
@@ -53,7 +53,7 @@ def test_an_update_is_seen_at_once(app, web, make_client):
 
 def test_another_instance_drops_its_copy_when_a_secret_is_rotated(app, web, make_client,
                                                                    instances):
-    from idp.oidc.clients import rotate_secret
+    from idp.clients.registry import rotate_secret
 
     c = _service(make_client)
     other = instances()
@@ -69,8 +69,8 @@ def test_another_instance_drops_its_copy_when_a_secret_is_rotated(app, web, make
 
 def test_a_change_made_behind_the_service_shows_after_the_cache_lifetime(app, web, make_client,
                                                                          monkeypatch):
+    from idp.clients import cache as client_cache
     from idp.extensions import db
-    from idp.oidc import client_cache
 
     c = _service(make_client)
     assert _client_credentials(web, c["client_id"], c["client_secret"]).status_code == 200
@@ -84,7 +84,7 @@ def test_a_change_made_behind_the_service_shows_after_the_cache_lifetime(app, we
 
 
 def test_an_unknown_client_is_not_remembered(app, web, make_client):
-    from idp.oidc.clients import create_client
+    from idp.clients.registry import create_client
 
     assert_oauth_error(_client_credentials(web, "later-client", "x"), "invalid_client",
                        status=401)

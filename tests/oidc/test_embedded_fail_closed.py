@@ -21,8 +21,8 @@ def embedded(tmp_path):
     app.config["TESTING"] = True
     with app.app_context():
         from idp.accounts.users import create_user
+        from idp.clients.registry import create_client
         from idp.keystore.keys import new_key
-        from idp.oidc.clients import create_client
         from idp.orgs.organizations import add_member, create_organization
         from idp.orgs.subscriptions import start
         from idp.storage import migrate

@@ -85,6 +85,24 @@ def test_exp_capped_at_period_end(apps, app, user):
     assert tokens["expires_in"] == end - access["iat"] <= 120
 
 
+def test_refresh_caps_exp_at_period_end(apps, app, user):
+    """DESIGN "Tokens": no token outlives its entitlement — a refresh too (a refresh grant
+    that dropped the cap passed the whole suite before this test)."""
+    org(app, user["email"], "suite")
+    flow = apps["asset"]
+    tokens = flow.tokens()  # a month left: not capped
+    assert decode(flow.web, tokens["access_token"])["exp"] < \
+        decode(flow.web, tokens["access_token"])["plan_period_end"]
+    clock.advance(30 * 86400 - 120)  # two minutes of the period left
+    resp = flow.refresh(tokens["refresh_token"])
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    fresh = resp.get_json()
+    access, id_token = decode(flow.web, fresh["access_token"]), decode(flow.web, fresh["id_token"])
+    end = access["plan_period_end"]
+    assert access["exp"] == end and id_token["exp"] == end
+    assert fresh["expires_in"] == end - access["iat"] <= 120
+
+
 def test_exp_cap_includes_the_configured_grace(apps, app, user, configure):
     configure(entitlement_grace=60)
     org(app, user["email"], "suite")

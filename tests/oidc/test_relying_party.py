@@ -33,7 +33,7 @@ def live_idp(clean):
 
 @pytest.fixture
 def rp_client(live_idp, user):
-    from idp.oidc.clients import create_client
+    from idp.clients.registry import create_client
 
     _, app = live_idp
     with app.app_context():

@@ -68,7 +68,7 @@ def test_id_token_is_not_an_access_token(flow, web):
 
 def test_client_credentials_token_has_no_userinfo(web, confidential_client):
     c = confidential_client
-    from idp.oidc.clients import update_client
+    from idp.clients.registry import update_client
 
     with web.application.app_context():
         update_client(c["client_id"], grant_types=["client_credentials"])

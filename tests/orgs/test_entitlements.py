@@ -21,10 +21,7 @@ STATUS_REASONS = {"pending": "payment_pending", "past_due": "past_due", "expired
 def _set_status(org_id, status):
     db.session.execute(update(Subscription).where(Subscription.organization_id == org_id)
                        .values(status=status))
-    db.session.commit()
-    from idp.orgs import cache
-
-    cache.invalidate(org_id)
+    db.session.commit()  # the trigger bumps the entitlement version: no cache step
 
 
 @pytest.mark.parametrize("status", list(STATUS_REASONS))
@@ -153,17 +150,13 @@ def test_plan_claims_have_stable_names(plans, org_with):
     }
 
 
-def test_product_audiences_and_rfc8707_narrowing(plans, org_with):
+def test_product_audiences(plans, org_with):
+    """RFC 8707 narrowing is the OIDC part's: tests/oidc/test_entitlement_tokens.py."""
     org_id, (uid,) = org_with(1)
     subscriptions.start(org_id, "duo")
     e = ent.resolve(uid, org_id)
     both = ["https://building.tomps.example", "https://project.tomps.example"]
     assert ent.product_audiences(e) == both
-    assert ent.product_audiences(e, ["https://project.tomps.example"]) == both[1:]
-    assert ent.product_audiences(e, "https://building.tomps.example") == both[:1]
-    with pytest.raises(ent.InvalidTarget) as raised:
-        ent.product_audiences(e, ["https://project.tomps.example", "https://asset.tomps.example"])
-    assert raised.value.error == "invalid_target"
 
 
 def test_no_audiences_when_not_entitled(plans, org_with):
@@ -172,8 +165,6 @@ def test_no_audiences_when_not_entitled(plans, org_with):
     subscriptions.cancel(org_id)
     e = ent.resolve(uid, org_id)
     assert ent.product_audiences(e) == []
-    with pytest.raises(ent.InvalidTarget):
-        ent.product_audiences(e, ["https://building.tomps.example"])
 
 
 def test_token_expiry_cap_is_period_end_plus_grace(app, plans, org_with, configure):
@@ -194,8 +185,5 @@ def test_error_description_has_only_allowed_characters(plans, org_with):
     subscriptions.start(org_id, "starter")
     get_product("asset").name = 'Asset "Pro" \\ ünïcode'
     db.session.commit()
-    from idp.orgs import cache
-
-    cache.invalidate(org_id)
     text = ent.check_product(ent.resolve(uid, org_id), "asset").description
     assert text and '"' not in text and "\\" not in text and all(0x20 <= ord(c) <= 0x7E for c in text)

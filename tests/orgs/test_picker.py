@@ -90,10 +90,11 @@ def test_signed_out_person_is_sent_to_login(app, user):
 
 
 def _denied_page(app, decision):
-    from idp.orgs.views import render_denied
+    from idp.oidc.errors import AccessRefused
+    from idp.web.errors import render_refusal
 
     with app.test_request_context("/"):
-        html, status = render_denied(decision, client_name="Tomps Project")
+        html, status, _ = render_refusal(AccessRefused(decision, "Tomps Project", None))
         return status, render_template_string("{{ h }}", h=html)
 
 

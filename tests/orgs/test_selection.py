@@ -4,8 +4,8 @@ import pytest
 
 from idp import clock
 from idp.orgs import organizations as orgs
-from idp.orgs.entitlements import default_organization, organizations_for, remember_choice
 from idp.orgs.errors import OrgError
+from idp.orgs.selection import default_organization, organizations_for, remember_choice
 
 
 @pytest.fixture

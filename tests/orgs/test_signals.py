@@ -1,7 +1,7 @@
 """entitlements_changed: sent with the right people and lost products when a change removes access."""
 
 from idp import clock
-from idp.billing.jobs import expire_subscriptions
+from idp.billing.lifecycle import expire_lapsed
 from idp.orgs import organizations, subscriptions
 from idp.orgs import plans as plan_service
 
@@ -27,7 +27,7 @@ def test_expiry_job_announces_the_lapse(plans, org_with, signals):
     org_id, (uid,) = org_with(1)
     subscriptions.start(org_id, "suite")
     clock.advance(31 * 86400)
-    expire_subscriptions(clock.now())  # the worker's expiry job
+    expire_lapsed(clock.now())  # the worker's expiry job
     assert [(s["reason"], s["lost_products"]) for s in signals] == [
         ("expired", {uid: {"building", "project", "asset"}})]
 

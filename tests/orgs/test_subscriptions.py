@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from idp import clock
-from idp.billing.jobs import expire_subscriptions
+from idp.billing.lifecycle import expire_lapsed
 from idp.extensions import db
 from idp.orgs import subscriptions
 from idp.orgs.errors import OrgError
@@ -196,7 +196,7 @@ def test_expiry_job_expires_only_lapsed_subscriptions(plans, org_with):
     clock.advance(20 * 86400)
     subscriptions.start(running, "suite")
     clock.advance(11 * 86400)
-    assert expire_subscriptions(clock.now()) == 1  # the worker's expiry job
+    assert expire_lapsed(clock.now()) == 1  # the worker's expiry job
     assert db.session.scalar(db.select(Subscription.status).where(
         Subscription.organization_id == lapsing)) == "expired"
     assert db.session.scalar(db.select(Subscription.status).where(

@@ -98,7 +98,7 @@ def entitled_person(live_idp, user):
 
 def register(app, product: str, base_url: str) -> dict:
     """Register a first-party product client for a kit app at ``base_url``."""
-    from idp.oidc.clients import create_client
+    from idp.clients.registry import create_client
     from idp.orgs.products import get_product
     from idp.rp.flask import registration_uris
 

@@ -137,7 +137,7 @@ def test_a_refused_refresh_ends_the_local_session(product_app, live_idp):
 
 
 def _logout_token(app, client_id: str, sid: str, sub: str) -> str:
-    from idp.oidc.clients import get_client
+    from idp.clients.registry import get_client
     from idp.sessions import logout_token
 
     with app.app_context():

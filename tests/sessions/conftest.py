@@ -141,7 +141,7 @@ def signed_in(app, web, user, rp_clients):
 
 def run_worker(app) -> int:
     """`idp worker --once`, in-process."""
-    from idp.sessions.worker import run_once
+    from idp.worker import run_once
 
     with app.app_context():
         return run_once()

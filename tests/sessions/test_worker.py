@@ -29,7 +29,7 @@ def test_create_app_starts_no_worker(app, clean):
 
 def test_worker_loop_delivers_and_stops(app, web, user, rp_clients, receivers, signed_in):
     from idp.sessions import service
-    from idp.sessions.worker import start_in_process
+    from idp.worker import start_in_process
 
     thread, stop = start_in_process(app)
     try:
@@ -54,7 +54,7 @@ import sys
 from idp.app import create_app
 from idp.storage import migrate
 from idp.keystore.keys import ensure_active_key
-from idp.oidc.clients import create_client
+from idp.clients.registry import create_client
 from idp.sessions import backchannel
 app = create_app()
 with app.app_context():

@@ -138,8 +138,8 @@ def test_the_pending_login_expires(app, web, user):
 
 
 def _member_of_requiring_org(app, user):
-    from idp.accounts import totp
     from idp.extensions import db
+    from idp.orgs.organizations import require_totp
     from idp.storage.models import Membership, Organization
 
     with app.app_context():
@@ -148,7 +148,7 @@ def _member_of_requiring_org(app, user):
         db.session.flush()
         db.session.add(Membership(organization_id=org.id, user_id=user["id"]))
         db.session.commit()
-        totp.require_totp(org.id, True)
+        require_totp(org.id, True)
 
 
 def test_required_totp_sends_the_member_to_enrolment_first(app, web, user):
@@ -201,3 +201,19 @@ def test_last_login_is_stamped_only_when_every_factor_is_given(app, web, user):
     assert last_login() == first
     submit_code(browser, code_for(secret, 1))
     assert last_login() > first
+
+
+def test_an_account_locked_from_another_browser_stops_the_code_step(app, web, user):
+    """A lock set while a login waits for its second factor holds at that step too: the
+    right code from the parked browser is refused (a code step that skipped the lock check
+    passed the whole suite before this test)."""
+    browser, secret, _ = with_totp(app, web, user)
+    assert login(browser, user["email"], user["password"]).headers["Location"].endswith(
+        "/login/totp")
+    attacker = app.test_client()
+    limit = app.config["IDP"].login_max_failures_per_account
+    assert [login(attacker, user["email"], "wrong password").status_code
+            for _ in range(limit)] == [401] * limit
+    resp = submit_code(browser, code_for(secret, 1))
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
+    assert browser.get("/signed-in").status_code == 302

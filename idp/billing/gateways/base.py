@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
+from ...errors import IdPError
+
 # Normalised statuses: what the order should become.
 PAID, AWAITING, EXPIRED, FAILED, REFUNDED = "paid", "awaiting", "expired", "failed", "refunded"
 
 
-class GatewayError(ValueError):
+class GatewayError(IdPError):
     """A notification refused before it touches an order; ``status`` is the HTTP status.
 
     ``outcome`` is how the refusal is recorded; None for a refusal that is ours, not the
@@ -24,8 +26,17 @@ class GatewayError(ValueError):
 
     status = 400
     error = "invalid_request"
+    title = "Refused"
     outcome: str | None = "rejected"
     headers: ClassVar[dict[str, str]] = {}
+
+
+class UnknownGateway(GatewayError):
+    """No adapter of that name (the last segment of /billing/notifications/<name>)."""
+
+    status = 404
+    error = "not_found"
+    outcome = None
 
 
 class MalformedNotification(GatewayError):

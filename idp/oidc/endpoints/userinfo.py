@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ...clients.cache import lookup as find_client
 from ...orgs import entitlements
 from .. import access_tokens
 from ..claims import plan_claims, user_claims, wants_plan_claims
-from ..client_cache import lookup as find_client
 from ..errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
 from ..grants.base import load_user_and_version
 

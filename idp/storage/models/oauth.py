@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ... import clock
+from ...crypto.hashing import verify
 from ...extensions import db
 from ..types import UTCDateTime
 
@@ -65,9 +66,12 @@ class Client(ClientMixin, db.Model):
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret):
-        from ...accounts.passwords import verify_secret
-
-        return bool(self.secret_hash) and verify_secret(self.secret_hash, client_secret)
+        # The plain argon2id check. The token, revocation and introspection endpoints
+        # authenticate clients through oidc/client_auth.py, which remembers verified
+        # secrets (client secrets: a verifier, not a slow hash on every request).
+        if not self.secret_hash or not isinstance(client_secret, str) or len(client_secret) > 512:
+            return False
+        return verify(self.secret_hash, client_secret)
 
     def check_endpoint_auth_method(self, method, endpoint):
         if endpoint == "token":

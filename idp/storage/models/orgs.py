@@ -24,6 +24,7 @@ from ...extensions import db
 from ..types import UTCDateTime
 
 ROLES = ("owner", "admin", "member")
+ADMIN_ROLES = ("owner", "admin")  # who may see and change the account: plan, seats, orders
 SUBSCRIPTION_STATUSES = ("pending", "active", "past_due", "expired", "cancelled")
 # A subscription in one of these states is the organisation's "current" one.
 CURRENT_STATUSES = ("pending", "active", "past_due")

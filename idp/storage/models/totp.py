@@ -16,7 +16,7 @@ class TotpCredential(db.Model):
     __tablename__ = "totp_credentials"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    # AES-GCM under the key-encryption key, bound to the user id (keystore/envelope.py).
+    # AES-GCM under the key-encryption key, bound to the user id (crypto/envelope.py).
     secret_sealed: Mapped[str] = mapped_column(String(255))
     # The last RFC 6238 time step accepted: a code of that step or older is a replay.
     last_step: Mapped[int | None] = mapped_column(Integer)

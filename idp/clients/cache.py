@@ -5,7 +5,7 @@ client; reading the row each time cost a pooled connection (with its
 pre-ping), a SELECT and, after each commit on the token path, a reload
 (docs/performance.md). Entries are detached snapshots of the row, read with a
 private session so the request's own session is never touched, and kept
-``CACHE_SECONDS`` at most. Every change made through ``idp.oidc.clients``
+``CACHE_SECONDS`` at most. Every change made through ``idp.clients.registry``
 (create, update, rotate-secret, delete) drops the entry here at once and, on
 the store's ``clients`` channel, in every other process (as the signer's key
 cache does): a rotated secret or a deleted client stops working everywhere

@@ -12,10 +12,12 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ..errors import IdPError
+
 PREFIX = "v1."
 
 
-class EnvelopeError(Exception):
+class EnvelopeError(IdPError):
     """A stored key cannot be opened: wrong key-encryption key or tampered data."""
 
 

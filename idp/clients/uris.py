@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ..errors import IdPError
+
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
-class InvalidURI(ValueError):
-    pass
+class InvalidURI(IdPError):
+    """A URI that cannot be registered; the message says why."""
 
 
 def is_loopback(host: str | None) -> bool:

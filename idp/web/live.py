@@ -28,11 +28,11 @@ import threading
 
 from flask import Response, current_app, jsonify, request, url_for
 
+from ..billing.accounts import snapshot
 from ..extensions import db
 from ..ops.metrics import LIVE_REFUSED
 from ..storage.store import StoreUnavailable, get_store
-from ..web.asgi import front_of, hand_over
-from .accounts import snapshot
+from .asgi import front_of, hand_over
 from .live_hub import Hub
 
 RETRY_MS = 2000

@@ -1,4 +1,4 @@
-"""English and Bahasa Indonesia for the billing and account pages.
+"""English and Bahasa Indonesia for the plan and account pages.
 
 A message catalogue keyed by the English text (a dict, not Flask-Babel: two languages and
 a few dozen strings do not justify compiled catalogues). The language comes from

@@ -1,13 +1,17 @@
-"""The organisation account pages (/account...) and their live updates (/account/events)."""
+"""The organisation account pages (/account...) and their live updates (/account/events).
+
+Thin views over billing's account service (billing/accounts.py) and orders; the live
+updates are web/live.py's.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..web.headers import CSP
-from . import i18n
-from .accounts import (
+from ..billing.accounts import (
     AccountAccessDenied,
     admin_organization,
     order_of,
@@ -15,11 +19,20 @@ from .accounts import (
     plan_of,
     update_company,
 )
+from ..billing.orders import create_order
+from ..errors import IdPError
+from ..orgs.current import current_subscription, renewal_plan
+from . import i18n
+from .errors import render_error
 from .forms import CompanyForm, OrderForm, RenewForm
+from .headers import CSP
 from .live import current_state, open_stream
-from .orders import OrderError, create_order, current_subscription, find_plan, renewal_plan
 
-bp = Blueprint("account", __name__, url_prefix="/account", static_folder="static",
+# The pages' static files (idp/web/static); the account pages' script is served at
+# /account/static/account.js.
+STATIC = Path(__file__).resolve().parent / "static"
+
+bp = Blueprint("account", __name__, url_prefix="/account", static_folder=str(STATIC),
                static_url_path="/static")
 bp.context_processor(i18n.context)
 # The account pages load one script of ours (live updates); nothing inline.
@@ -72,8 +85,8 @@ def place_order():
         return _bad_request(form)
     org = _org(form.org.data)
     try:
-        order, _ = create_order(org, find_plan(form.plan.data), current_user.id)
-    except OrderError as exc:
+        order, _ = create_order(org, form.plan.data, current_user.id)
+    except IdPError as exc:  # no such plan, no longer offered, not a renewal of the plan
         return _refused(str(exc))
     return redirect(url_for("account.order", order_id=order.id, org=org.id))
 
@@ -108,7 +121,7 @@ def renew():
         return _refused("There is no subscription to renew; choose a plan instead.")
     try:
         order, _ = create_order(org, renewal_plan(sub), current_user.id)
-    except OrderError as exc:
+    except IdPError as exc:
         return _refused(str(exc))
     return redirect(url_for("account.order", order_id=order.id, org=org.id))
 
@@ -139,8 +152,8 @@ def _bad_request(form):
         message = "Your session expired or the form was tampered with. Please try again."
     else:
         message = "The form was incomplete. Please try again."
-    return render_template("errors/error.html", title="Bad request", message=message), 400
+    return render_error(400, "invalid_request", "Bad request", message)
 
 
 def _refused(message: str):
-    return render_template("errors/error.html", title="Cannot order", message=message), 409
+    return render_error(409, "invalid_request", "Cannot order", message)

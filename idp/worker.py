@@ -1,11 +1,21 @@
-"""The background worker: back-channel logout delivery (and room for other parts' jobs).
+"""The background worker (``idp worker``): one loop over an explicit list of jobs.
+
+``JOBS`` names every job, in the order a round runs them; each returns how much it did
+(0: nothing due) and is safe to run on several workers at once (a claim by conditional
+UPDATE, a unique insert or a lease: each job's module says which):
+
+- ``sessions.delivery.deliver_due``: back-channel logout tokens (Back-Channel Logout 1.0);
+- ``orgs.outbox.deliver_due``: lost access announced until done (the durable outbox);
+- ``billing.jobs.worker_job``: plans taking effect, expiry, stale orders, reminders;
+- ``oidc.jobs.worker_job``: the authorization server's housekeeping (at most once a minute).
 
 ``run_once()`` processes what is due and returns (``idp worker --once``, cron,
 tests); ``run_forever()`` loops until stopped (``idp worker``). In the embedded
 default (no Redis, so no other process can see the in-process queue)
 ``idp serve`` starts the loop as a daemon thread in its one worker process
 (``start_in_process``); ``create_app`` never does, so tests and CLI commands
-run no hidden threads.
+run no hidden threads. The worker sits above every part it runs: nothing imports it
+but the command line.
 """
 
 from __future__ import annotations
@@ -15,39 +25,23 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import current_app
-
-from .. import clock
-from ..extensions import db
-from ..storage.store import get_store
-from . import backchannel
-from .sender import post_all
+from .billing.jobs import worker_job as billing_round
+from .extensions import db
+from .oidc.jobs import worker_job as oidc_housekeeping
+from .orgs.outbox import deliver_due as announce_lost_access
+from .sessions import backchannel
+from .sessions.delivery import deliver_due as deliver_logouts
 
 log = logging.getLogger("idp.worker")
 
-# Ids taken per round: at most four waves of concurrent sends, so a round stays far
-# shorter than the lease that hides its rows from other workers.
-WAVES = 4
 SWEEP_EVERY = 30.0  # seconds between sweeps of the delivery log in the loop
 
-
-def deliver_due() -> int:
-    """Send every back-channel logout due now (one batch); return how many were tried."""
-    settings = current_app.config["IDP"]
-    batch = WAVES * settings.backchannel_concurrency
-    ids = get_store().zpop_due(backchannel.QUEUE, clock.now().timestamp(), batch)
-    rows = [row for row in (backchannel.claim(int(i)) for i in ids if i.isdigit()) if row]
-    jobs = [(row, send) for row in rows if (send := backchannel.prepare(row)) is not None]
-    results = post_all([send for _, send in jobs], settings.backchannel_timeout,
-                       settings.backchannel_concurrency)
-    for (row, _), result in zip(jobs, results):
-        backchannel.record(row, result)
-    return len(ids)
-
-
-# Jobs the worker runs each round; each returns how much it did (0: nothing due).
-# Other parts append theirs (expiry, reminders) at app start.
-JOBS: list[Callable[[], int]] = [deliver_due]
+JOBS: tuple[Callable[[], int], ...] = (
+    deliver_logouts,
+    announce_lost_access,
+    billing_round,
+    oidc_housekeeping,
+)
 
 
 def run_once(max_rounds: int = 50) -> int:

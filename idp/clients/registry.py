@@ -8,11 +8,13 @@ import string
 from sqlalchemy import select
 
 from .. import audit
-from ..accounts.passwords import generate_secret, hash_password
+from ..crypto.hashing import hash_password
+from ..errors import IdPError
 from ..extensions import db
 from ..storage.models import Client
 from ..storage.transaction import transaction
-from . import client_cache
+from . import cache as client_cache
+from .secrets import generate_secret
 from .uris import InvalidURI, validate_uri
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
@@ -23,7 +25,7 @@ DEFAULT_SCOPE = "openid profile email offline_access plan"
 SIGNING_ALGS = ("RS256", "PS256", "ES256", "EdDSA")
 
 
-class ClientError(ValueError):
+class ClientError(IdPError):
     """Bad input for a client operation; the message is safe to show."""
 
 

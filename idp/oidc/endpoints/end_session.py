@@ -1,9 +1,14 @@
-"""RP-Initiated Logout 1.0: validate a logout request before anything ends.
+"""The end_session_endpoint (/oauth2/logout): RP-Initiated Logout 1.0.
 
 ``parse`` turns the request parameters into a ``LogoutRequest`` or raises
-``LogoutRequestError`` (a message safe to show a person). Nothing here ends a
-session: the view decides between ending now, asking first, and only saying
-goodbye.
+``LogoutRequestError`` (an IdPError: a page for the person, never a redirect).
+``needs_confirmation`` says whether the person must confirm first (no verified
+id_token_hint names them, §2); ``end`` ends the browser's SSO session — its clients
+hear of it by back-channel (sessions/service.py) — and returns where the browser goes:
+the verified post_logout_redirect_uri with ``state`` (§3), or None.
+
+The pages (the confirmation form, "you are signed out") are web/logout.py's: it parses
+the HTTP request, calls these, and clears the browser's own session cookie.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import current_app
 
-from ..keystore.jwks import InvalidJWT, verify
-from ..oidc.clients import find_client
-from ..storage.models import Client
+from ...clients.registry import find_client
+from ...errors import IdPError
+from ...keystore.jwks import InvalidJWT, verify
+from ...sessions import service
+from ...storage.models import Client
 
 # Parameters of §2 and their size limits (anything longer is refused, not truncated).
 LIMITS = {"id_token_hint": 16384, "client_id": 64, "post_logout_redirect_uri": 2000,
@@ -24,8 +31,10 @@ CARRIED = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state")
 NOT_ID_TOKENS = ("logout+jwt", "at+jwt")
 
 
-class LogoutRequestError(ValueError):
+class LogoutRequestError(IdPError):
     """The logout request cannot be honoured as sent; the message is safe to show."""
+
+    title = "Sign-out request not valid"
 
 
 @dataclass
@@ -126,3 +135,15 @@ def parse(params) -> LogoutRequest:
         state=values.get("state"), hint_sub=hint["sub"] if hint else None,
         hint_sid=hint.get("sid") if hint else None,
         params={k: values[k] for k in CARRIED if k in values})
+
+
+def needs_confirmation(logout: LogoutRequest, live) -> bool:
+    """§2: without a verified id_token_hint naming the signed-in person, ask them first."""
+    return live is not None and not logout.proves_user(live.user_id)
+
+
+def end(logout: LogoutRequest, live) -> str | None:
+    """End this browser's SSO session (if any); return the verified redirect, or None."""
+    if live is not None:
+        service.end_session(live.sid, reason=service.LOGOUT)
+    return logout.redirect_target()

@@ -1,7 +1,7 @@
 """The live-update hub of one server process: one store subscription, many streams.
 
-Lifecycle code publishes JSON on ``account:<org id>`` after each commit
-(lifecycle.publish_account_event). Each process holds *one* subscription to every
+Billing publishes JSON on ``account:<org id>`` after each commit
+(billing/lifecycle.publish_account_event). Each process holds *one* subscription to every
 ``account:`` channel (Redis PSUBSCRIBE, a background thread) and fans each message out,
 on the event loop, to the streams of that organisation open in this process
 (live.LiveStream). When the subscription is (re)established — at start, after a Redis
@@ -20,10 +20,11 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..billing.lifecycle import ACCOUNT_CHANNEL_PREFIX
 from ..ops.metrics import LIVE_STREAMS
 
 log = logging.getLogger(__name__)
-CHANNEL_PREFIX = "account:"
+CHANNEL_PREFIX = ACCOUNT_CHANNEL_PREFIX
 STATE_TTL = 15.0
 STATES_KEPT = 1000
 READY_WAIT = 2.0

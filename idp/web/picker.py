@@ -1,10 +1,12 @@
-"""The organisation picker for people, and the page that says why access was refused.
+"""The organisation picker: a person in several organisations picks the one an
+authorization is for.
 
-GET/POST /select-organization?interaction=ID: a person in several organisations
-picks the one this authorization is for. The interaction must belong to this
-browser. The choice is remembered and written into it as the person's
-``organization`` decision, which counts for that person only; the browser then
-resumes the authorization request by its id (never a URL from the request).
+GET/POST /select-organization?interaction=ID: /authorize hands off here (the
+interaction must belong to this browser). The choice is remembered and written into
+the interaction as the person's ``organization`` decision, which counts for that person
+only; the browser then resumes the authorization request by its id (never a URL from
+the request). The page that says why access was refused is an error page
+(web/errors.py, ``AccessRefused``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from wtforms import HiddenField, RadioField
 from wtforms.validators import DataRequired
 
 from ..oidc import interaction
-from .selection import organizations_for, remember_choice
+from ..orgs.selection import organizations_for, remember_choice
+from .errors import render_error
 
-bp = Blueprint("orgs_web", __name__)
+bp = Blueprint("picker", __name__)
 
 
 class PickForm(FlaskForm):
@@ -36,8 +39,8 @@ def _form(interaction_id: str) -> PickForm:
 
 
 def _expired():
-    return render_template("errors/error.html", title="Sign-in expired",
-                           message="This sign-in took too long. Please start again from the app."), 400
+    return render_error(400, "invalid_request", "Sign-in expired",
+                        "This sign-in took too long. Please start again from the app.")
 
 
 @bp.route("/select-organization", methods=["GET", "POST"])
@@ -67,15 +70,3 @@ def _next(interaction_id: str) -> str:
         return url_for("oidc.resume", interaction=interaction_id)
     return url_for("auth.signed_in")
 
-
-def render_denied(decision, client_name: str | None = None, status: int = 403,
-                  return_url: str | None = None):
-    """The page a person sees when the entitlement gate refuses (a Decision that is not allowed).
-
-    ``return_url`` (our own resume URL) sends the browser back to the client with
-    ``error=access_denied``: the "Return to <client>" link.
-    """
-    if decision.allowed:
-        raise ValueError("render_denied needs a refused Decision")
-    return render_template("errors/entitlement.html", decision=decision,
-                           client_name=client_name, return_url=return_url), status

@@ -1,4 +1,4 @@
-"""Password and client-secret hashing with argon2id (RFC 9106)."""
+"""Client secrets: generated, then verified once with argon2id and remembered (a verifier)."""
 
 from __future__ import annotations
 
@@ -6,61 +6,10 @@ import hashlib
 import hmac
 import secrets
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from ..crypto.hashing import verify
 from ..storage.store import get_store
-
-_hashers: dict[tuple, PasswordHasher] = {}
-_dummy_hashes: dict[tuple, str] = {}
-
-
-def _params() -> tuple[int, int, int]:
-    s = current_app.config["IDP"]
-    return (s.argon2_time_cost, s.argon2_memory_cost, s.argon2_parallelism)
-
-
-def hasher() -> PasswordHasher:
-    """Return the argon2id hasher for the configured parameters."""
-    params = _params()
-    if params not in _hashers:
-        t, m, p = params
-        _hashers[params] = PasswordHasher(time_cost=t, memory_cost=m, parallelism=p, type=Type.ID)
-    return _hashers[params]
-
-
-def hash_password(password: str) -> str:
-    """Return an argon2id hash of ``password``."""
-    return hasher().hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check ``password``; with no hash, still pay one hash so timing tells nothing."""
-    if password_hash is None:
-        params = _params()
-        if params not in _dummy_hashes:
-            _dummy_hashes[params] = hasher().hash(secrets.token_urlsafe(16))
-        password_hash = _dummy_hashes[params]
-        _verify(password_hash, password)
-        return False
-    return _verify(password_hash, password)
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with other parameters than the configured ones."""
-    try:
-        return hasher().check_needs_rehash(password_hash)
-    except InvalidHashError:
-        return True
-
 
 _verified_secrets: dict[str, bytes] = {}
 _VERIFIED_MAX = 4096
@@ -81,7 +30,7 @@ def verify_secret(secret_hash: str, secret: str | None) -> bool:
     known = known_secret(secret_hash, secret)
     if known is not None:
         return known
-    if not _verify(secret_hash, secret):
+    if not verify(secret_hash, secret):
         return False
     _remember(secret_hash, secret)
     get_store().set(_verifier_key(secret_hash), _verifier(secret_hash, secret), ttl=VERIFIER_TTL)
