@@ -19,7 +19,7 @@ from idp.billing.orders import create_order
 from idp.extensions import db
 from idp.storage.models import Order
 
-from .factories import SERVER_KEY, make_org, make_plan
+from tests.factories import SERVER_KEY, make_org, make_plan
 
 ORDER_REF, STATUS_CODE, GROSS_AMOUNT = "TOMPS-7-5EC0DE000001", "200", "150000.00"
 KNOWN_SIGNATURE = ("28ef68ea5707e86617a7f98cacbec0ad7ea526fb9947b06598d680df44d55a30"
