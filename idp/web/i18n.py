@@ -102,6 +102,21 @@ def translate(text: str, **values) -> str:
     return message % values if values else message
 
 
+def gettext(text: str, **values) -> str:
+    """gettext's name for :func:`translate`: new code writes ``_("...")`` so that pybabel
+    extracts it once the catalogues replace this dictionary."""
+    return translate(text, **values)
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, num: int, **values) -> str:
+    """The singular or plural form for ``num`` (English plural rule until catalogues land)."""
+    values.setdefault("num", num)
+    return translate(singular if num == 1 else plural, **values)
+
+
 def context() -> dict:
     """Template context of the billing and account pages: ``lang`` (the <html lang>)."""
     return {"lang": locale()}
