@@ -16,6 +16,7 @@ from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
 from .errors import render_error
+from .i18n import _
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
 
@@ -102,7 +103,7 @@ def login():
     if outcome.status == "failed":
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
     if outcome.status == "passkey":  # the organisation requires a second factor: a passkey
-        return render_template("auth/login.html", form=form, error=PASSKEY_REQUIRED), 401
+        return render_template("auth/login.html", form=form, error=_(PASSKEY_REQUIRED)), 401
     if outcome.status in ("otp", "enrol"):
         # Not signed in yet: the browser keeps only the id of the parked login.
         session["mfa"] = outcome.pending

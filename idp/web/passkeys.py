@@ -105,7 +105,7 @@ def login_options():
         return _json_error(429, _("Too many attempts. Please wait a moment and try again."),
                            {"Retry-After": str(wait)})
     body = request.get_json(silent=True)
-    interaction_id = body.get("interaction") if isinstance(body, dict) else ""
+    interaction_id = (body.get("interaction") or "") if isinstance(body, dict) else ""
     if not isinstance(interaction_id, str) or len(interaction_id) > 128:
         return _json_error(400, _("Bad request"))
     if interaction_id:
