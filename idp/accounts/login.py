@@ -91,10 +91,17 @@ def second_factor_step(token: str, code: str, ip: str | None) -> Outcome:
 
 
 def succeeded(user: User, amr: list[str], ip: str | None) -> None:
-    """Stamp and audit a finished login (every factor given)."""
+    """Stamp and audit a finished login (every factor given); ``detail.method`` names how."""
     record_login(user)
     audit.record("login.succeeded", user_id=user.id, email=user.email, ip=ip, outcome="success",
-                 detail={"amr": amr})
+                 detail={"amr": amr, "method": sign_in_method(amr)})
+
+
+def sign_in_method(amr: list[str]) -> str:
+    """How a login was made, for the audit log: passkey, password+totp or password."""
+    if {"hwk", "swk"} & set(amr):
+        return "passkey"
+    return "password+totp" if "otp" in amr else "password"
 
 
 def _failure(locked: list, count: list, event: str, reason: str, **fields) -> None:

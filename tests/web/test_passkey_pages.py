@@ -228,6 +228,11 @@ def test_an_organisation_requiring_two_steps_takes_a_passkey_instead_of_totp(app
     with app.app_context():
         amrs = sorted((s.amr, s.acr) for s in sso.list_for_user(user["id"]))
     assert amrs == [(["hwk", "user", "mfa"], "phr"), (["pwd"], "0")]  # this one, enrolled()'s
+    with app.app_context():
+        from idp.audit import search
+
+        methods = [e.detail["method"] for e in search(type="login.succeeded")]
+    assert methods == ["password", "passkey"]
 
 
 def test_the_last_passkey_stays_in_an_organisation_requiring_two_steps(app, user):
