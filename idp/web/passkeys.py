@@ -41,7 +41,9 @@ bp.context_processor(i18n.context)
 
 # Pages that carry the passkey script: our script and fetches to ourselves, nothing inline.
 PASSKEY_CSP = CSP + "; script-src 'self'; connect-src 'self'"
-OPTIONS_PER_MINUTE = 30  # ceremonies begun per IP per minute (each stores a challenge)
+# Ceremonies begun per IP per minute (each stores a challenge for 5 minutes). Every login page
+# view begins one (conditional UI), so an office behind one address needs room.
+OPTIONS_PER_MINUTE = 120
 CREDENTIAL_MAX = 16_384  # characters of a credential's JSON
 
 

@@ -126,11 +126,8 @@
     if (email && PublicKeyCredential.isConditionalMediationAvailable) {
       PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
         if (available) {
-          run("conditional").catch(function (error) {
-            if (error && error.name !== "AbortError" && error.name !== "NotAllowedError") {
-              failure(box, error);
-            }
-          });
+          // Autofill is an offer, not a request: its failures stay quiet (the button speaks).
+          run("conditional").catch(function () {});
         }
       });
     }
