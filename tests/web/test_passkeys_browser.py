@@ -52,7 +52,8 @@ def idp(instances, user):
 
     @Request.application
     def relying_party(request):  # the client's redirect URI: notes what it was sent
-        seen.append(request.url)
+        if request.path == "/cb":  # not the favicon Chromium asks for next
+            seen.append(request.url)
         return Response("client")
 
     rp = make_server("127.0.0.1", 0, relying_party, threaded=True)
