@@ -154,6 +154,9 @@ ID = {
     "Please give the passkey a name.": "Beri nama passkey tersebut.",
     "Passkey “%(name)s” added.": "Passkey “%(name)s” ditambahkan.",
     "Passkey “%(name)s” removed.": "Passkey “%(name)s” dihapus.",
+    "For your security, sign in again to add a passkey.":
+        "Demi keamanan Anda, masuk lagi untuk menambahkan passkey.",
+    "Sign in again": "Masuk lagi",
 }
 # English needs only the status codes spelled out.
 EN = {"awaiting_payment": "awaiting payment", "past_due": "past due"}

@@ -31,6 +31,7 @@ from .. import ratelimit
 from ..accounts import passkeys, totp
 from ..accounts.passkeys import PasskeyError
 from ..oidc import interaction as interactions
+from ..sessions import store as sso
 from . import i18n
 from .auth import LoginForm, next_url, start_session
 from .headers import CSP
@@ -45,6 +46,10 @@ PASSKEY_CSP = CSP + "; script-src 'self'; connect-src 'self'"
 # view begins one (conditional UI), so an office behind one address needs room.
 OPTIONS_PER_MINUTE = 120
 CREDENTIAL_MAX = 16_384  # characters of a credential's JSON
+# Adding a passkey gives lasting access: only within this long of signing in (a borrowed or
+# stolen session cookie cannot plant one after the fact).
+REAUTH_SECONDS = 15 * 60
+SIGN_IN_AGAIN = "For your security, sign in again to add a passkey."
 
 
 def passkey_script() -> str:
@@ -194,10 +199,16 @@ def security():
     return _security_page(user)
 
 
+def _recent() -> bool:
+    """Whether this browser's person signed in within REAUTH_SECONDS."""
+    live = sso.get(session.get("sid"), touch=False)
+    return live is not None and live.age() <= REAUTH_SECONDS
+
+
 def _security_page(user, error: str | None = None, status: int = 200):
     return render_template("account/security.html", passkeys=passkeys.list_for(user.id),
                            has_totp=totp.has_totp(user.id), required=totp.required_for(user.id),
-                           add=AddPasskeyForm(formdata=None), error=error), status
+                           recent=_recent(), add=AddPasskeyForm(formdata=None), error=error), status
 
 
 @bp.post("/account/security/passkeys/options")
@@ -206,6 +217,8 @@ def register_options():
     user = _signed_in()
     if user is None:
         return _json_error(401, _("Please sign in again."))
+    if not _recent():
+        return _json_error(403, _(SIGN_IN_AGAIN))
     wait = _too_many()
     if wait:
         return _json_error(429, _("Too many attempts. Please wait a moment and try again."),
@@ -223,6 +236,8 @@ def register():
     if user is None:
         return redirect(url_for("auth.login"))
     form = AddPasskeyForm()
+    if not _recent():
+        return _security_page(user, _(SIGN_IN_AGAIN), 403)
     if not form.validate_on_submit():
         return _security_page(user, _("The passkey could not be added. Please try again."), 400)
     try:

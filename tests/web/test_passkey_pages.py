@@ -246,3 +246,28 @@ def test_the_last_passkey_stays_in_an_organisation_requiring_two_steps(app, user
                         data={"csrf_token": csrf_token(page)})
     assert resp.status_code == 409
     assert "cannot remove your last passkey" in resp.get_data(as_text=True)
+
+
+def test_adding_a_passkey_needs_a_recent_sign_in(app, web, user):
+    from idp import clock
+    from idp.accounts import passkeys
+
+    login(web, user["email"], user["password"])
+    page = web.get("/account/security").get_data(as_text=True)
+    token = csrf_token(page)
+    body = web.post("/account/security/passkeys/options", json={},
+                    headers={"X-CSRFToken": token}).get_json()
+    response = SoftAuthenticator(ORIGIN).create(body["publicKey"])
+    clock.advance(16 * 60)  # the session lives on; the sign-in is no longer recent
+    resp = web.post("/account/security/passkeys", data={
+        "csrf_token": token, "ceremony": body["ceremony"], "credential": json.dumps(response),
+        "name": "Late"})
+    assert resp.status_code == 403 and "sign in again" in resp.get_data(as_text=True)
+    resp = web.post("/account/security/passkeys/options", json={},
+                    headers={"X-CSRFToken": token})
+    assert resp.status_code == 403
+    assert "Add a passkey" not in web.get("/account/security").get_data(as_text=True)
+    with app.app_context():
+        assert passkeys.list_for(user["id"]) == []
+    login(web, user["email"], user["password"])  # signing in again opens the window again
+    assert add_passkey(web, SoftAuthenticator(ORIGIN)).status_code == 302
