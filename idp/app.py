@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
+    from .web.passkeys import bp as passkeys_bp
     from .web.picker import bp as picker_bp
     from .web.plans import bp as billing_bp
     from .web.totp import bp as totp_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         oidc_bp,
         logout_bp,
         totp_bp,
+        passkeys_bp,
     ):
         app.register_blueprint(blueprint)
     server.init_app(app)

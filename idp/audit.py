@@ -14,6 +14,8 @@ Event types (``type``) — stable, documented in docs/hardening.md:
   account.locked, ip.locked, account.unlocked, account.disabled, account.enabled,
   account.password_changed, logout,
   totp.enrolled, totp.used, totp.failed, totp.removed, org.require_totp,
+  passkey.registered, passkey.used, passkey.renamed, passkey.removed, passkey.failed,
+  passkey.locked,
   session.ended, key.revoked, client.created, client.updated,
   client.secret_rotated, client.deleted;
   for the OIDC, entitlement and billing parts: token.issued, token.refused,

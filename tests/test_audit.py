@@ -82,7 +82,7 @@ def test_login_success_and_logout_are_recorded(app, web, user):
     with app.app_context():
         [ok] = events("login.succeeded")
         [out] = events("logout")
-    assert ok.user_id == out.user_id == user["id"] and ok.detail == {"amr": ["pwd"]}
+    assert ok.user_id == out.user_id == user["id"] and ok.detail == {"amr": ["pwd"], "method": "password"}
     assert ok.ip == "127.0.0.1"
 
 

@@ -35,6 +35,9 @@ TOKENS = Counter("idp_tokens_issued_total", "Tokens issued, by grant type.", ["g
 ENTITLEMENT_DENIALS = Counter("idp_entitlement_denials_total", "Entitlement denials by reason.",
                               ["reason"])
 RATE_LIMITED = Counter("idp_rate_limited_total", "Requests refused with 429, by limit.", ["limit"])
+PASSKEYS = Counter("idp_passkey_events_total",
+                   "Passkey ceremonies and changes, by ceremony (register, login, remove) and "
+                   "outcome (success or the refusal's reason).", ["ceremony", "outcome"])
 LIVE_STREAMS = Gauge("idp_live_streams", "Open /account/events streams.",
                      multiprocess_mode="livesum")
 LIVE_REFUSED = Counter("idp_live_streams_refused_total",
@@ -57,6 +60,11 @@ def count_token(grant: str) -> None:
 def count_entitlement_denial(reason: str) -> None:
     """Count one refusal by the entitlement gate (not_entitled, subscription_expired...)."""
     ENTITLEMENT_DENIALS.labels(reason=str(reason)[:40]).inc()
+
+
+def count_passkey(ceremony: str, outcome: str) -> None:
+    """Count one passkey event: ``ceremony`` register|login|remove, ``outcome`` success or why."""
+    PASSKEYS.labels(ceremony=ceremony[:16], outcome=str(outcome)[:32]).inc()
 
 
 def count_rate_limited(limit: str) -> None:

@@ -16,6 +16,7 @@ from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
 from .errors import render_error
+from .i18n import _
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
 
@@ -35,7 +36,7 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and not user.disabled else None
 
 
-def start_session(user: User, amr: list[str]) -> sso.SSOSession:
+def start_session(user: User, amr: list[str], acr: str = "0") -> sso.SSOSession:
     """Sign the browser in: a fresh SSO session, a fresh cookie (no session fixation).
 
     Only the browser's interaction binding survives: the authorization request this
@@ -49,7 +50,7 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
     session.clear()
     if browser:
         session[BROWSER_KEY] = browser
-    live = sso.create(user.id, amr)
+    live = sso.create(user.id, amr, acr)
     session["sid"] = live.sid
     session.permanent = True
     login_user(user)
@@ -58,6 +59,8 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
 
 # The same words for a locked account and a locked IP, known email or not (no enumeration).
 LOGIN_LOCKED = "Too many attempts. Please wait a moment and try again."
+PASSKEY_REQUIRED = ("Your organisation requires two-step verification. "
+                    "Please sign in with your passkey.")
 
 
 def next_url(interaction_id: str | None) -> str:
@@ -99,6 +102,8 @@ def login():
         return locked_response("auth/login.html", outcome.retry_after, form=form)
     if outcome.status == "failed":
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+    if outcome.status == "passkey":  # the organisation requires a second factor: a passkey
+        return render_template("auth/login.html", form=form, error=_(PASSKEY_REQUIRED)), 401
     if outcome.status in ("otp", "enrol"):
         # Not signed in yet: the browser keeps only the id of the parked login.
         session["mfa"] = outcome.pending

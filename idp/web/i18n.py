@@ -79,6 +79,84 @@ ID = {
     "admin": "admin",
     "member": "anggota",
     "Please correct the fields marked below.": "Perbaiki isian yang ditandai di bawah.",
+    # Passkeys (web/passkeys.py, templates/auth/_passkey.html, account/security.html)
+    "Sign in with a passkey": "Masuk dengan passkey",
+    "or": "atau",
+    "The passkey sign-in was cancelled.": "Masuk dengan passkey dibatalkan.",
+    "That passkey could not be verified. Please try again or sign in another way.":
+        "Passkey itu tidak dapat diverifikasi. Coba lagi atau masuk dengan cara lain.",
+    "The passkey sign-in took too long or was already used. Please try again.":
+        "Masuk dengan passkey terlalu lama atau sudah dipakai. Silakan coba lagi.",
+    "This passkey sign-in was started in another browser or for another request. "
+    "Please try again from this page.":
+        "Masuk dengan passkey ini dimulai di browser lain atau untuk permintaan lain. "
+        "Silakan coba lagi dari halaman ini.",
+    "This passkey is not registered here (it may have been removed). "
+    "Please sign in another way.":
+        "Passkey ini tidak terdaftar di sini (mungkin sudah dihapus). "
+        "Silakan masuk dengan cara lain.",
+    "This passkey is locked because it may have been copied. Sign in another way, "
+    "remove it from your security page and add a new one.":
+        "Passkey ini dikunci karena mungkin telah disalin. Masuk dengan cara lain, hapus "
+        "passkey ini dari halaman keamanan Anda, lalu tambahkan yang baru.",
+    "Your organisation requires two-step verification. Please sign in with your passkey.":
+        "Organisasi Anda mewajibkan verifikasi dua langkah. Silakan masuk dengan passkey Anda.",
+    "Too many attempts. Please wait a moment and try again.":
+        "Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.",
+    "Bad request": "Permintaan tidak valid",
+    "Please sign in again.": "Silakan masuk lagi.",
+    "Your session expired or the form was tampered with. Please try again.":
+        "Sesi Anda kedaluwarsa atau formulir telah diubah. Silakan coba lagi.",
+    "Security": "Keamanan",
+    "Security: passkeys and two-step verification":
+        "Keamanan: passkey dan verifikasi dua langkah",
+    "Two-step verification": "Verifikasi dua langkah",
+    "Authenticator app: on.": "Aplikasi autentikator: aktif.",
+    "Authenticator app: off.": "Aplikasi autentikator: tidak aktif.",
+    "Set up an authenticator app": "Pasang aplikasi autentikator",
+    "Your organisation requires two-step verification: an authenticator app or a passkey.":
+        "Organisasi Anda mewajibkan verifikasi dua langkah: aplikasi autentikator atau passkey.",
+    "Passkeys": "Passkey",
+    "A passkey signs you in with your device's screen lock (fingerprint, face or PIN) "
+    "instead of a password. It counts as two-step verification and cannot be phished.":
+        "Passkey memasukkan Anda dengan kunci layar perangkat (sidik jari, wajah, atau PIN) "
+        "tanpa kata sandi. Passkey terhitung sebagai verifikasi dua langkah dan tidak dapat "
+        "dicuri lewat phishing.",
+    "Name": "Nama",
+    "Added": "Ditambahkan",
+    "Last used": "Terakhir dipakai",
+    "never": "belum pernah",
+    "Rename": "Ganti nama",
+    "Remove": "Hapus",
+    "Locked: it may have been copied. Remove it.":
+        "Dikunci: mungkin telah disalin. Hapus passkey ini.",
+    "No passkeys yet.": "Belum ada passkey.",
+    "Name of the new passkey (e.g. “Work laptop”)":
+        "Nama passkey baru (mis. “Laptop kantor”)",
+    "Add a passkey": "Tambah passkey",
+    "This browser cannot create passkeys.": "Browser ini tidak dapat membuat passkey.",
+    "Back": "Kembali",
+    "The passkey could not be added. Please try again.":
+        "Passkey tidak dapat ditambahkan. Silakan coba lagi.",
+    "Adding the passkey was cancelled.": "Penambahan passkey dibatalkan.",
+    "Adding the passkey took too long. Please try again.":
+        "Penambahan passkey terlalu lama. Silakan coba lagi.",
+    "Adding the passkey was started in another browser. Please try again here.":
+        "Penambahan passkey dimulai di browser lain. Silakan coba lagi di sini.",
+    "This passkey is already registered.": "Passkey ini sudah terdaftar.",
+    "You have reached the maximum number of passkeys. Remove one first.":
+        "Jumlah passkey Anda sudah maksimum. Hapus salah satu terlebih dahulu.",
+    "Your organisation requires two-step verification: you cannot remove your last passkey. "
+    "Add another passkey or set up an authenticator app first.":
+        "Organisasi Anda mewajibkan verifikasi dua langkah: Anda tidak dapat menghapus passkey "
+        "terakhir Anda. Tambahkan passkey lain atau pasang aplikasi autentikator terlebih dahulu.",
+    "That passkey no longer exists.": "Passkey itu sudah tidak ada.",
+    "Please give the passkey a name.": "Beri nama passkey tersebut.",
+    "Passkey “%(name)s” added.": "Passkey “%(name)s” ditambahkan.",
+    "Passkey “%(name)s” removed.": "Passkey “%(name)s” dihapus.",
+    "For your security, sign in again to add a passkey.":
+        "Demi keamanan Anda, masuk lagi untuk menambahkan passkey.",
+    "Sign in again": "Masuk lagi",
 }
 # English needs only the status codes spelled out.
 EN = {"awaiting_payment": "awaiting payment", "past_due": "past due"}

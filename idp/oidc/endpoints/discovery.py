@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ...keystore.keys import SUPPORTED_ALGS
-from ..claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from ..claims import ACR_VALUES_SUPPORTED, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from ..render import Document
 
 CACHE_SECONDS = 3600
@@ -38,6 +38,7 @@ def metadata() -> dict:
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
         "scopes_supported": SCOPES_SUPPORTED,
         "claims_supported": CLAIMS_SUPPORTED,
+        "acr_values_supported": ACR_VALUES_SUPPORTED,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
                                                   "none"],

@@ -7,6 +7,7 @@ from .audit import AuditEvent
 from .billing import Order, PaymentNotification, Reminder
 from .keys import SigningKey
 from .oauth import Client, Consent, RefreshToken, RevokedToken
+from .passkeys import Passkey
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
 from .sessions import BackchannelAttempt, BackchannelDelivery
 from .totp import RecoveryCode, TotpCredential
@@ -21,6 +22,7 @@ __all__ = [
     "Membership",
     "Order",
     "Organization",
+    "Passkey",
     "PaymentNotification",
     "Plan",
     "Product",
