@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.auth import bp as auth_bp
     from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
+    from .web.federated import bp as federated_bp
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
     from .web.picker import bp as picker_bp
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         metrics_bp,
         auth_bp,
+        federated_bp,
         picker_bp,
         consent_bp,
         billing_notifications_bp,

@@ -35,6 +35,8 @@ TOKENS = Counter("idp_tokens_issued_total", "Tokens issued, by grant type.", ["g
 ENTITLEMENT_DENIALS = Counter("idp_entitlement_denials_total", "Entitlement denials by reason.",
                               ["reason"])
 RATE_LIMITED = Counter("idp_rate_limited_total", "Requests refused with 429, by limit.", ["limit"])
+FEDERATION = Counter("idp_federation_events_total",
+                     "Federated (upstream OIDC) sign-in events by outcome.", ["event"])
 LIVE_STREAMS = Gauge("idp_live_streams", "Open /account/events streams.",
                      multiprocess_mode="livesum")
 LIVE_REFUSED = Counter("idp_live_streams_refused_total",
@@ -43,6 +45,11 @@ LIVE_REFUSED = Counter("idp_live_streams_refused_total",
 
 def count_login_failure(reason: str) -> None:
     LOGIN_FAILURES.labels(reason=str(reason)[:40]).inc()
+
+
+def count_federation(event: str) -> None:
+    """Count one federation event (started, succeeded, a failure kind, backchannel_logout...)."""
+    FEDERATION.labels(event=str(event)[:40]).inc()
 
 
 def count_lockout(scope: str) -> None:
