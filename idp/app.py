@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
     from .web.federated import bp as federated_bp
+    from .web.org_signin import bp as org_signin_bp
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
     from .web.picker import bp as picker_bp
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         billing_notifications_bp,
         billing_bp,
         account_bp,
+        org_signin_bp,
         oidc_bp,
         logout_bp,
         totp_bp,

@@ -150,6 +150,41 @@ ID = {
         "Masuk dengan organisasi Anda tidak tersedia",
     "Your organisation's connection changed while you were signing in. Please start again.":
         "Koneksi organisasi Anda berubah saat Anda sedang masuk. Silakan mulai lagi.",
+    # The organisation's sign-in pages (account).
+    "Sign-in with your identity provider": "Masuk dengan penyedia identitas Anda",
+    "Your people can sign in with your company's own OpenID Connect provider (Google "
+    "Workspace, Microsoft Entra ID, Okta...). Register this redirect URI there:":
+        "Orang-orang Anda dapat masuk dengan penyedia OpenID Connect milik perusahaan Anda "
+        "(Google Workspace, Microsoft Entra ID, Okta...). Daftarkan URI pengalihan ini di sana:",
+    "Back-channel logout URI (optional):": "URI logout back-channel (opsional):",
+    "Active": "Aktif",
+    "Waiting for the operator's approval": "Menunggu persetujuan operator",
+    "Issuer": "Penerbit (issuer)",
+    "Client ID": "ID klien",
+    "Client secret": "Rahasia klien",
+    "Email domains": "Domain email",
+    "not verified yet": "belum diverifikasi",
+    "Passwords": "Kata sandi",
+    "Not allowed for these domains": "Tidak diizinkan untuk domain ini",
+    "Still allowed": "Masih diizinkan",
+    "Request a connection": "Minta koneksi",
+    "The Tomps operator verifies that these domains are yours before the connection is used.":
+        "Operator Tomps memverifikasi bahwa domain ini milik Anda sebelum koneksi digunakan.",
+    "Send the request": "Kirim permintaan",
+    "Only an owner of the organisation can request a connection.":
+        "Hanya pemilik organisasi yang dapat meminta koneksi.",
+    "Request sent. The Tomps operator verifies your domains and approves it.":
+        "Permintaan terkirim. Operator Tomps memverifikasi domain Anda lalu menyetujuinya.",
+    "Sign-ins": "Riwayat masuk",
+    "The latest sign-ins of your organisation's members, and the method each used.":
+        "Proses masuk terbaru anggota organisasi Anda, dan metode yang dipakai.",
+    "When": "Waktu",
+    "Method": "Metode",
+    "Organisation's identity provider": "Penyedia identitas organisasi",
+    "Passkey": "Passkey",
+    "Password and code": "Kata sandi dan kode",
+    "Other": "Lainnya",
+    "No sign-ins yet.": "Belum ada riwayat masuk.",
 }
 # English needs only the status codes spelled out.
 EN = {"awaiting_payment": "awaiting payment", "past_due": "past due"}
