@@ -205,6 +205,16 @@ def client_secret(fed: OrgFederation) -> str:
     return envelope.open_(_kek(), fed.client_secret_sealed, _aad(fed.organization_id)).decode()
 
 
+def rewrap(old_kek: bytes, new_kek: bytes) -> int:
+    """Re-seal every upstream client secret under a new key-encryption key (`idp keys rewrap`)."""
+    rows = db.session.scalars(select(OrgFederation)).all()
+    with transaction():
+        for row in rows:
+            secret = envelope.open_(old_kek, row.client_secret_sealed, _aad(row.organization_id))
+            row.client_secret_sealed = envelope.seal(new_kek, secret, _aad(row.organization_id))
+    return len(rows)
+
+
 def for_email(email: str) -> OrgFederation | None:
     """The active connection whose verified domain is the email's, or None."""
     domain = email_domain(email)

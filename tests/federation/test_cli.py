@@ -163,3 +163,25 @@ def test_federation_changes_are_audited(app, run):
         events = search(type="federation.set")
     assert types == ["federation.set", "federation.removed"]
     assert "s3cret" not in str(events[0].detail)
+
+
+def test_keys_rewrap_moves_the_upstream_secrets_too(app, run, run_json, tmp_path, monkeypatch):
+    from idp.keystore.kek import generate_kek
+    from tests.conftest import dispose, make_app
+
+    _org(app)
+    _set(run)
+    new = generate_kek()
+    path = tmp_path / "new.kek"
+    path.write_text(new)
+    out = run_json("keys", "rewrap", "--new-key-file", str(path))
+    assert out["federation_secrets"] == 1
+    monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", new)
+    swapped = make_app()
+    try:
+        with swapped.app_context():
+            from idp.federation.config import client_secret, find
+
+            assert client_secret(find("Acme")) == "s3cret-upstream"
+    finally:
+        dispose(swapped)
