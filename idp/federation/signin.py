@@ -81,7 +81,12 @@ def _s256(verifier: str) -> str:
 
 def begin(fed: OrgFederation, email: str, interaction: str, browser: str) -> str:
     """Park a new upstream sign-in for this browser; return the URL to send it to."""
-    endpoint = upstream.metadata(fed.issuer)["authorization_endpoint"]
+    try:
+        endpoint = upstream.metadata(fed.issuer)["authorization_endpoint"]
+    except FederationFailure as failure:
+        _failed(failure, {"organization_id": fed.organization_id, "issuer": fed.issuer,
+                          "email": email}, None)
+        raise
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(48)  # RFC 7636 §4.1: 43-128 characters
     parked = {"organization_id": fed.organization_id, "issuer": fed.issuer,

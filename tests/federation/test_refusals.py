@@ -123,6 +123,11 @@ def test_an_upstream_that_is_down_gets_a_page(app, web, acme, upstream):
     resp = start(web, "dewi@" + DOMAIN)
     html = _refused(resp, "upstream_down", 502)
     assert "unavailable" in html
+    from idp.audit import search
+
+    with app.app_context():
+        [event] = search(type="federation.failed")
+    assert event.detail["kind"] == "upstream_down" and "discovery" in event.reason
 
 
 def test_an_upstream_that_goes_down_before_the_token_call_gets_a_page(app, web, acme, upstream):
