@@ -36,8 +36,15 @@ ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 TIMEOUT = 5.0
 MAX_TOKEN_RESPONSE = 256 * 1024
 
-_http = session(keep_cookies=False)
 _lock = threading.Lock()
+_sessions: list = []  # the one HTTP session of this process, made on first use
+
+
+def _http():
+    with _lock:
+        if not _sessions:
+            _sessions.append(session(keep_cookies=False))  # no cookie rides between people
+        return _sessions[0]
 
 
 @dataclass
@@ -72,7 +79,7 @@ def metadata(issuer: str) -> dict:
         if entry.document is None or time.monotonic() >= entry.expires:
             url = issuer.rstrip("/") + WELL_KNOWN
             try:
-                fetched = get_json(_http, url, TIMEOUT)
+                fetched = get_json(_http(), url, TIMEOUT)
             except DiscoveryError as exc:
                 raise FederationFailure("upstream_down", f"discovery: {exc}", status=502) from None
             document = fetched.document
@@ -92,7 +99,7 @@ def jwks(issuer: str) -> JWKSCache:
         if entry.jwks is None:
             def fetch():
                 try:
-                    return get_json(_http, metadata_uri(issuer, "jwks_uri"), TIMEOUT)
+                    return get_json(_http(), metadata_uri(issuer, "jwks_uri"), TIMEOUT)
                 except DiscoveryError as exc:
                     raise FederationFailure("upstream_down", f"jwks: {exc}", status=502) from None
             entry.jwks = JWKSCache(fetch, algorithms=ALGORITHMS)
@@ -117,7 +124,7 @@ def exchange_code(issuer: str, client_id: str, secret: str, code: str, redirect_
     else:
         data.update(client_id=client_id, client_secret=secret)
     try:
-        with _http.post(meta["token_endpoint"], data=data, auth=auth, timeout=TIMEOUT,
+        with _http().post(meta["token_endpoint"], data=data, auth=auth, timeout=TIMEOUT,
                         allow_redirects=False, stream=True,
                         headers={"Accept": "application/json"}) as response:
             body = response.raw.read(MAX_TOKEN_RESPONSE + 1, decode_content=True)
