@@ -34,6 +34,7 @@ REQUIRED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
 # What we accept from an upstream (RFC 8725 §3.1: an explicit allow-list, asymmetric only).
 ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 TIMEOUT = 5.0
+RETRY_AFTER = 30.0
 MAX_TOKEN_RESPONSE = 256 * 1024
 
 _lock = threading.Lock()
@@ -51,6 +52,7 @@ def _http():
 class _Upstream:
     document: dict | None = None
     expires: float = 0.0
+    failed_until: float = 0.0
     jwks: JWKSCache | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,23 +75,45 @@ def forget(issuer: str | None = None) -> None:
 
 
 def metadata(issuer: str) -> dict:
-    """The upstream's discovery document (cached); raise FederationFailure when unreachable."""
+    """The upstream's discovery document (cached); raise FederationFailure when unreachable.
+
+    When a refetch fails, the copy in hand is kept ``RETRY_AFTER`` seconds more; with no
+    copy, the failure itself is remembered that long, so people typing their email while
+    the upstream is down do not each wait for a connection timeout.
+    """
     entry = _entry(issuer)
     with entry.lock:
-        if entry.document is None or time.monotonic() >= entry.expires:
-            url = issuer.rstrip("/") + WELL_KNOWN
-            try:
-                fetched = get_json(_http(), url, TIMEOUT)
-            except DiscoveryError as exc:
-                raise FederationFailure("upstream_down", f"discovery: {exc}", status=502) from None
-            document = fetched.document
-            if document.get("issuer") != issuer:  # Discovery §4.3
-                raise FederationFailure("upstream_down", "discovery names another issuer", 502)
-            missing = [n for n in REQUIRED if not isinstance(document.get(n), str)]
-            if missing:
-                raise FederationFailure("upstream_down", f"discovery lacks {missing}", 502)
-            entry.document, entry.expires = document, time.monotonic() + fetched.max_age
+        now = time.monotonic()
+        if entry.document is not None and now < entry.expires:
+            return entry.document
+        if entry.document is None and now < entry.failed_until:
+            raise FederationFailure("upstream_down", "discovery failed moments ago", status=502)
+        try:
+            entry.document = _discover(issuer)
+        except FederationFailure:
+            if entry.document is None:
+                entry.failed_until = now + RETRY_AFTER
+                raise
+            entry.expires = now + RETRY_AFTER  # keep the copy in hand a little longer
+            return entry.document
         return entry.document
+
+
+def _discover(issuer: str) -> dict:
+    entry = _entry(issuer)
+    url = issuer.rstrip("/") + WELL_KNOWN
+    try:
+        fetched = get_json(_http(), url, TIMEOUT)
+    except DiscoveryError as exc:
+        raise FederationFailure("upstream_down", f"discovery: {exc}", status=502) from None
+    document = fetched.document
+    if document.get("issuer") != issuer:  # Discovery §4.3
+        raise FederationFailure("upstream_down", "discovery names another issuer", 502)
+    missing = [n for n in REQUIRED if not isinstance(document.get(n), str)]
+    if missing:
+        raise FederationFailure("upstream_down", f"discovery lacks {missing}", 502)
+    entry.expires = time.monotonic() + fetched.max_age
+    return document
 
 
 def jwks(issuer: str) -> JWKSCache:

@@ -164,3 +164,16 @@ def test_an_unknown_kid_refetches_the_jwks_at_most_once_a_minute(app, web, acme,
     _refused(sign_in(app.test_client()), "invalid_token", 502)
     _refused(sign_in(app.test_client()), "invalid_token", 502)
     assert upstream.jwks_fetches == fetches
+
+
+def test_a_down_upstream_is_remembered_briefly_so_nobody_else_waits_for_it(app, web, acme):
+    from idp.audit import search
+    from tests.helpers.ports import reserve_port
+
+    with app.app_context():
+        connect(acme, f"http://127.0.0.1:{reserve_port()}")
+    _refused(start(web, "dewi@" + DOMAIN), "upstream_down", 502)
+    _refused(start(app.test_client(), "dewi@" + DOMAIN), "upstream_down", 502)
+    with app.app_context():
+        reasons = [e.reason for e in search(type="federation.failed")]
+    assert "discovery: cannot fetch" in reasons[0] and reasons[1] == "discovery failed moments ago"
