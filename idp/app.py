@@ -124,6 +124,8 @@ def _register_blueprints(app: Flask) -> None:
     from .web.auth import bp as auth_bp
     from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
+    from .web.federated import bp as federated_bp
+    from .web.org_signin import bp as org_signin_bp
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
     from .web.passkeys import bp as passkeys_bp
@@ -137,11 +139,13 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         metrics_bp,
         auth_bp,
+        federated_bp,
         picker_bp,
         consent_bp,
         billing_notifications_bp,
         billing_bp,
         account_bp,
+        org_signin_bp,
         oidc_bp,
         logout_bp,
         totp_bp,

@@ -38,6 +38,8 @@ RATE_LIMITED = Counter("idp_rate_limited_total", "Requests refused with 429, by 
 PASSKEYS = Counter("idp_passkey_events_total",
                    "Passkey ceremonies and changes, by ceremony (register, login, remove) and "
                    "outcome (success or the refusal's reason).", ["ceremony", "outcome"])
+FEDERATION = Counter("idp_federation_events_total",
+                     "Federated (upstream OIDC) sign-in events by outcome.", ["event"])
 LIVE_STREAMS = Gauge("idp_live_streams", "Open /account/events streams.",
                      multiprocess_mode="livesum")
 LIVE_REFUSED = Counter("idp_live_streams_refused_total",
@@ -46,6 +48,11 @@ LIVE_REFUSED = Counter("idp_live_streams_refused_total",
 
 def count_login_failure(reason: str) -> None:
     LOGIN_FAILURES.labels(reason=str(reason)[:40]).inc()
+
+
+def count_federation(event: str) -> None:
+    """Count one federation event (started, succeeded, a failure kind, backchannel_logout...)."""
+    FEDERATION.labels(event=str(event)[:40]).inc()
 
 
 def count_lockout(scope: str) -> None:

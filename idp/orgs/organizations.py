@@ -139,6 +139,11 @@ def add_member(ref, email: str, role: str = "member") -> Membership:
     return membership
 
 
+def check_seats(session, org: Organization) -> None:
+    """Raise OrgError when the plan in force has no free seat (call holding ``lock``)."""
+    _check_seats(session, org, current_subscription(org.id))
+
+
 def _check_seats(session, org, sub) -> None:
     if sub is None:
         return

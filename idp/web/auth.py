@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from .. import audit
 from ..accounts import login as login_service
@@ -15,15 +15,18 @@ from ..extensions import db
 from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
+from . import federated
 from .errors import render_error
 from .i18n import _
+from .i18n import context as i18n_context
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    # Optional: a post without a password is the email step (home-realm discovery).
+    password = PasswordField("Password", validators=[Optional(), Length(max=1024)])
     interaction = HiddenField()
 
 
@@ -87,29 +90,47 @@ def locked_response(template: str, retry_after: int, **context):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Email first (home-realm discovery), then the password step — or the organisation's
+    own provider when the email's domain is federated (web/federated.py)."""
     form = LoginForm()
     if request.method == "GET":
         form.interaction.data = request.args.get("interaction", "")[:128]
         form.email.data = request.args.get("login_hint", "")[:320]
-        return render_template("auth/login.html", form=form,
-                               client_name=_client_name(form.interaction.data))
+        return _login_page(form)
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form, error=_form_error(form)), 400
+        return _login_page(form, error=_form_error(form), status=400,
+                           step="password" if form.password.data else "email")
     _pending(form.interaction.data)  # before any password is checked
+    if not form.password.data:
+        return federated.discover(form) or _login_page(form, step="password")
+    if federated.password_refused(form.email.data):
+        return _login_page(form, error=federated.PASSWORD_REFUSED, status=403, step="password",
+                           federated_only=True)
     outcome = login_service.password_step(form.email.data, form.password.data,
                                           request.remote_addr, form.interaction.data)
     if outcome.status == "locked":
-        return locked_response("auth/login.html", outcome.retry_after, form=form)
+        return locked_response("auth/login.html", outcome.retry_after, form=form, step="password",
+                               **i18n_context())
     if outcome.status == "failed":
-        return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+        return _login_page(form, error=LOGIN_FAILED, status=401, step="password")
     if outcome.status == "passkey":  # the organisation requires a second factor: a passkey
-        return render_template("auth/login.html", form=form, error=_(PASSKEY_REQUIRED)), 401
+        return _login_page(form, error=PASSKEY_REQUIRED, status=401, step="password")
     if outcome.status in ("otp", "enrol"):
         # Not signed in yet: the browser keeps only the id of the parked login.
         session["mfa"] = outcome.pending
         return redirect(url_for("totp.verify" if outcome.status == "otp" else "totp.enrol"))
     start_session(outcome.user, ["pwd"])
     return _after_login(outcome.interaction)
+
+
+def _login_page(form: LoginForm, error: str | None = None, status: int = 200,
+                step: str = "email", **context):
+    """The login page at ``step``: ``email`` (email only) or ``password`` (the email kept,
+    the password field, and the place for other sign-in options such as passkeys)."""
+    html = render_template("auth/login.html", form=form, error=error, step=step,
+                           client_name=_client_name(form.interaction.data), **context,
+                           **i18n_context())
+    return html, status
 
 
 def _pending(interaction_id: str) -> dict | None:

@@ -157,6 +157,108 @@ ID = {
     "For your security, sign in again to add a passkey.":
         "Demi keamanan Anda, masuk lagi untuk menambahkan passkey.",
     "Sign in again": "Masuk lagi",
+    # Login (email first) and sign-in with the organisation's own provider (federation).
+    "Sign in": "Masuk",
+    "to continue to": "untuk melanjutkan ke",
+    "Password": "Kata sandi",
+    "Continue": "Lanjutkan",
+    "Continue with your organisation": "Lanjutkan dengan organisasi Anda",
+    "Use another email address": "Gunakan alamat email lain",
+    "Back to sign-in": "Kembali ke halaman masuk",
+    "The email or password is incorrect.": "Email atau kata sandi salah.",
+    "Your organisation signs you in with its own identity provider, not with a password "
+    "here. Leave the password empty and continue.":
+        "Organisasi Anda memasukkan Anda melalui penyedia identitasnya sendiri, bukan dengan "
+        "kata sandi di sini. Kosongkan kata sandi lalu lanjutkan.",
+    "Sign-in cancelled": "Proses masuk dibatalkan",
+    "You cancelled the sign-in at your organisation's identity provider, so you are not "
+    "signed in. Start again when you are ready.":
+        "Anda membatalkan proses masuk di penyedia identitas organisasi Anda, jadi Anda belum "
+        "masuk. Mulai lagi jika sudah siap.",
+    "Your organisation's identity provider is unavailable":
+        "Penyedia identitas organisasi Anda tidak tersedia",
+    "We could not reach your organisation's identity provider, or it did not answer properly. "
+    "Please try again in a few minutes; if it goes on, tell your IT department.":
+        "Kami tidak dapat menghubungi penyedia identitas organisasi Anda, atau penyedia itu tidak "
+        "menjawab dengan benar. Coba lagi dalam beberapa menit; jika terus terjadi, hubungi "
+        "bagian TI Anda.",
+    "Your organisation's identity provider refused the sign-in":
+        "Penyedia identitas organisasi Anda menolak proses masuk",
+    "Your organisation's identity provider did not sign you in. Please try again; if it goes "
+    "on, tell your IT department.":
+        "Penyedia identitas organisasi Anda tidak memasukkan Anda. Coba lagi; jika terus "
+        "terjadi, hubungi bagian TI Anda.",
+    "The sign-in could not be verified": "Proses masuk tidak dapat diverifikasi",
+    "The answer from your organisation's identity provider did not pass our checks, so you "
+    "are not signed in. Please try again; if it goes on, tell your IT department.":
+        "Jawaban dari penyedia identitas organisasi Anda tidak lolos pemeriksaan kami, jadi "
+        "Anda belum masuk. Coba lagi; jika terus terjadi, hubungi bagian TI Anda.",
+    "Email address not in your organisation": "Alamat email bukan milik organisasi Anda",
+    "The email address your identity provider gave us is not in a domain of your "
+    "organisation here, so you are not signed in. Sign in with your work account.":
+        "Alamat email dari penyedia identitas Anda tidak berada di domain organisasi Anda di "
+        "sini, jadi Anda belum masuk. Masuklah dengan akun kantor Anda.",
+    "Email address not verified": "Alamat email belum diverifikasi",
+    "Your identity provider says your email address is not verified, so you are not signed "
+    "in. Verify it there first.":
+        "Penyedia identitas Anda menyatakan alamat email Anda belum diverifikasi, jadi Anda "
+        "belum masuk. Verifikasi dulu di sana.",
+    "This sign-in link has expired or was already used":
+        "Tautan masuk ini sudah kedaluwarsa atau sudah dipakai",
+    "Start signing in again from the application, in this browser.":
+        "Mulai masuk lagi dari aplikasi, di peramban ini.",
+    "No free seat in your organisation": "Tidak ada kursi kosong di organisasi Anda",
+    "Your organisation's plan has no free seat for you, so no account was created. Ask an "
+    "owner or admin of your organisation to free a seat or change the plan.":
+        "Paket organisasi Anda tidak memiliki kursi kosong untuk Anda, jadi tidak ada akun yang "
+        "dibuat. Minta pemilik atau admin organisasi Anda mengosongkan kursi atau mengganti paket.",
+    "This email belongs to another account": "Email ini milik akun lain",
+    "An account with this email address already exists here outside your organisation, so "
+    "it was not linked. Ask your organisation's administrator or Tomps support.":
+        "Akun dengan alamat email ini sudah ada di sini di luar organisasi Anda, jadi tidak "
+        "ditautkan. Hubungi administrator organisasi Anda atau dukungan Tomps.",
+    "Account disabled": "Akun dinonaktifkan",
+    "This account is disabled. Contact your administrator.":
+        "Akun ini dinonaktifkan. Hubungi administrator Anda.",
+    "Sign-in with your organisation is not available":
+        "Masuk dengan organisasi Anda tidak tersedia",
+    "Your organisation's connection changed while you were signing in. Please start again.":
+        "Koneksi organisasi Anda berubah saat Anda sedang masuk. Silakan mulai lagi.",
+    # The organisation's sign-in pages (account).
+    "Sign-in with your identity provider": "Masuk dengan penyedia identitas Anda",
+    "Your people can sign in with your company's own OpenID Connect provider (Google "
+    "Workspace, Microsoft Entra ID, Okta...). Register this redirect URI there:":
+        "Orang-orang Anda dapat masuk dengan penyedia OpenID Connect milik perusahaan Anda "
+        "(Google Workspace, Microsoft Entra ID, Okta...). Daftarkan URI pengalihan ini di sana:",
+    "Back-channel logout URI (optional):": "URI logout back-channel (opsional):",
+    "Active": "Aktif",
+    "Waiting for the operator's approval": "Menunggu persetujuan operator",
+    "Issuer": "Penerbit (issuer)",
+    "Client ID": "ID klien",
+    "Client secret": "Rahasia klien",
+    "Email domains": "Domain email",
+    "not verified yet": "belum diverifikasi",
+    "Passwords": "Kata sandi",
+    "Not allowed for these domains": "Tidak diizinkan untuk domain ini",
+    "Still allowed": "Masih diizinkan",
+    "Request a connection": "Minta koneksi",
+    "The Tomps operator verifies that these domains are yours before the connection is used.":
+        "Operator Tomps memverifikasi bahwa domain ini milik Anda sebelum koneksi digunakan.",
+    "Send the request": "Kirim permintaan",
+    "Only an owner of the organisation can request a connection.":
+        "Hanya pemilik organisasi yang dapat meminta koneksi.",
+    "Request sent. The Tomps operator verifies your domains and approves it.":
+        "Permintaan terkirim. Operator Tomps memverifikasi domain Anda lalu menyetujuinya.",
+    "Sign-ins": "Riwayat masuk",
+    "The latest sign-ins of your organisation's members, and the method each used.":
+        "Proses masuk terbaru anggota organisasi Anda, dan metode yang dipakai.",
+    "When": "Waktu",
+    "Method": "Metode",
+    "Organisation's identity provider": "Penyedia identitas organisasi",
+    "Passkey": "Passkey",
+    "Password and code": "Kata sandi dan kode",
+    "Other": "Lainnya",
+    "No sign-ins yet.": "Belum ada riwayat masuk.",
 }
 # English needs only the status codes spelled out.
 EN = {"awaiting_payment": "awaiting payment", "past_due": "past due"}

@@ -5,6 +5,7 @@ from .accounts import User
 from .announcements import EntitlementAnnouncement
 from .audit import AuditEvent
 from .billing import Order, PaymentNotification, Reminder
+from .federation import FederatedIdentity, FederationDomain, OrgFederation
 from .keys import SigningKey
 from .oauth import Client, Consent, RefreshToken, RevokedToken
 from .passkeys import Passkey
@@ -19,8 +20,11 @@ __all__ = [
     "Client",
     "Consent",
     "EntitlementAnnouncement",
+    "FederatedIdentity",
+    "FederationDomain",
     "Membership",
     "Order",
+    "OrgFederation",
     "Organization",
     "Passkey",
     "PaymentNotification",
