@@ -119,8 +119,9 @@ def authorize(page, idp, verifier):
 def sign_in_with_password(page, idp):
     page.goto(idp["issuer"] + "/login")
     page.fill("#email", idp["user"]["email"])
+    page.click("#email-step button[type=submit]")  # email first, then the password
     page.fill("#password", idp["user"]["password"])
-    page.click("form[action$='/login'] button[type=submit]")
+    page.click("#password-step button[type=submit]")
     page.wait_for_url("**/signed-in")
 
 
