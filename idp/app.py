@@ -126,6 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
+    from .web.members import accept_bp as invitations_bp
+    from .web.members import bp as members_bp
     from .web.picker import bp as picker_bp
     from .web.plans import bp as billing_bp
     from .web.totp import bp as totp_bp
@@ -141,6 +143,8 @@ def _register_blueprints(app: Flask) -> None:
         billing_notifications_bp,
         billing_bp,
         account_bp,
+        members_bp,
+        invitations_bp,
         oidc_bp,
         logout_bp,
         totp_bp,

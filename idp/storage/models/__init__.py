@@ -5,6 +5,7 @@ from .accounts import User
 from .announcements import EntitlementAnnouncement
 from .audit import AuditEvent
 from .billing import Order, PaymentNotification, Reminder
+from .invitations import Invitation
 from .keys import SigningKey
 from .oauth import Client, Consent, RefreshToken, RevokedToken
 from .orgs import Membership, Organization, Plan, Product, Subscription, SubscriptionPeriod
@@ -18,6 +19,7 @@ __all__ = [
     "Client",
     "Consent",
     "EntitlementAnnouncement",
+    "Invitation",
     "Membership",
     "Order",
     "Organization",
