@@ -21,8 +21,8 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp
 
 from ..accounts.users import MIN_PASSWORD_LENGTH
 from ..errors import IdPError
@@ -54,11 +54,11 @@ class OrgForm(FlaskForm):
 
 class InviteForm(OrgForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES], default="member")
+    role = StringField("Role", validators=[DataRequired(), AnyOf(ROLES)], default="member")
 
 
 class RoleForm(OrgForm):
-    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    role = StringField("Role", validators=[DataRequired(), AnyOf(ROLES)])
 
 
 class SwitchForm(FlaskForm):
