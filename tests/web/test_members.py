@@ -434,3 +434,43 @@ def test_a_plain_member_sees_plan_and_products_read_only(web, team):
     assert team["owner"]["email"] in html  # who to ask
     assert "<form" not in html.split("</nav>", 1)[1].split("<form", 1)[0] or True
     assert "/account/renew" not in html and "Orders" not in html
+
+
+# --- language ---
+
+PEOPLE_TEMPLATES = ("account/members.html", "account/member_view.html", "account/_nav.html",
+                    "invitations/accept.html", "invitations/invalid.html",
+                    "errors/entitlement.html", "base.html")
+
+
+def _strings() -> set[str]:
+    import ast
+    from pathlib import Path
+
+    import idp.web
+    from idp import resources
+    from idp.orgs import invitations
+
+    found = set()
+    for name in PEOPLE_TEMPLATES:
+        found |= set(re.findall(r'_\("([^"]+)"', (resources.path("templates") / name).read_text()))
+    web = Path(idp.web.__file__).parent
+    for module in ("members.py", "current_org.py"):
+        for node in ast.walk(ast.parse((web / module).read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" \
+                    and node.args and isinstance(node.args[0], ast.Constant):
+                found.add(node.args[0].value)
+    return found | set(invitations.MESSAGES.values())
+
+
+def test_every_people_string_has_its_indonesian():
+    from idp.web.i18n import ID
+
+    missing = sorted(s for s in _strings() if s not in ID)
+    assert not missing, missing
+
+
+def test_members_page_in_bahasa(web, team):
+    _as(web, team["owner"])
+    html = web.get("/account/members", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "Undang seseorang" in html and "Kirim undangan" in html and "pemilik" in html
