@@ -131,7 +131,16 @@ def _refused(exc: IdPError, org, role):
     return _page(org, role, exc.status if exc.status in (400, 409) else 409, message)
 
 
-def _done(org, message: str):
+def _announce(org_id: int, change: str) -> None:
+    """Tell open account pages of the organisation that its people changed (live updates:
+    ``{"type": "members", "change": ...}`` on ``account:<org>``; seats used moved)."""
+    from ..billing.lifecycle import publish_account_event
+
+    publish_account_event(org_id, {"type": "members", "change": change})
+
+
+def _done(org, message: str, change: str):
+    _announce(org.id, change)
     flash(message)
     return redirect(url_for("members.members", org=org.id))
 
@@ -154,7 +163,7 @@ def invite():
                                                current_user.id)
     except IdPError as exc:
         return _refused(exc, org, role)
-    return _done(org, _deliver(invitation, org, token))
+    return _done(org, _deliver(invitation, org, token), "invited")
 
 
 @bp.route("/members/<int:user_id>/role", methods=["POST"])
@@ -164,7 +173,7 @@ def change_role(user_id: int):
         people.change_role(org, user_id, form.role.data, current_user.id)
     except IdPError as exc:
         return _refused(exc, org, role)
-    return _done(org, _("Role changed."))
+    return _done(org, _("Role changed."), "role_changed")
 
 
 @bp.route("/members/<int:user_id>/remove", methods=["POST"])
@@ -175,9 +184,10 @@ def remove(user_id: int):
     except IdPError as exc:
         return _refused(exc, org, role)
     if removed.id == current_user.id:  # left the organisation: nothing more to see here
+        _announce(org.id, "removed")
         session.pop("account_org", None)
         return redirect(url_for("account.index"))
-    return _done(org, _("%(email)s was removed.", email=removed.email))
+    return _done(org, _("%(email)s was removed.", email=removed.email), "removed")
 
 
 @bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])
@@ -187,7 +197,7 @@ def resend(invitation_id: int):
         invitation, token = invitations.resend(org, invitation_id, current_user.id)
     except IdPError as exc:
         return _refused(exc, org, role)
-    return _done(org, _deliver(invitation, org, token))
+    return _done(org, _deliver(invitation, org, token), "invited")
 
 
 @bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
@@ -197,7 +207,8 @@ def revoke(invitation_id: int):
         invitation = invitations.revoke(org, invitation_id, current_user.id)
     except IdPError as exc:
         return _refused(exc, org, role)
-    return _done(org, _("The invitation to %(email)s was withdrawn.", email=invitation.email))
+    return _done(org, _("The invitation to %(email)s was withdrawn.", email=invitation.email),
+                 "invitation_revoked")
 
 
 # --- the switcher ---
@@ -263,6 +274,7 @@ def _join(token, invitation, org, context):
     except IdPError as exc:
         return render_template("invitations/accept.html", error=_seat_or(exc), **context), 409
     session["account_org"] = org.id
+    _announce(org.id, "joined")
     flash(_("Welcome to %(org)s.", org=org.name))
     return redirect(url_for("account.index", org=org.id))
 
@@ -285,6 +297,7 @@ def _sign_up(token, org, existing, context):
         return render_template("invitations/accept.html", error=_seat_or(exc), **context), 409
     start_session(user, ["pwd"])
     session["account_org"] = org.id
+    _announce(org.id, "joined")
     flash(_("Welcome to %(org)s.", org=org.name))
     return redirect(url_for("account.index", org=org.id))
 

@@ -474,3 +474,28 @@ def test_members_page_in_bahasa(web, team):
     _as(web, team["owner"])
     html = web.get("/account/members", headers={"Accept-Language": "id"}).get_data(as_text=True)
     assert "Undang seseorang" in html and "Kirim undangan" in html and "pemilik" in html
+
+
+def test_open_account_pages_hear_that_the_people_changed(web, app, team, smtp):
+    """A live event on account:<org> after each change (the dashboard's seats used moved)."""
+    import json
+    import time
+
+    from idp.billing.lifecycle import account_channel
+    from idp.storage.store import get_store
+
+    heard = []
+    with app.app_context():
+        stop = get_store().subscribe(account_channel(team["org"]),
+                                     lambda message: heard.append(json.loads(message)))
+    try:
+        time.sleep(0.3)  # the subscription is live
+        _as(web, team["owner"])
+        _invite(web, team["org"], "live@example.com")
+        _post(web, f"/account/members/{team['member']['id']}/remove", team["org"])
+        deadline = time.monotonic() + 5
+        while len(heard) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop()
+    assert [e["change"] for e in heard if e["type"] == "members"] == ["invited", "removed"]
