@@ -27,7 +27,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock
+from .. import audit, clock, ratelimit
 from ..accounts.users import UserError, find_by_email, normalise_email, validate_email
 from ..errors import IdPError
 from ..extensions import db
@@ -38,6 +38,9 @@ from .errors import OrgError
 
 TTL = timedelta(days=7)
 SALT = "tomps.invitation.v1"
+# Invitation emails an organisation may send per hour (invites and resends): enough for
+# onboarding a team, too few to use the IdP as a mail relay.
+SENDS_PER_HOUR = 50
 
 
 class InvitationInvalid(IdPError):
@@ -88,6 +91,9 @@ def invite(org: Organization, email: str, role: str, actor_id: int) -> tuple[Inv
     """
     actor_role = people.require_manager(org.id, actor_id, "invite")
     people.require_assignable(org.id, actor_id, actor_role, role, "invite")
+    allowed, retry_after = ratelimit.hit(f"invitations:{org.id}", SENDS_PER_HOUR, 3600)
+    if not allowed:
+        raise ratelimit.RateLimited(retry_after, "invitations")
     try:
         email = validate_email((email or "").strip())
     except UserError:

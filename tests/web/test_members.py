@@ -499,3 +499,66 @@ def test_open_account_pages_hear_that_the_people_changed(web, app, team, smtp):
     finally:
         stop()
     assert [e["change"] for e in heard if e["type"] == "members"] == ["invited", "removed"]
+
+
+def test_the_access_log_never_holds_an_invitation_link(web, app, team, smtp, caplog):
+    import logging
+
+    _as(web, team["owner"])
+    _invite(web, team["org"], "quiet@example.com")
+    token = smtp.links()[0].rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO):
+        assert app.test_client().get(f"/invitations/{token}").status_code == 200
+    lines = [r.getMessage() + str(getattr(r, "path", "")) for r in caplog.records]
+    assert any("/invitations/<token>" in line for line in lines)
+    assert not any(token in line for line in lines)
+
+
+def test_invitation_emails_are_rate_limited_per_organisation(web, team, smtp, monkeypatch, dbx):
+    from idp.orgs import invitations
+
+    monkeypatch.setattr(invitations, "SENDS_PER_HOUR", 2)
+    _as(web, team["owner"])
+    assert _invite(web, team["org"], "r1@example.com").status_code == 302
+    assert _invite(web, team["org"], "r2@example.com").status_code == 302
+    resp = _invite(web, team["org"], "r3@example.com")
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
+    assert len(smtp.messages) == 2
+
+
+def test_two_concurrent_accepts_of_one_link_make_one_member(app, team, dbx):
+    """Single use under a race: the conditional UPDATE lets one accept through."""
+    import threading
+
+    from idp.orgs import invitations
+    from idp.storage.models import Organization
+
+    invitee = dbx(lambda s: make_user("racer"))
+
+    def issue(s):
+        return invitations.invite(s.get(Organization, team["org"]), invitee["email"], "member",
+                                  team["owner"]["id"])[1]
+
+    token = dbx(issue)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def accept():
+        with app.app_context():
+            user = db.session.get(User, invitee["id"])
+            barrier.wait()
+            try:
+                invitations.accept(token, user)
+                outcomes.append("joined")
+            except invitations.InvitationInvalid as exc:
+                outcomes.append(exc.reason)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(outcomes) == ["joined", "used"]
+    assert dbx(lambda s: s.scalar(select(func.count()).select_from(Membership).where(
+        Membership.user_id == invitee["id"]))) == 1
