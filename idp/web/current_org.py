@@ -105,6 +105,9 @@ def account_org(org_ref=None, manage: bool = False) -> tuple[Organization, str]:
     if org_ref is None:
         org_ref = request.values.get("org")
     found = resolve(org_ref)
+    if found is None and org_ref in (None, ""):
+        abort(forbidden(_("You do not belong to any organisation yet. Ask an owner of your "
+                          "company to invite you.")))
     if found is None:
         abort(forbidden(_("You are not a member of that organisation.")))
     if manage and not can_manage(found[1]):

@@ -189,6 +189,9 @@ _PEOPLE_ID = {
     "You are invited to join %(org)s on Tomps as %(role)s.":
         "Anda diundang bergabung dengan %(org)s di Tomps sebagai %(role)s.",
     "You are not a member of that organisation.": "Anda bukan anggota organisasi itu.",
+    "You do not belong to any organisation yet. Ask an owner of your company to invite you.":
+        "Anda belum menjadi anggota organisasi mana pun. Minta pemilik perusahaan Anda untuk "
+        "mengundang Anda.",
     "Your plan": "Paket Anda",
     "pending until %(date)s": "menunggu hingga %(date)s",
     "you": "Anda",

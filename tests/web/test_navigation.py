@@ -158,3 +158,12 @@ def test_login_redirect_for_a_new_person_without_next(web, app, clean):
         person = make_user("solo")
     resp = _login(web, person["email"])
     assert resp.headers["Location"] == "/signed-in"
+
+
+def test_a_person_in_no_organisation_is_told_so(web, app, clean):
+    with app.app_context():
+        person = make_user("lonely")
+    _login(web, person["email"])
+    resp = web.get("/account")
+    assert resp.status_code == 403
+    assert "do not belong to any organisation" in resp.get_data(as_text=True)
