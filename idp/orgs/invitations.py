@@ -199,6 +199,12 @@ def accept(token: str, user: User) -> Membership:
     found = find(token)
     if normalise_email(user.email) != found.email_key:
         raise OrgError("This invitation is for another email address.")
+    return _claim(found, user)
+
+
+def _claim(found: Invitation, user: User, new: bool = False) -> Membership:
+    """In one transaction, under the organisation lock: claim the invitation (one
+    conditional UPDATE), add the person when ``new``, and the membership."""
     org = db.session.get(Organization, found.organization_id)
     try:
         with transaction() as session:
@@ -207,14 +213,19 @@ def accept(token: str, user: User) -> Membership:
                 Invitation.id == found.id, Invitation.token_digest == found.token_digest,
                 Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
                 Invitation.expires_at > clock.now())
-                .values(accepted_at=clock.now(), accepted_user_id=user.id)
+                .values(accepted_at=clock.now())
                 .returning(Invitation.role)).scalar()
             if claimed is None:
                 raise InvitationInvalid("used", MESSAGES["used"])
+            if new:
+                session.add(user)
+                session.flush()
+            session.execute(update(Invitation).where(Invitation.id == found.id)
+                            .values(accepted_user_id=user.id))
             membership = organizations.join(session, org, user, claimed)
             audit.stage("invitation.accepted", user_id=user.id, outcome="success",
                         detail={"organization_id": org.id, "invitation_id": found.id,
-                                "role": claimed})
+                                "role": claimed, "new_account": new})
     except IntegrityError:  # a concurrent accept joined the same person first
         raise InvitationInvalid("used", MESSAGES["used"]) from None
     return membership
@@ -227,14 +238,13 @@ def invited_user(invitation: Invitation) -> User | None:
 
 def sign_up(token: str, password: str, given_name: str, family_name: str) -> User:
     """A new person joins by the link: their account (the address is verified: the link
-    reached it) and their membership are one unit of work."""
-    from ..accounts.users import create_user
+    reached it) and their membership are made in one transaction, or neither."""
+    from ..accounts.users import new_user
 
     found = find(token)
     if find_by_email(found.email) is not None:
         raise OrgError("An account with this email already exists: sign in to accept.")
-    with transaction(atomic=True):
-        user = create_user(found.email, password, (given_name or "").strip()[:100] or None,
-                           (family_name or "").strip()[:100] or None, email_verified=True)
-        accept(token, user)
+    user = new_user(found.email, password, (given_name or "").strip()[:100] or None,
+                    (family_name or "").strip()[:100] or None, email_verified=True)
+    _claim(found, user, new=True)
     return user

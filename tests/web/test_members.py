@@ -117,6 +117,7 @@ def _types(dbx):
 
 # --- invitations ---
 
+@pytest.mark.embedded  # also on SQLite and the in-process store
 def test_owner_invites_by_email_and_a_new_person_signs_up_and_joins(web, app, team, smtp, dbx):
     _as(web, team["owner"])
     resp = _invite(web, team["org"], "Dewi@Example.com", "admin")
@@ -179,6 +180,7 @@ def test_signed_in_as_someone_else_cannot_accept(web, app, team, smtp, dbx):
     assert len(_members(dbx, team["org"])) == 3
 
 
+@pytest.mark.embedded  # also on SQLite and the in-process store
 def test_expired_revoked_tampered_and_replaced_links_say_why(web, app, team, smtp, dbx):
     _as(web, team["owner"])
     _invite(web, team["org"], "a@example.com")
@@ -211,6 +213,7 @@ def test_expired_revoked_tampered_and_replaced_links_say_why(web, app, team, smt
     assert {"invitation.revoked"} <= set(_types(dbx))
 
 
+@pytest.mark.embedded  # also on SQLite and the in-process store
 def test_pending_invitations_hold_seats(web, app, clean, smtp, dbx):
     team = dbx(lambda s: _team(seats=4))  # 3 members: one seat left
     _as(web, team["owner"])
@@ -230,6 +233,7 @@ def test_pending_invitations_hold_seats(web, app, clean, smtp, dbx):
     assert _invite(web, team["org"], "two@example.com").status_code == 302
 
 
+@pytest.mark.embedded  # also on SQLite and the in-process store
 def test_an_invitation_accepted_after_a_downgrade_finds_no_seat(web, app, clean, smtp, dbx):
     team = dbx(lambda s: _team(seats=4))
     _as(web, team["owner"])
@@ -276,6 +280,7 @@ def _user_id(dbx, email):
     return dbx(lambda s: s.scalar(select(User.id).where(User.email == email)))
 
 
+@pytest.mark.embedded  # also on SQLite and the in-process store
 def test_owner_changes_a_role_and_removes_a_member_as_the_cli_does(web, team, dbx):
     _as(web, team["owner"])
     member = team["member"]
@@ -326,6 +331,7 @@ def test_an_admin_cannot_make_owners_or_touch_owners(web, team, dbx):
                  role="admin").status_code == 302
 
 
+@pytest.mark.embedded  # also on SQLite and the in-process store
 def test_the_last_owner_can_be_neither_removed_nor_demoted(web, team, dbx):
     _as(web, team["owner"])
     me = team["owner"]
@@ -401,6 +407,7 @@ def test_an_admin_of_one_organisation_cannot_touch_anothers(web, team, other, sm
     assert victim["email"] in _members(dbx, other["org"])
 
 
+@pytest.mark.embedded  # also on SQLite and the in-process store
 def test_switching_organisations_is_remembered_and_checked(web, team, other, dbx):
     both = team["owner"]
     dbx(lambda s: (s.add(Membership(organization_id=other["org"], user_id=both["id"],
