@@ -24,6 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp
 
+from .. import clock
 from ..accounts.users import MIN_PASSWORD_LENGTH
 from ..errors import IdPError
 from ..extensions import db
@@ -32,6 +33,7 @@ from ..orgs.organizations import NoFreeSeat
 from ..storage.models import Organization
 from ..storage.models.orgs import ROLES
 from . import i18n
+from .auth import start_session
 from .current_org import account_org, forbidden, memberships, safe_next
 from .errors import render_error
 from .i18n import _
@@ -73,7 +75,8 @@ class JoinForm(FlaskForm):
 class SignUpForm(FlaskForm):
     given_name = StringField("Given name", validators=[DataRequired(), Length(max=100)])
     family_name = StringField("Family name", validators=[Optional(), Length(max=100)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)])
+    password = PasswordField("Password", validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)])
     confirm = PasswordField("Repeat the password",
                             validators=[DataRequired(), EqualTo("password")])
 
@@ -86,13 +89,7 @@ def _page(org, role, status=200, error=None, invite_form=None):
         invitations=invitations.open_invitations(org) if people.can_manage(role) else [],
         assignable=people.assignable_roles(role), manage=people.can_manage(role),
         invite_form=invite_form or InviteForm(), form=OrgForm(), error=error,
-        me=current_user.id, now=_now()), status
-
-
-def _now():
-    from .. import clock
-
-    return clock.now()
+        me=current_user.id, now=clock.now()), status
 
 
 @bp.route("/members")
@@ -110,6 +107,8 @@ def _posted(form_class):
                 "Your session expired or the form was tampered with. Please try again."),
                 link=url_for("members.members"), link_text=_("Back to the members"))))
         org, role = account_org(form.org.data or None)
+        if not people.can_manage(role):  # a plain member learns nothing from the fields
+            abort(forbidden(_("Only owners and admins can manage members.")))
         abort(make_response(_page(org, role, 400, _("Please correct the fields marked below."),
                                   form)))
     org, role = account_org(form.org.data)
@@ -280,8 +279,6 @@ def _join(token, invitation, org, context):
 
 
 def _sign_up(token, org, existing, context):
-    from .auth import start_session
-
     form = context["signup_form"]
     if existing is not None:  # an account holds the address: sign in instead
         return redirect(context["login_url"])
