@@ -129,6 +129,8 @@ def _register_blueprints(app: Flask) -> None:
     from .web.headers import register_security_headers
     from .web.logout import bp as logout_bp
     from .web.passkeys import bp as passkeys_bp
+    from .web.members import accept_bp as invitations_bp
+    from .web.members import bp as members_bp
     from .web.picker import bp as picker_bp
     from .web.plans import bp as billing_bp
     from .web.totp import bp as totp_bp
@@ -146,6 +148,8 @@ def _register_blueprints(app: Flask) -> None:
         billing_bp,
         account_bp,
         org_signin_bp,
+        members_bp,
+        invitations_bp,
         oidc_bp,
         logout_bp,
         totp_bp,

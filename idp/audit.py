@@ -18,6 +18,8 @@ Event types (``type``) — stable, documented in docs/hardening.md:
   passkey.locked,
   session.ended, key.revoked, client.created, client.updated,
   client.secret_rotated, client.deleted;
+  member.added, member.role_changed, member.removed, member.change_denied,
+  invitation.sent, invitation.revoked, invitation.accepted (docs/members.md);
   for the OIDC, entitlement and billing parts: token.issued, token.refused,
   entitlement.denied, subscription.changed, key.* .
 """

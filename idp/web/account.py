@@ -12,8 +12,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from ..billing.accounts import (
-    AccountAccessDenied,
-    admin_organization,
     order_of,
     overview,
     plan_of,
@@ -22,7 +20,10 @@ from ..billing.accounts import (
 from ..billing.orders import create_order
 from ..errors import IdPError
 from ..orgs.current import current_subscription, renewal_plan
+from ..orgs.people import readonly_view
+from ..storage.models.orgs import ADMIN_ROLES
 from . import i18n
+from .current_org import account_org
 from .errors import render_error
 from .forms import CompanyForm, OrderForm, RenewForm
 from .headers import CSP
@@ -47,18 +48,17 @@ def _csp(response):
 
 
 def _org(org_ref: str | None = None):
-    """The organisation the signed-in owner/admin asked for; login redirect or 403."""
-    if not current_user.is_authenticated:
-        abort(redirect(url_for("auth.login")))
-    try:
-        return admin_organization(current_user.id, org_ref or request.args.get("org"))
-    except AccountAccessDenied:
-        abort(403)
+    """The organisation the signed-in owner/admin acts for (web/current_org.py: the
+    switcher's choice, checked against their memberships); login redirect or a 403 page."""
+    return account_org(org_ref or request.args.get("org") or None, manage=True)[0]
 
 
 @bp.route("")
 def index():
-    org = _org()
+    org, role = account_org()
+    if role not in ADMIN_ROLES:  # a plain member: their plan and products, read-only
+        return render_template("account/member_view.html", org=org, role=role,
+                               view=readonly_view(org, current_user.id))
     return render_template("account/index.html", view=overview(org), org=org,
                            company=CompanyForm(obj=org))
 

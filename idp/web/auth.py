@@ -16,6 +16,7 @@ from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
 from . import federated
+from .current_org import safe_next
 from .errors import render_error
 from .i18n import _
 from .i18n import context as i18n_context
@@ -28,6 +29,7 @@ class LoginForm(FlaskForm):
     # Optional: a post without a password is the email step (home-realm discovery).
     password = PasswordField("Password", validators=[Optional(), Length(max=1024)])
     interaction = HiddenField()
+    next = HiddenField()  # the page asked for before signing in (current_org.safe_next)
 
 
 def load_user(user_id: str) -> User | None:
@@ -66,8 +68,9 @@ PASSKEY_REQUIRED = ("Your organisation requires two-step verification. "
                     "Please sign in with your passkey.")
 
 
-def next_url(interaction_id: str | None) -> str:
-    """Where a finished login goes: the resumed authorization request, or the signed-in page."""
+def next_url(interaction_id: str | None, next_path: str | None = None) -> str:
+    """Where a finished login goes: the resumed authorization request, else the page the
+    person asked for (a path of this site only), else the signed-in page."""
     # ``interaction`` is an id we stored, never a URL from the request (no open redirect).
     if interaction_id:
         from ..oidc import interaction
@@ -75,11 +78,19 @@ def next_url(interaction_id: str | None) -> str:
         target = interaction.resume_url(interaction_id)
         if target:
             return target
-    return url_for("auth.signed_in")
+    return safe_next(next_path) or url_for("auth.signed_in")
 
 
-def _after_login(interaction_id: str | None):
-    return redirect(next_url(interaction_id))
+def _after_login(interaction_id: str | None, next_path: str | None = None):
+    return redirect(next_url(interaction_id, next_path))
+
+
+NEXT_KEY = "login_next"  # kept in the session across the second-factor step
+
+
+def take_next() -> str | None:
+    """The page a login with a second factor returns to (read before start_session)."""
+    return safe_next(session.pop(NEXT_KEY, None))
 
 
 def locked_response(template: str, retry_after: int, **context):
@@ -96,6 +107,7 @@ def login():
     if request.method == "GET":
         form.interaction.data = request.args.get("interaction", "")[:128]
         form.email.data = request.args.get("login_hint", "")[:320]
+        form.next.data = safe_next(request.args.get("next")) or ""
         return _login_page(form)
     if not form.validate_on_submit():
         return _login_page(form, error=_form_error(form), status=400,
@@ -118,9 +130,10 @@ def login():
     if outcome.status in ("otp", "enrol"):
         # Not signed in yet: the browser keeps only the id of the parked login.
         session["mfa"] = outcome.pending
+        session[NEXT_KEY] = safe_next(form.next.data)
         return redirect(url_for("totp.verify" if outcome.status == "otp" else "totp.enrol"))
     start_session(outcome.user, ["pwd"])
-    return _after_login(outcome.interaction)
+    return _after_login(outcome.interaction, form.next.data)
 
 
 def _login_page(form: LoginForm, error: str | None = None, status: int = 200,
@@ -153,6 +166,14 @@ def _form_error(form: FlaskForm) -> str:
     if "csrf_token" in form.errors:
         return "Your session expired or the form was tampered with. Please try again."
     return LOGIN_FAILED
+
+
+@bp.route("/")
+def home():
+    """The signed-in person's account; the sign-in for anyone else."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.index"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/signed-in")

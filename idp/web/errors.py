@@ -52,15 +52,16 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, error: str, title: str, message: str, headers=None,
-                 link: str | None = None):
+                 link: str | None = None, link_text: str | None = None):
     """Render one failure in the shape the caller speaks: JSON ``{error, error_description}``
-    for endpoints, else THE error page (``link``: "Sign in again")."""
+    for endpoints, else THE error page (``link``: "Sign in again", or ``link_text``)."""
     if wants_json():
         response = jsonify(error=error, error_description=message)
     else:
         # Error pages show no user: never load one (the store may be what failed).
         g.setdefault("_login_user", login_manager.anonymous_user())
-        response = render_template("errors/error.html", title=title, message=message, link=link)
+        response = render_template("errors/error.html", title=title, message=message, link=link,
+                                   link_text=link_text)
     response = (response, status, headers or {})
     return response
 
@@ -105,8 +106,21 @@ def render_refusal(exc: AccessRefused):
     "Return to <client>" (our own resume URL: the client gets ``error=access_denied``)."""
     log.info("access refused: %s", exc.detail)
     html = render_template("errors/entitlement.html", decision=exc.decision,
-                           client_name=exc.client_name, return_url=exc.return_url)
+                           client_name=exc.client_name, return_url=exc.return_url,
+                           **_who_can_help(exc.decision))
     return html, exc.status, dict(exc.headers)
+
+
+def _who_can_help(decision) -> dict:
+    """Owners and admins get an "Upgrade" link to the plans; everyone else their owners."""
+    from ..orgs.people import can_manage, owners
+
+    entitlement = getattr(decision, "entitlement", None)
+    if entitlement is None or entitlement.role is None or entitlement.organization_id is None:
+        return {"can_upgrade": False, "owners": []}
+    if can_manage(entitlement.role):
+        return {"can_upgrade": True, "owners": []}
+    return {"can_upgrade": False, "owners": owners(entitlement.organization_id)}
 
 
 def register_error_handlers(app) -> None:

@@ -260,6 +260,123 @@ ID = {
     "Other": "Lainnya",
     "No sign-ins yet.": "Belum ada riwayat masuk.",
 }
+# The people pages, the switcher and the navigation (issue 13 items 4 and 5).
+_PEOPLE_ID = {
+    "%(email)s was removed.": "%(email)s telah dikeluarkan.",
+    "Your account": "Akun Anda",
+    "Ask an owner of your organisation to change the plan or settle the payment:":
+        "Minta pemilik organisasi Anda untuk mengganti paket atau melunasi pembayaran:",
+    "Ask an owner or admin of your organisation to change the plan or settle the payment.":
+        "Minta pemilik atau admin organisasi Anda untuk mengganti paket atau melunasi "
+        "pembayaran.",
+    "You manage this organisation: change its plan or settle the payment.":
+        "Anda mengelola organisasi ini: ganti paketnya atau lunasi pembayarannya.",
+    "Upgrade": "Tingkatkan paket",
+    "Back to the members": "Kembali ke anggota",
+    "Bad request": "Permintaan tidak valid",
+    "Change": "Ubah",
+    "Create account and join": "Buat akun dan bergabung",
+    "Create your account to accept. Your email is %(email)s.":
+        "Buat akun Anda untuk menerima. Email Anda %(email)s.",
+    "Every seat of the plan is taken: ask an owner for one.":
+        "Semua kursi paket sudah terpakai: minta satu kepada pemilik.",
+    "Family name": "Nama belakang",
+    "Given name": "Nama depan",
+    "Go to your account": "Buka akun Anda",
+    "Invitation not valid": "Undangan tidak berlaku",
+    "Invitation sent to %(email)s.": "Undangan dikirim ke %(email)s.",
+    "Invitation": "Undangan",
+    "Invitations": "Undangan",
+    "Invite someone": "Undang seseorang",
+    "Join %(org)s": "Bergabung dengan %(org)s",
+    "Name": "Nama",
+    "No free seat: the plan has %(seats)s seats, and members and pending invitations take "
+    "them all.": "Tidak ada kursi kosong: paket memiliki %(seats)s kursi, dan semuanya "
+                 "terpakai oleh anggota dan undangan yang menunggu.",
+    "No pending invitations.": "Tidak ada undangan yang menunggu.",
+    "Not allowed": "Tidak diizinkan",
+    "Not found": "Tidak ditemukan",
+    "Only owners and admins can invite or change members. You can see who is here.":
+        "Hanya pemilik dan admin yang dapat mengundang atau mengubah anggota. Anda dapat "
+        "melihat siapa saja anggotanya.",
+    "Only owners and admins of %(org)s can do this.":
+        "Hanya pemilik dan admin %(org)s yang dapat melakukan ini.",
+    "Only owners and admins can manage members.":
+        "Hanya pemilik dan admin yang dapat mengelola anggota.",
+    "Only an owner can make someone an owner.":
+        "Hanya pemilik yang dapat menjadikan seseorang pemilik.",
+    "Only an owner can change or remove an owner.":
+        "Hanya pemilik yang dapat mengubah atau mengeluarkan pemilik.",
+    "There is no such member in this organisation.":
+        "Tidak ada anggota tersebut di organisasi ini.",
+    "There is no such open invitation in this organisation.":
+        "Tidak ada undangan terbuka tersebut di organisasi ini.",
+    "the last owner cannot be removed or demoted: make another member an owner first":
+        "pemilik terakhir tidak dapat dikeluarkan atau diturunkan: jadikan anggota lain "
+        "pemilik terlebih dahulu",
+    "This invitation is for another email address.":
+        "Undangan ini untuk alamat email lain.",
+    "That person is already a member.": "Orang tersebut sudah menjadi anggota.",
+    "Enter a valid email address.": "Masukkan alamat email yang valid.",
+    "Choose a role: owner, admin or member.": "Pilih peran: pemilik, admin, atau anggota.",
+    "An account with this email already exists: sign in to accept.":
+        "Akun dengan email ini sudah ada: masuk untuk menerima.",
+    "This invitation link is not valid. Check that you copied the whole link from the email.":
+        "Tautan undangan ini tidak valid. Pastikan Anda menyalin seluruh tautan dari email.",
+    "This invitation has already been used.": "Undangan ini sudah digunakan.",
+    "This invitation was withdrawn. Ask the person who invited you.":
+        "Undangan ini telah ditarik. Tanyakan kepada orang yang mengundang Anda.",
+    "This invitation has expired. Ask the person who invited you to send it again.":
+        "Undangan ini sudah kedaluwarsa. Minta orang yang mengundang Anda untuk mengirimnya "
+        "lagi.",
+    "A newer invitation email replaced this one. Use the link in the latest email.":
+        "Email undangan yang lebih baru menggantikan yang ini. Gunakan tautan di email "
+        "terbaru.",
+    "Your session expired or the form was tampered with. Please try again.":
+        "Sesi Anda berakhir atau formulir telah diubah. Silakan coba lagi.",
+    "Owners": "Pemilik",
+    "Password (at least %(n)s characters)": "Kata sandi (minimal %(n)s karakter)",
+    "Remove": "Keluarkan",
+    "Repeat the password": "Ulangi kata sandi",
+    "Resend": "Kirim ulang",
+    "Revoke": "Tarik",
+    "Role changed.": "Peran diubah.",
+    "Send invitation": "Kirim undangan",
+    "Sign in to accept": "Masuk untuk menerima",
+    "Sign out": "Keluar",
+    "Switch": "Ganti",
+    "The invitation to %(email)s is saved, but the email could not be sent. Try “Resend” "
+    "later.": "Undangan untuk %(email)s tersimpan, tetapi email tidak dapat dikirim. Coba "
+              "“Kirim ulang” nanti.",
+    "The invitation to %(email)s was withdrawn.": "Undangan untuk %(email)s telah ditarik.",
+    "The link in the email works once, for 7 days. A pending invitation holds a seat.":
+        "Tautan di email berlaku sekali, selama 7 hari. Undangan yang menunggu memakai satu "
+        "kursi.",
+    "The organisation has no free seat left. Ask the person who invited you.":
+        "Organisasi tidak memiliki kursi kosong. Tanyakan kepada orang yang mengundang Anda.",
+    "The password must be at least %(n)s characters.":
+        "Kata sandi minimal %(n)s karakter.",
+    "The two passwords differ.": "Kedua kata sandi berbeda.",
+    "This invitation cannot be used": "Undangan ini tidak dapat digunakan",
+    "This invitation is for %(invited)s, but you are signed in as %(me)s. Sign out, then open "
+    "the link again.": "Undangan ini untuk %(invited)s, tetapi Anda masuk sebagai %(me)s. "
+                       "Keluar, lalu buka tautan itu lagi.",
+    "Welcome to %(org)s.": "Selamat datang di %(org)s.",
+    "You already have a Tomps account as %(email)s.":
+        "Anda sudah memiliki akun Tomps sebagai %(email)s.",
+    "You are a %(role)s of this organisation. Owners and admins manage its plan and people.":
+        "Anda %(role)s di organisasi ini. Pemilik dan admin mengelola paket dan anggotanya.",
+    "You are invited to join %(org)s on Tomps as %(role)s.":
+        "Anda diundang bergabung dengan %(org)s di Tomps sebagai %(role)s.",
+    "You are not a member of that organisation.": "Anda bukan anggota organisasi itu.",
+    "You do not belong to any organisation yet. Ask an owner of your company to invite you.":
+        "Anda belum menjadi anggota organisasi mana pun. Minta pemilik perusahaan Anda untuk "
+        "mengundang Anda.",
+    "Your plan": "Paket Anda",
+    "pending until %(date)s": "menunggu hingga %(date)s",
+    "you": "Anda",
+}
+ID.update(_PEOPLE_ID)
 # English needs only the status codes spelled out.
 EN = {"awaiting_payment": "awaiting payment", "past_due": "past due"}
 CATALOGUES = {"en": EN, "id": ID}

@@ -6,6 +6,7 @@ from .announcements import EntitlementAnnouncement
 from .audit import AuditEvent
 from .billing import Order, PaymentNotification, Reminder
 from .federation import FederatedIdentity, FederationDomain, OrgFederation
+from .invitations import Invitation
 from .keys import SigningKey
 from .oauth import Client, Consent, RefreshToken, RevokedToken
 from .passkeys import Passkey
@@ -22,6 +23,7 @@ __all__ = [
     "EntitlementAnnouncement",
     "FederatedIdentity",
     "FederationDomain",
+    "Invitation",
     "Membership",
     "Order",
     "OrgFederation",
