@@ -204,9 +204,12 @@ def create_order(org: Organization, plan: Plan | str, user_id: int | None = None
                 and existing.plan_id == priced.plan.id and existing.kind == priced.kind
                 and existing.amount == priced.amount):
             return existing, False
+        # What awaits payment is superseded; a scheduled downgrade is replaced only by
+        # another downgrade (a renewal on its plan keeps it: that is how it happens).
+        leaving = (("awaiting_payment", "scheduled") if priced.kind == "downgrade"
+                   else ("awaiting_payment",))
         superseded = list(session.scalars(
-            update(Order).where(Order.organization_id == org.id,
-                                Order.status.in_(("awaiting_payment", "scheduled")))
+            update(Order).where(Order.organization_id == org.id, Order.status.in_(leaving))
             .values(status=case((Order.status == "scheduled", "cancelled"),
                                 else_="superseded"), updated_at=clock.now())
             .returning(Order.id)))
