@@ -222,6 +222,8 @@ def create_order(org: Organization, plan: Plan | str, user_id: int | None = None
     for other in superseded:
         lifecycle.publish_account_event(org.id, {"type": "order", "order_id": other,
                                                  "status": "superseded"})
+    lifecycle.publish_account_event(org.id, {"type": "order", "order_id": order.id,
+                                             "status": order.status})
     return order, True
 
 
