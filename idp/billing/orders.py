@@ -149,9 +149,12 @@ def quote(org: Organization, plan: Plan | str) -> Quote:
     if sub.status != "active":
         raise OrderError("The subscription is %(status)s; contact us to settle it first.",
                          status=sub.status)
+    now = clock.now()
+    if sub.current_period_end is None or sub.current_period_end <= now:
+        # Paid time over (the worker has not marked it expired yet): a new start.
+        return Quote("new", plan, plan.price, plan.currency)
     if sub.cancel_at_period_end:
         raise OrderError("The subscription is set to end at the period end; resume it first.")
-    now = clock.now()
     in_force = db.session.get(Plan, periods.plan_id_at(db.session, sub, now))
     scheduled = scheduled_downgrade(org.id)
     renewing = db.session.get(Plan, scheduled.plan_id) if scheduled else renewal_plan(sub)

@@ -222,3 +222,13 @@ def test_concurrent_payment_and_new_order_never_both_activate(setup, app, midtra
         assert results["order"][1] == "upgrade"
     else:
         assert results["pay"]["outcome"] == "superseded" and _sub(org) is None
+
+
+def test_after_the_paid_time_any_plan_is_a_new_order_from_now(setup, notify):
+    org, member, _, duo, suite = setup
+    _on(org, suite, notify)
+    clock.advance(31 * 86400)  # paid time over; the worker has not run
+    order, _ = create_order(org, duo)
+    assert order.kind == "new" and order.amount == duo.price
+    assert _pay(notify, order, "tx-new").status_code == 200
+    assert entitlements.resolve(member["id"], org.id).plan_code == "duo"
