@@ -75,12 +75,13 @@ def change_plan(org, plan, yes, as_json):
     from ..orgs.subscriptions import change_plan as change
     from ..storage.models import Plan
 
+    from .. import clock
+    from ..orgs import periods
+
     found, target = get_organization(org), get_plan(plan, offered=True)
     sub = current_subscription(found.id)
-    if sub is not None:
-        from .. import clock
-        from ..orgs import periods
-        now = db.session.get(Plan, periods.plan_id_at(db.session, sub, clock.now()))
+    now = sub and db.session.get(Plan, periods.plan_id_at(db.session, sub, clock.now()))
+    if now is not None and now.id != target.id:  # the same plan: change() refuses it
         lost = sorted(_products_of(now) - _products_of(target))
         gained = sorted(_products_of(target) - _products_of(now))
         end = f"{sub.current_period_end:%Y-%m-%d %H:%M}Z" if sub.current_period_end else "-"
