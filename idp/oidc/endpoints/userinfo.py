@@ -7,7 +7,7 @@ from ...orgs import entitlements
 from .. import access_tokens
 from ..claims import plan_claims, user_claims, wants_plan_claims
 from ..errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
-from ..grants.base import load_user_and_version
+from ..grants.base import read_person_and_version
 
 
 def bearer_token(headers, form, method: str) -> str:
@@ -42,7 +42,7 @@ def userinfo(token: str) -> dict:
     org_id = claims.get("org_id") if isinstance(claims.get("org_id"), int) else None
     sub = str(claims["sub"])
     # The person, and the organisation's entitlement version, in one SELECT.
-    user, version = load_user_and_version(int(sub) if sub.isascii() and sub.isdigit() else None,
+    user, version = read_person_and_version(int(sub) if sub.isascii() and sub.isdigit() else None,
                                           org_id)
     if user is None:
         raise InvalidTokenError("The person of this token is gone.")

@@ -1,0 +1,98 @@
+"""The hot path's SQL: prepared statements on raw, autocommit psycopg connections.
+
+Userinfo reads one row per request. Through the ORM that row cost four Postgres round
+trips (the pool's pre-ping, BEGIN, the SELECT, ROLLBACK) and ~0.7 ms of client CPU,
+and the ROLLBACK made psycopg drop its prepared statements every time
+(docs/performance.md). Here a read is one round trip: a fixed SQL text, prepared by
+psycopg on the connection after its first use (``prepare_threshold``), on a connection
+in autocommit mode (a single SELECT is its own transaction; nothing to roll back).
+
+The pool is per process (made on first use after gunicorn forked), LIFO, and small:
+one connection per thread that asks at once, at most ``database_pool_size`` kept. No
+pre-ping: a connection that Postgres closed (a restart, an idle timeout) fails its
+statement, is dropped, and the statement is sent once more on a new connection —
+a read only, so repeating it is safe. A failure of the new connection propagates as
+``psycopg.OperationalError`` (a 503, web/errors.py), as a database outage does on the
+ORM path. Only for PostgreSQL; the embedded SQLite default keeps the ORM path
+(``hot_sql()`` is None).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import psycopg
+from flask import current_app
+
+from ..extensions import db
+
+EXTENSION = "idp.hot_sql"
+
+
+class HotSQL:
+    """A small pool of autocommit psycopg connections for single-statement reads."""
+
+    def __init__(self, conninfo: str, keep: int):
+        self.conninfo, self.keep = conninfo, max(1, keep)
+        self.idle: list[psycopg.Connection] = []
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+
+    def _connect(self) -> psycopg.Connection:
+        conn = psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=1)
+        return conn
+
+    def _take(self) -> tuple[psycopg.Connection, bool]:
+        with self.lock:
+            if self.idle:
+                return self.idle.pop(), True
+        return self._connect(), False
+
+    def _give(self, conn: psycopg.Connection) -> None:
+        with self.lock:
+            if len(self.idle) < self.keep and not conn.closed:
+                self.idle.append(conn)
+                return
+        conn.close()
+
+    def fetchone(self, sql: str, params: tuple):
+        """The first row of one read (a tuple), or None: one round trip."""
+        conn, reused = self._take()
+        try:
+            row = conn.execute(sql, params).fetchone()
+        except psycopg.OperationalError:
+            conn.close()
+            if not reused:
+                raise
+            conn = self._connect()  # the idle one had gone stale: once more, on a new one
+            try:
+                row = conn.execute(sql, params).fetchone()
+            except BaseException:
+                conn.close()
+                raise
+        except BaseException:
+            conn.close()
+            raise
+        self._give(conn)
+        return row
+
+    def close(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for conn in idle:
+            conn.close()
+
+
+def hot_sql() -> HotSQL | None:
+    """This process's pool for the app's Postgres database; None on SQLite."""
+    app = current_app._get_current_object()
+    held = app.extensions.get(EXTENSION)
+    if held is not None and held.pid == os.getpid():
+        return held
+    url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        return None
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    held = app.extensions[EXTENSION] = HotSQL(conninfo, app.config["IDP"].database_pool_size)
+    return held
