@@ -24,12 +24,15 @@ from datetime import timedelta
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from psycopg.types.json import Json
 from sqlalchemy import insert, select, update
 
 from .. import clock
 from ..extensions import db
+from ..storage import hot
 from ..storage.models import Organization, RefreshToken, User
 from ..storage.transaction import transaction
+from .person import Person
 
 
 def _secret() -> bytes:
@@ -70,6 +73,63 @@ def find_with_person(token) -> tuple[RefreshToken | None, User | None, int | Non
     return (found[0], found[1], found[2]) if found else (None, None, None)
 
 
+class TokenRow:
+    """The columns of a refresh token the grant reads, from the hot path's one SELECT."""
+
+    __slots__ = ("id", "token_hash", "family_id", "client_id", "user_id", "sid", "scope",
+                 "auth_time", "amr", "acr", "organization_id", "expires_at", "rotated_at",
+                 "revoked_at")
+
+    def __init__(self, *values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    get_scope = RefreshToken.get_scope
+    check_client = RefreshToken.check_client
+
+
+# storage/hot.py: fixed texts, prepared on their connection after the first use.
+FIND_WITH_PERSON = (
+    "SELECT t.id, t.token_hash, t.family_id, t.client_id, t.user_id, t.sid, t.scope,"
+    " t.auth_time, t.amr, t.acr, t.organization_id, t.expires_at, t.rotated_at, t.revoked_at,"
+    " u.id, u.email, u.given_name, u.family_name, u.locale, u.email_verified, u.updated_at,"
+    " u.disabled, o.entitlement_version"
+    " FROM refresh_tokens t LEFT JOIN users u ON u.id = t.user_id"
+    " LEFT JOIN organizations o ON o.id = t.organization_id WHERE t.token_hash = %s")
+INSERT = (
+    "INSERT INTO refresh_tokens (token_hash, family_id, parent_id, client_id, user_id, sid,"
+    " scope, offline, kid, auth_time, amr, acr, organization_id, created_at, expires_at,"
+    " rotated_at, revoked_at) VALUES (%(token_hash)s, %(family_id)s, %(parent_id)s,"
+    " %(client_id)s, %(user_id)s, %(sid)s, %(scope)s, %(offline)s, %(kid)s, %(auth_time)s,"
+    " %(amr)s, %(acr)s, %(organization_id)s, %(created_at)s, %(expires_at)s, %(rotated_at)s,"
+    " %(revoked_at)s)")
+CLAIM = ("UPDATE refresh_tokens SET rotated_at = %s, successor_response = %s"
+         " WHERE id = %s AND rotated_at IS NULL AND revoked_at IS NULL RETURNING id")
+
+
+def find_for_grant(token):
+    """``find_with_person`` for the refresh grant: on Postgres one prepared SELECT outside
+    the ORM, giving a ``TokenRow`` and a ``Person`` (None when gone or disabled)."""
+    pool = hot.hot_sql()
+    if pool is None:
+        row, person, version = find_with_person(token)
+        return row, person if person is not None and not person.disabled else None, version
+    if not _valid(token):
+        return None, None, None
+    found = pool.fetchone(FIND_WITH_PERSON, (digest(token),))
+    if found is None:
+        return None, None, None
+    person = Person(*found[14:21]) if found[14] is not None and not found[21] else None
+    return TokenRow(*found[:14]), person, found[22]
+
+
+def rotation():
+    """The unit of work of one rotation: successor INSERT, claim, audit row, one COMMIT.
+    On Postgres a pipelined psycopg transaction (storage/hot.py), else the session's."""
+    pool = hot.hot_sql()
+    return pool.unit_of_work() if pool is not None else transaction(expire=False)
+
+
 def new_family_id() -> str:
     return secrets.token_urlsafe(24)
 
@@ -79,16 +139,21 @@ def issue(client, user_id: int, scope: str, context: dict, *, offline: bool, kid
     """Add a new refresh token row (the caller's transaction commits); return the token."""
     token = secrets.token_urlsafe(48)
     lifetime = current_app.config["IDP"].refresh_token_lifetime
-    # A plain INSERT on the session's connection, in its transaction: nothing reads the
-    # new row back in this request, so the ORM's unit-of-work flush would be pure cost.
-    db.session.connection().execute(insert(RefreshToken.__table__), {
+    values = {
         "token_hash": digest(token), "family_id": family_id or new_family_id(),
         "parent_id": parent_id, "client_id": client.client_id, "user_id": user_id,
         "sid": context.get("sid"), "scope": scope or "", "offline": offline, "kid": kid,
         "auth_time": context.get("auth_time"), "amr": list(context.get("amr") or []),
         "acr": context.get("acr"), "organization_id": context.get("organization_id"),
         "created_at": clock.now(), "expires_at": clock.now() + timedelta(seconds=lifetime),
-        "rotated_at": None, "revoked_at": None})
+        "rotated_at": None, "revoked_at": None}
+    unit = hot.current()
+    if unit is not None:  # the rotation's pipelined transaction: sent now, read at COMMIT
+        unit.execute(INSERT, dict(values, amr=Json(values["amr"])))
+        return token
+    # A plain INSERT on the session's connection, in its transaction: nothing reads the
+    # new row back in this request, so the ORM's unit-of-work flush would be pure cost.
+    db.session.connection().execute(insert(RefreshToken.__table__), values)
     return token
 
 
@@ -99,6 +164,9 @@ def claim(row_id: int, sealed_response: str) -> bool:
     stays locked until it commits, so a concurrent claim waits and then loses, and
     a rotation that fails leaves the token unused.
     """
+    unit = hot.current()
+    if unit is not None:
+        return unit.execute(CLAIM, (clock.now(), sealed_response, row_id)).fetchone() is not None
     stmt = (update(RefreshToken)
             .where(RefreshToken.id == row_id, RefreshToken.rotated_at.is_(None),
                    RefreshToken.revoked_at.is_(None))

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import psycopg
 from flask import current_app
@@ -28,6 +30,7 @@ from flask import current_app
 from ..extensions import db
 
 EXTENSION = "idp.hot_sql"
+_UNIT: ContextVar[psycopg.Connection | None] = ContextVar("idp_hot_unit", default=None)
 
 
 class HotSQL:
@@ -77,6 +80,31 @@ class HotSQL:
         self._give(conn)
         return row
 
+    @contextmanager
+    def unit_of_work(self):
+        """One transaction on one connection, in pipeline mode: the statements are sent
+        as they come and read when a result is asked for (``fetchone``), so BEGIN and
+        every write up to the first read travel in one round trip and COMMIT in the
+        next. Commits when the block ends, rolls back when it raises. ``current()``
+        gives the connection to the writers it calls (refresh.py, audit.py)."""
+        conn, reused = self._take()
+        if reused and conn.pgconn.status != psycopg.pq.ConnStatus.OK:
+            conn.close()
+            conn = self._connect()
+        marker = _UNIT.set(conn)
+        try:
+            with conn.pipeline(), conn.transaction():
+                yield conn
+        except BaseException:
+            _UNIT.reset(marker)
+            if conn.broken or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.close()  # never pool a connection in an unknown state
+            else:
+                self._give(conn)
+            raise
+        _UNIT.reset(marker)
+        self._give(conn)
+
     def close(self) -> None:
         with self.lock:
             idle, self.idle = self.idle, []
@@ -96,3 +124,15 @@ def hot_sql() -> HotSQL | None:
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     held = app.extensions[EXTENSION] = HotSQL(conninfo, app.config["IDP"].database_pool_size)
     return held
+
+
+def current() -> psycopg.Connection | None:
+    """The connection of the ``unit_of_work`` open on this thread, if any."""
+    return _UNIT.get()
+
+
+def dispose(app) -> None:
+    """Close this process's hot connections of ``app`` (tests; a stopping instance)."""
+    held = app.extensions.pop(EXTENSION, None)
+    if held is not None and held.pid == os.getpid():
+        held.close()

@@ -16,6 +16,7 @@ from ...extensions import db
 from ...storage.hot import hot_sql
 from ...storage.models import Organization, User
 from .. import access_tokens, refresh
+from ..person import Person
 
 TOKEN_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -43,20 +44,6 @@ def load_user_and_version(user_id, organization_id) -> tuple[User | None, int | 
     if found is None or found[0].disabled:
         return None, None
     return found[0], (found[1] if len(found) > 1 else None)
-
-
-class Person:
-    """The columns of a person the claims need, read without the ORM (userinfo)."""
-
-    __slots__ = ("id", "email", "given_name", "family_name", "locale", "email_verified",
-                 "updated_at")
-
-    def __init__(self, *values):
-        for name, value in zip(self.__slots__, values, strict=True):
-            setattr(self, name, value)
-
-    name = User.name
-    subject = User.subject
 
 
 # One round trip: the person and the organisation's entitlement version (storage/hot.py).
