@@ -135,17 +135,13 @@ def stage(type: str, *, user_id: int | None = None, client_id: str | None = None
     """
     row = _row(type, user_id, None, client_id, None, outcome, reason, detail)
     unit = hot.current()
-    if unit is not None:  # the hot path's pipelined transaction (storage/hot.py)
-        unit.execute(STAGE, dict(row, detail=None if row["detail"] is None else Json(row["detail"])))
+    if unit is not None:  # gathered into the hot path's one statement (storage/hot.py)
+        unit.put("audit", dict(row, detail=None if row["detail"] is None else Json(row["detail"])))
         return
     # On the session's connection, a plain Core INSERT with bound parameters: its
     # compiled form is cached (``.values(**row)`` through the ORM session recompiled it).
     db.session.connection().execute(insert(AuditEvent.__table__), row)
 
-
-STAGE = ("INSERT INTO audit_events (at, type, user_id, email, client_id, ip, outcome, reason,"
-         " detail) VALUES (%(at)s, %(type)s, %(user_id)s, %(email)s, %(client_id)s, %(ip)s,"
-         " %(outcome)s, %(reason)s, %(detail)s)")
 
 
 def _row(type, user_id, email, client_id, ip, outcome, reason, detail) -> dict:

@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
@@ -96,15 +97,6 @@ FIND_WITH_PERSON = (
     " u.disabled, o.entitlement_version"
     " FROM refresh_tokens t LEFT JOIN users u ON u.id = t.user_id"
     " LEFT JOIN organizations o ON o.id = t.organization_id WHERE t.token_hash = %s")
-INSERT = (
-    "INSERT INTO refresh_tokens (token_hash, family_id, parent_id, client_id, user_id, sid,"
-    " scope, offline, kid, auth_time, amr, acr, organization_id, created_at, expires_at,"
-    " rotated_at, revoked_at) VALUES (%(token_hash)s, %(family_id)s, %(parent_id)s,"
-    " %(client_id)s, %(user_id)s, %(sid)s, %(scope)s, %(offline)s, %(kid)s, %(auth_time)s,"
-    " %(amr)s, %(acr)s, %(organization_id)s, %(created_at)s, %(expires_at)s, %(rotated_at)s,"
-    " %(revoked_at)s)")
-CLAIM = ("UPDATE refresh_tokens SET rotated_at = %s, successor_response = %s"
-         " WHERE id = %s AND rotated_at IS NULL AND revoked_at IS NULL RETURNING id")
 
 
 def find_for_grant(token):
@@ -123,11 +115,52 @@ def find_for_grant(token):
     return TokenRow(*found[:14]), person, found[22]
 
 
+class Lost(Exception):
+    """Another request claimed the token first (nothing of this rotation was written)."""
+
+
+# The rotation in one statement, so one round trip and one transaction: the claim is a
+# conditional UPDATE, and the successor and the audit row are inserted only FROM what it
+# claimed — a request that loses the claim (the row lock, then rotated_at is set) writes
+# nothing. Postgres casts the untyped parameters to the target columns.
+ROTATE = (
+    "WITH claimed AS (UPDATE refresh_tokens SET rotated_at = %(claim_at)s,"
+    " successor_response = %(claim_sealed)s WHERE id = %(claim_id)s AND rotated_at IS NULL"
+    " AND revoked_at IS NULL RETURNING id),"
+    " successor AS (INSERT INTO refresh_tokens (token_hash, family_id, parent_id, client_id,"
+    " user_id, sid, scope, offline, kid, auth_time, amr, acr, organization_id, created_at,"
+    " expires_at, rotated_at, revoked_at) SELECT %(new_token_hash)s, %(new_family_id)s,"
+    " %(new_parent_id)s, %(new_client_id)s, %(new_user_id)s, %(new_sid)s, %(new_scope)s,"
+    " %(new_offline)s, %(new_kid)s, %(new_auth_time)s, %(new_amr)s, %(new_acr)s,"
+    " %(new_organization_id)s, %(new_created_at)s, %(new_expires_at)s, NULL, NULL"
+    " FROM claimed),"
+    " audit AS (INSERT INTO audit_events (at, type, user_id, email, client_id, ip, outcome,"
+    " reason, detail) SELECT %(audit_at)s, %(audit_type)s, %(audit_user_id)s,"
+    " %(audit_email)s, %(audit_client_id)s, %(audit_ip)s, %(audit_outcome)s,"
+    " %(audit_reason)s, %(audit_detail)s FROM claimed)"
+    " SELECT count(*) FROM claimed")
+
+
+@contextmanager
 def rotation():
-    """The unit of work of one rotation: successor INSERT, claim, audit row, one COMMIT.
-    On Postgres a pipelined psycopg transaction (storage/hot.py), else the session's."""
+    """The unit of work of one rotation: successor INSERT, claim, audit row, one commit.
+
+    On Postgres the writes inside are gathered (storage/hot.py) and sent as ``ROTATE``
+    when the block ends: one round trip. Elsewhere the session's transaction. Either
+    way a lost claim raises ``Lost`` and nothing is written.
+    """
     pool = hot.hot_sql()
-    return pool.unit_of_work() if pool is not None else transaction(expire=False)
+    if pool is None:
+        with transaction(expire=False):
+            yield
+        return
+    with hot.gathering() as statement:
+        yield
+    if set(statement.parts) != {"claim", "new", "audit"}:
+        raise RuntimeError(f"a rotation gathered {sorted(statement.parts)}")
+    won = pool.write(ROTATE, statement.params())
+    if not won or won[0] != 1:
+        raise Lost
 
 
 def new_family_id() -> str:
@@ -148,8 +181,8 @@ def issue(client, user_id: int, scope: str, context: dict, *, offline: bool, kid
         "created_at": clock.now(), "expires_at": clock.now() + timedelta(seconds=lifetime),
         "rotated_at": None, "revoked_at": None}
     unit = hot.current()
-    if unit is not None:  # the rotation's pipelined transaction: sent now, read at COMMIT
-        unit.execute(INSERT, dict(values, amr=Json(values["amr"])))
+    if unit is not None:  # gathered into the rotation's one statement (``rotation``)
+        unit.put("new", dict(values, amr=Json(values["amr"])))
         return token
     # A plain INSERT on the session's connection, in its transaction: nothing reads the
     # new row back in this request, so the ORM's unit-of-work flush would be pure cost.
@@ -165,8 +198,9 @@ def claim(row_id: int, sealed_response: str) -> bool:
     a rotation that fails leaves the token unused.
     """
     unit = hot.current()
-    if unit is not None:
-        return unit.execute(CLAIM, (clock.now(), sealed_response, row_id)).fetchone() is not None
+    if unit is not None:  # decided when the rotation's one statement runs (``rotation``)
+        unit.put("claim", {"at": clock.now(), "sealed": sealed_response, "id": row_id})
+        return True
     stmt = (update(RefreshToken)
             .where(RefreshToken.id == row_id, RefreshToken.rotated_at.is_(None),
                    RefreshToken.revoked_at.is_(None))

@@ -30,7 +30,42 @@ from flask import current_app
 from ..extensions import db
 
 EXTENSION = "idp.hot_sql"
-_UNIT: ContextVar[psycopg.Connection | None] = ContextVar("idp_hot_unit", default=None)
+_UNIT: ContextVar[Statement | None] = ContextVar("idp_hot_unit", default=None)
+
+
+class Statement:
+    """The parts of one unit of work, gathered while it runs and sent as ONE statement.
+
+    The writers it calls (refresh.issue, refresh.claim, audit.stage) find it with
+    ``current()`` and ``put`` their values under a name instead of executing; the owner
+    runs one SQL text over all of them when the block ends: a statement is its own
+    transaction in autocommit mode, so the parts commit together or not at all, in one
+    round trip (the refresh grant's rotation, oidc/refresh.py).
+    """
+
+    def __init__(self):
+        self.parts: dict[str, dict] = {}
+
+    def put(self, name: str, values: dict) -> None:
+        if name in self.parts:
+            raise RuntimeError(f"{name} staged twice in one statement")
+        self.parts[name] = values
+
+    def params(self) -> dict:
+        """Every part's values, prefixed by the part's name (``audit_at``, ...)."""
+        return {f"{name}_{key}": value for name, values in self.parts.items()
+                for key, value in values.items()}
+
+
+@contextmanager
+def gathering():
+    """Collect the writes of the block into a ``Statement`` (yielded), not the session."""
+    statement = Statement()
+    marker = _UNIT.set(statement)
+    try:
+        yield statement
+    finally:
+        _UNIT.reset(marker)
 
 
 class HotSQL:
@@ -59,6 +94,22 @@ class HotSQL:
                 return
         conn.close()
 
+    def write(self, sql: str, params) -> tuple | None:
+        """Run one writing statement; its first row (RETURNING), or None. Not repeated on
+        a failure: whether it committed is unknown (the caller's 503 says "try again")."""
+        conn, reused = self._take()
+        if reused and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.close()
+            conn = self._connect()
+        try:
+            cursor = conn.execute(sql, params)
+            row = cursor.fetchone() if cursor.description else None
+        except BaseException:
+            conn.close()
+            raise
+        self._give(conn)
+        return row
+
     def fetchone(self, sql: str, params: tuple):
         """The first row of one read (a tuple), or None: one round trip."""
         conn, reused = self._take()
@@ -79,31 +130,6 @@ class HotSQL:
             raise
         self._give(conn)
         return row
-
-    @contextmanager
-    def unit_of_work(self):
-        """One transaction on one connection, in pipeline mode: the statements are sent
-        as they come and read when a result is asked for (``fetchone``), so BEGIN and
-        every write up to the first read travel in one round trip and COMMIT in the
-        next. Commits when the block ends, rolls back when it raises. ``current()``
-        gives the connection to the writers it calls (refresh.py, audit.py)."""
-        conn, reused = self._take()
-        if reused and conn.pgconn.status != psycopg.pq.ConnStatus.OK:
-            conn.close()
-            conn = self._connect()
-        marker = _UNIT.set(conn)
-        try:
-            with conn.pipeline(), conn.transaction():
-                yield conn
-        except BaseException:
-            _UNIT.reset(marker)
-            if conn.broken or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.close()  # never pool a connection in an unknown state
-            else:
-                self._give(conn)
-            raise
-        _UNIT.reset(marker)
-        self._give(conn)
 
     def close(self) -> None:
         with self.lock:
@@ -126,8 +152,8 @@ def hot_sql() -> HotSQL | None:
     return held
 
 
-def current() -> psycopg.Connection | None:
-    """The connection of the ``unit_of_work`` open on this thread, if any."""
+def current() -> Statement | None:
+    """The ``Statement`` being gathered on this thread, if any."""
     return _UNIT.get()
 
 

@@ -26,8 +26,7 @@ from ..errors import InvalidGrantError, TemporarilyUnavailableError
 from .base import TOKEN_METHODS, mint
 
 
-class _Lost(Exception):
-    """Another request rotated the token first (its work is what a retry gets)."""
+_Lost = refresh.Lost  # another request rotated the token first (its work is what a retry gets)
 
 
 def _context(row) -> dict:
