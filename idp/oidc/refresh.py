@@ -22,6 +22,7 @@ import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
@@ -265,7 +266,7 @@ def _aead() -> AESGCM:
 def seal(token_hash: str, response: dict) -> str:
     """The winner's response, encrypted and bound to the old token's digest."""
     nonce = os.urandom(12)
-    sealed = _aead().encrypt(nonce, json.dumps(response).encode(), token_hash.encode())
+    sealed = _aead().encrypt(nonce, orjson.dumps(response), token_hash.encode())
     return base64.b64encode(nonce + sealed).decode()
 
 
