@@ -5,16 +5,22 @@ trips (the pool's pre-ping, BEGIN, the SELECT, ROLLBACK) and ~0.7 ms of client C
 and the ROLLBACK made psycopg drop its prepared statements every time
 (docs/performance.md). Here a read is one round trip: a fixed SQL text, prepared by
 psycopg on the connection after its first use (``prepare_threshold``), on a connection
-in autocommit mode (a single SELECT is its own transaction; nothing to roll back).
+in autocommit mode (a single statement is its own transaction; nothing to roll back).
+
+Writes that must commit together are *gathered* (``gathering``: the writers put their
+values into a ``Statement`` instead of executing) and sent as one SQL statement by the
+owner of the unit of work (``HotSQL.write``): one round trip, one transaction. The
+refresh grant's rotation is the one user (oidc/refresh.py).
 
 The pool is per process (made on first use after gunicorn forked), LIFO, and small:
-one connection per thread that asks at once, at most ``database_pool_size`` kept. No
-pre-ping: a connection that Postgres closed (a restart, an idle timeout) fails its
-statement, is dropped, and the statement is sent once more on a new connection —
-a read only, so repeating it is safe. A failure of the new connection propagates as
-``psycopg.OperationalError`` (a 503, web/errors.py), as a database outage does on the
-ORM path. Only for PostgreSQL; the embedded SQLite default keeps the ORM path
-(``hot_sql()`` is None).
+one connection per thread that asks at once, at most ``database_pool_size`` kept idle
+(in addition to SQLAlchemy's pool). No pre-ping: a connection that Postgres closed (a
+restart, an idle timeout) fails its read, is dropped, and the read is sent once more on
+a new connection. A write is never repeated (whether it committed is unknown): it fails
+as ``psycopg.OperationalError``, a 503 (web/errors.py), as a database outage does on
+the ORM path; the refresh grant reads through the pool just before it writes, which
+puts a live connection on top. Only for PostgreSQL; the embedded SQLite default keeps
+the ORM path (``hot_sql()`` is None).
 """
 
 from __future__ import annotations
@@ -78,8 +84,7 @@ class HotSQL:
         self.pid = os.getpid()
 
     def _connect(self) -> psycopg.Connection:
-        conn = psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=1)
-        return conn
+        return psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=1)
 
     def _take(self) -> tuple[psycopg.Connection, bool]:
         with self.lock:
