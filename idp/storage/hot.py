@@ -77,40 +77,58 @@ def gathering():
 class HotSQL:
     """A small pool of autocommit psycopg connections for single-statement reads."""
 
-    def __init__(self, conninfo: str, keep: int):
+    def __init__(self, conninfo: str, keep: int, overflow: int = 10, timeout: float = 30.0):
         self.conninfo, self.keep = conninfo, max(1, keep)
         self.idle: list[psycopg.Connection] = []
         self.lock = threading.Lock()
         self.pid = os.getpid()
+        # At most keep + overflow connections in use at once, as SQLAlchemy's pool
+        # (pool_size + max_overflow): a burst waits for a free one, never exhausts Postgres.
+        self.slots = threading.BoundedSemaphore(self.keep + overflow)
+        self.timeout = timeout
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=1)
 
     def _take(self) -> tuple[psycopg.Connection, bool]:
+        """A connection (and whether it was idle); the caller holds one slot until
+        ``_give`` or ``_drop``."""
+        if not self.slots.acquire(timeout=self.timeout):
+            raise psycopg.OperationalError("no hot-path connection free (pool timeout)")
         with self.lock:
             if self.idle:
                 return self.idle.pop(), True
-        return self._connect(), False
+        try:
+            return self._connect(), False
+        except BaseException:
+            self.slots.release()
+            raise
 
     def _give(self, conn: psycopg.Connection) -> None:
         with self.lock:
-            if len(self.idle) < self.keep and not conn.closed:
+            keep = len(self.idle) < self.keep and not conn.closed
+            if keep:
                 self.idle.append(conn)
-                return
+        if not keep:
+            conn.close()
+        self.slots.release()
+
+    def _drop(self, conn: psycopg.Connection) -> None:
         conn.close()
+        self.slots.release()
 
     def write(self, sql: str, params) -> tuple | None:
         """Run one writing statement; its first row (RETURNING), or None. Not repeated on
         a failure: whether it committed is unknown (the caller's 503 says "try again")."""
-        conn, reused = self._take()
-        if reused and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.close()
-            conn = self._connect()
+        conn, _ = self._take()
         try:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.close()
+                conn = self._connect()
             cursor = conn.execute(sql, params)
             row = cursor.fetchone() if cursor.description else None
         except BaseException:
-            conn.close()
+            self._drop(conn)
             raise
         self._give(conn)
         return row
@@ -119,19 +137,16 @@ class HotSQL:
         """The first row of one read (a tuple), or None: one round trip."""
         conn, reused = self._take()
         try:
-            row = conn.execute(sql, params).fetchone()
-        except psycopg.OperationalError:
-            conn.close()
-            if not reused:
-                raise
-            conn = self._connect()  # the idle one had gone stale: once more, on a new one
             try:
                 row = conn.execute(sql, params).fetchone()
-            except BaseException:
+            except psycopg.OperationalError:
+                if not reused:
+                    raise
                 conn.close()
-                raise
+                conn = self._connect()  # the idle one had gone stale: once more, on a new one
+                row = conn.execute(sql, params).fetchone()
         except BaseException:
-            conn.close()
+            self._drop(conn)
             raise
         self._give(conn)
         return row
