@@ -63,3 +63,19 @@ def test_disabled_is_read_on_every_request(flow, app, web):
     assert resp.status_code == 401
 
 
+
+
+def test_the_pool_is_bounded_and_a_burst_waits(flow, app, web):
+    from idp.storage.hot import HotSQL
+
+    with app.app_context():
+        pool = HotSQL(hot_sql().conninfo, keep=1, overflow=0, timeout=0.2)
+    held, _ = pool._take()
+    with pytest.raises(psycopg.OperationalError, match="pool timeout"):
+        pool.fetchone("SELECT 1", ())
+    pool._give(held)
+    assert pool.fetchone("SELECT 1", ()) == (1,)  # the slot came back
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        pool.fetchone("SELECT * FROM no_such_table", ())
+    assert pool.fetchone("SELECT 2", ()) == (2,)  # a failed statement released its slot
+    pool.close()
