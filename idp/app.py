@@ -159,7 +159,17 @@ def _register_blueprints(app: Flask) -> None:
     server.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)
+    _register_loop_routes(app)
     _subscribe_audit(app)
+
+
+def _register_loop_routes(app: Flask) -> None:
+    """Discovery and JWKS answered on the ASGI front's event loop (web/loop_routes.py)."""
+    from .oidc.endpoints import discovery, jwks
+    from .web import loop_routes
+
+    loop_routes.register(app, "/.well-known/openid-configuration", discovery.prepared)
+    loop_routes.register(app, "/.well-known/jwks.json", jwks.prepared)
 
 
 def _subscribe_audit(app: Flask) -> None:

@@ -17,7 +17,7 @@ import time
 
 from flask import g, has_request_context, request
 
-_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+SANE_REQUEST_ID = _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("idp.access")
 
 
@@ -25,7 +25,10 @@ class RequestIdFilter(logging.Filter):
     """Stamp ``record.request_id`` (``-`` outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id() if has_request_context() else "-"
+        if has_request_context():
+            record.request_id = request_id()
+        elif not hasattr(record, "request_id"):  # the loop's answers pass theirs (web/loop_routes.py)
+            record.request_id = "-"
         return True
 
 

@@ -92,19 +92,24 @@ def _observe(response):
     started = g.pop("metrics_started", None)
     # The route pattern, never the raw path: unknown paths cannot blow up label cardinality.
     rule = request.url_rule
-    endpoint = rule.rule if rule is not None else "unmatched"
-    key = (endpoint, request.method[:10], response.status_code)
+    observe(rule.rule if rule is not None else "unmatched", request.method, response.status_code,
+            None if started is None else time.perf_counter() - started)
+    return response
+
+
+def observe(endpoint: str, method: str, status: int, seconds: float | None) -> None:
+    """Count one request of ``endpoint`` (a route pattern) and time it."""
+    key = (endpoint, method[:10], status)
     counter = _request_counters.get(key)
     if counter is None:
         counter = _request_counters.setdefault(key, REQUESTS.labels(
             endpoint=endpoint, method=key[1], status=str(key[2])))
     counter.inc()
-    if started is not None:
+    if seconds is not None:
         histogram = _latency_histograms.get(endpoint)
         if histogram is None:
             histogram = _latency_histograms.setdefault(endpoint, LATENCY.labels(endpoint=endpoint))
-        histogram.observe(time.perf_counter() - started)
-    return response
+        histogram.observe(seconds)
 
 
 @bp.get("/metrics")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import g, jsonify, render_template, request
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -140,6 +141,7 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(DataError, _bad_value)
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(psycopg.OperationalError, _unavailable)  # storage/hot.py
     app.register_error_handler(PoolTimeout, _unavailable)
 
     @app.errorhandler(Exception)

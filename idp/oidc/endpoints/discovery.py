@@ -19,6 +19,12 @@ def document() -> Document:
     return held
 
 
+def prepared(app) -> tuple[bytes, str, str] | None:
+    """The bytes, once a request has built them (web/loop_routes.py serves them)."""
+    held = app.extensions.get("idp.discovery_document")
+    return None if held is None else (held.body, held.etag, f"public, max-age={CACHE_SECONDS}")
+
+
 def metadata() -> dict:
     """The discovery document; every URL from the configured issuer, never the request host."""
     iss = current_app.config["IDP"].issuer
