@@ -14,9 +14,12 @@ refresh grant's rotation is the one user (oidc/refresh.py).
 
 The pool is per process (made on first use after gunicorn forked), LIFO, and small:
 one connection per thread that asks at once, at most ``database_pool_size`` kept idle
-(in addition to SQLAlchemy's pool). No pre-ping: a connection that Postgres closed (a
-restart, an idle timeout) fails its read, is dropped, and the read is sent once more on
-a new connection. A write is never repeated (whether it committed is unknown): it fails
+(in addition to SQLAlchemy's pool). No pre-ping round trip: an idle connection is
+checked without one when it is taken (``_alive``: is its socket readable while idle? A
+connection Postgres closed — a restart, ``pg_terminate_backend``, an idle
+timeout — shows as closed), and dropped with every other idle one, which the same restart
+closed too. A read that still meets a dead connection is sent once more on a new one.
+A write is never repeated (whether it committed is unknown): it fails
 as ``psycopg.OperationalError``, a 503 (web/errors.py), as a database outage does on
 the ORM path; the refresh grant reads through the pool just before it writes, which
 puts a live connection on top. Only for PostgreSQL; the embedded SQLite default keeps
@@ -26,6 +29,7 @@ the ORM path (``hot_sql()`` is None).
 from __future__ import annotations
 
 import os
+import select
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -96,8 +100,14 @@ class HotSQL:
         if not self.slots.acquire(timeout=self.timeout):
             raise psycopg.OperationalError("no hot-path connection free (pool timeout)")
         with self.lock:
-            if self.idle:
-                return self.idle.pop(), True
+            while self.idle:
+                conn = self.idle.pop()
+                if _alive(conn):
+                    return conn, True
+                # Postgres closed it: a restart closed its siblings as well.
+                stale, self.idle = [conn, *self.idle], []
+                for dead in stale:
+                    dead.close()
         try:
             return self._connect(), False
         except BaseException:
@@ -156,6 +166,17 @@ class HotSQL:
             idle, self.idle = self.idle, []
         for conn in idle:
             conn.close()
+
+
+def _alive(conn: psycopg.Connection) -> bool:
+    """Is an idle connection still open? No round trip: an idle autocommit connection
+    with nothing pending has nothing to read, so a readable socket means Postgres sent
+    its FATAL and closed it (or, rarely, an unsolicited message: a new connection is
+    cheaper than reasoning about it)."""
+    if conn.closed:
+        return False
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    return not readable
 
 
 def hot_sql() -> HotSQL | None:

@@ -79,3 +79,26 @@ def test_the_pool_is_bounded_and_a_burst_waits(flow, app, web):
         pool.fetchone("SELECT * FROM no_such_table", ())
     assert pool.fetchone("SELECT 2", ()) == (2,)  # a failed statement released its slot
     pool.close()
+
+
+def test_a_write_after_a_postgres_restart_takes_a_live_connection(app, clean):
+    """Writes are never repeated, so a write must not be handed an idle connection that
+    Postgres already closed (a restart closes every one of them): the first refresh grants
+    after a restart answered 503."""
+    from idp.storage.hot import HotSQL
+
+    with app.app_context():
+        pool = HotSQL(hot_sql().conninfo, keep=3)
+    try:
+        held = [pool._take()[0] for _ in range(3)]
+        pids = [conn.info.backend_pid for conn in held]
+        for conn in held:
+            pool._give(conn)
+        with psycopg.connect(pool.conninfo, autocommit=True) as admin:
+            for pid in pids:
+                admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))  # waits until gone
+        for _ in range(3):
+            assert pool.write("SELECT 1", ()) == (1,)
+        assert len(pool.idle) == 1 and pool.idle[0].info.backend_pid not in pids
+    finally:
+        pool.close()
