@@ -52,8 +52,9 @@ def test_owner_picks_starter_pays_through_snap_and_the_dashboard_updates_live(
             page = context.new_page()
             page.goto(f"{base}/login")
             page.fill("#email", company["owner"]["email"])
+            page.click("#email-step button[type=submit]")  # email first, then the password
             page.fill("#password", company["owner"]["password"])
-            page.click("button[type=submit]")
+            page.click("#password-step button[type=submit]")
             page.wait_for_load_state()
 
             dashboard = context.new_page()
