@@ -3,7 +3,8 @@ picks Starter, reviews the order, pays through the Midtrans Snap stand-in, lands
 order page (Snap's finish page) that says the payment was received, and the dashboard
 open in another tab re-renders its whole subscription panel live.
 
-Screenshots of every page land in $IDP_ARTIFACTS_DIR/journey (default artifacts/journey).
+Screenshots of every page land in $IDP_ARTIFACTS_DIR/pay (default artifacts/pay); the
+whole journey (tests/journey) has artifacts/journey.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def shots() -> Path:
     base = Path(os.environ.get("IDP_ARTIFACTS_DIR") or ROOT / "artifacts")
-    path = base / "journey"
+    path = base / "pay"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
