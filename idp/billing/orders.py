@@ -140,8 +140,29 @@ def seats_used(organization_id: int) -> int:
                              .where(Membership.organization_id == organization_id)) or 0
 
 
-def quote(org: Organization, plan: Plan | str) -> Quote:
-    """The order ``plan`` would be for ``org`` now, or OrderError (safe to show)."""
+# How long the price shown on the review page holds when the order is placed: an upgrade
+# is prorated to the second, so without it the order would cost a rupiah or two less than
+# the customer reviewed, and a double click a second apart would make a second order.
+QUOTE_HOLD = timedelta(minutes=15)
+
+
+def priced_instant(reviewed_at: int | None) -> datetime | None:
+    """The review's instant (epoch seconds, from the form) if within the last QUOTE_HOLD;
+    None otherwise (price now). Never later than now, so a forged value can only pay for
+    more of the period than now, never less."""
+    if reviewed_at is None:
+        return None
+    now = clock.now()
+    try:
+        at = datetime.fromtimestamp(reviewed_at, tz=now.tzinfo)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return at if now - QUOTE_HOLD <= at <= now else None
+
+
+def quote(org: Organization, plan: Plan | str, priced_at: datetime | None = None) -> Quote:
+    """The order ``plan`` would be for ``org`` now, or OrderError (safe to show).
+    ``priced_at`` (from ``priced_instant``): prorate an upgrade as of that instant."""
     plan = get_plan(plan, offered=True)
     sub = current_subscription(org.id)
     if sub is None or sub.status == "pending":
@@ -170,7 +191,7 @@ def quote(org: Organization, plan: Plan | str) -> Quote:
     if rank(plan) > rank(in_force) and not lost:
         if scheduled is not None:
             raise OrderError("A downgrade is scheduled; cancel it before upgrading.")
-        remaining = (end - now) if end else timedelta(0)
+        remaining = (end - (priced_at or now)) if end else timedelta(0)
         amount = prorate(plan.price - in_force.price, remaining,
                          timedelta(days=in_force.period_days))
         return Quote("upgrade", plan, amount, plan.currency, in_force, None, (),
@@ -188,7 +209,8 @@ def quote(org: Organization, plan: Plan | str) -> Quote:
 
 
 def create_order(org: Organization, plan: Plan | str, user_id: int | None = None,
-                 gateway: str = "midtrans") -> tuple[Order, bool]:
+                 gateway: str = "midtrans",
+                 priced_at: datetime | None = None) -> tuple[Order, bool]:
     """Create the order for ``plan`` (a Plan or its code, offered) as ``quote`` prices it;
     return (order, created).
 
@@ -201,7 +223,7 @@ def create_order(org: Organization, plan: Plan | str, user_id: int | None = None
     superseded: list[int] = []
     with transaction() as session:
         lock(session, org.id)
-        priced = quote(org, plan)
+        priced = quote(org, plan, priced_at)
         existing = _awaiting(org.id)
         if (existing is not None and priced.kind != "downgrade"
                 and existing.plan_id == priced.plan.id and existing.kind == priced.kind

@@ -21,7 +21,7 @@ from ..billing.accounts import (
 from ..billing.checkout import checkout as start_checkout
 from ..billing.gateways.base import GatewayError
 from ..billing.lifecycle import publish_account_event
-from ..billing.orders import cancel_downgrade, create_order, scheduled_downgrade
+from ..billing.orders import cancel_downgrade, create_order, priced_instant, scheduled_downgrade
 from ..billing.payments import settle_free
 from ..errors import IdPError
 from ..extensions import db
@@ -96,7 +96,9 @@ def place_order():
         return _bad_request(form)
     org = _org(form.org.data)
     try:
-        order, _created = create_order(org, form.plan.data, current_user.id)
+        reviewed_at = int(form.reviewed_at.data) if form.reviewed_at.data else None
+        order, _created = create_order(org, form.plan.data, current_user.id,
+                                       priced_at=priced_instant(reviewed_at))
         settle_free(order)
     except IdPError as exc:  # no such plan, no longer offered, seats, cancelled...
         return _refused(exc)

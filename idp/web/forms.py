@@ -34,6 +34,9 @@ class OrderForm(FlaskForm):
     plan = HiddenField(validators=[DataRequired(), Length(max=64),
                                    Regexp(r"^[A-Za-z0-9_-]+$")])
     org = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,10}$")])
+    # When the review page priced the order (epoch seconds): the order keeps that price
+    # for a while (billing.orders.priced_instant); anything else prices it now.
+    reviewed_at = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
 
 
 class RenewForm(FlaskForm):

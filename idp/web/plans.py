@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import current_user
 
+from .. import clock
 from ..billing import content
 from ..billing.accounts import product_names
 from ..billing.catalogue import describe
-from ..billing.orders import OrderError, quote
+from ..billing.orders import OrderError, priced_instant, quote
 from ..errors import IdPError
 from ..orgs.plans import find_plan, list_plans
 from ..orgs.selection import organizations_for
@@ -62,12 +63,13 @@ def review(code: str):
     orgs = _administered() if current_user.is_authenticated else []
     org = _organisation(orgs)
     priced, refusal = None, None
+    reviewed_at = clock.timestamp()  # the order placed from this page keeps this price
     if org is not None:
         try:
-            priced = quote(org, plan)
+            priced = quote(org, plan, priced_instant(reviewed_at))
         except OrderError as exc:
             refusal = _translated(exc)
-    form = OrderForm(plan=plan.code, org=str(org.id) if org else "")
+    form = OrderForm(plan=plan.code, org=str(org.id) if org else "", reviewed_at=reviewed_at)
     return render_template("billing/review.html", plan=describe(plan, i18n.locale()), orgs=orgs,
                            org=org, quote=priced, refusal=refusal, form=form,
                            signed_in=current_user.is_authenticated, products=product_names())

@@ -3,7 +3,8 @@ picks Starter, reviews the order, pays through the Midtrans Snap stand-in, lands
 order page (Snap's finish page) that says the payment was received, and the dashboard
 open in another tab re-renders its whole subscription panel live.
 
-Screenshots of every page land in $IDP_ARTIFACTS_DIR/journey (default artifacts/journey).
+Screenshots of every page land in $IDP_ARTIFACTS_DIR/pay (default artifacts/pay); the
+whole journey (tests/journey) has artifacts/journey.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def shots() -> Path:
     base = Path(os.environ.get("IDP_ARTIFACTS_DIR") or ROOT / "artifacts")
-    path = base / "journey"
+    path = base / "pay"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -52,8 +53,9 @@ def test_owner_picks_starter_pays_through_snap_and_the_dashboard_updates_live(
             page = context.new_page()
             page.goto(f"{base}/login")
             page.fill("#email", company["owner"]["email"])
+            page.click("#email-step button[type=submit]")  # email first, then the password
             page.fill("#password", company["owner"]["password"])
-            page.click("button[type=submit]")
+            page.click("#password-step button[type=submit]")
             page.wait_for_load_state()
 
             dashboard = context.new_page()

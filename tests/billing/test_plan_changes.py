@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from idp import clock
 from idp.billing import payments
 from idp.billing.jobs import run_due
-from idp.billing.orders import OrderError, cancel_downgrade, create_order, prorate, quote
+from idp.billing.orders import (OrderError, cancel_downgrade, create_order, priced_instant,
+                                prorate, quote)
 from idp.extensions import db
 from idp.orgs import entitlements
 from idp.orgs.subscriptions import cancel_at_period_end, resume
@@ -62,6 +63,29 @@ def _on(org, plan, notify):
 ])
 def test_proration_is_rounded_to_whole_rupiah_half_up(difference, remaining, expected):
     assert prorate(Decimal(difference), remaining, timedelta(days=30)) == Decimal(expected)
+
+
+def test_an_upgrade_ordered_from_the_review_costs_what_was_reviewed(setup, notify):
+    """Regression: the order was priced again when placed, to the second, so it cost a
+    rupiah or so less than the review page said, and a double click made a second order."""
+    org, _, _, duo, suite = setup
+    _on(org, duo, notify)
+    reviewed_at = clock.timestamp()
+    reviewed = quote(org, suite, priced_instant(reviewed_at)).amount
+    clock.advance(600)  # ten minutes on the review page
+    assert quote(org, suite).amount < reviewed  # priced now, less of the period is left
+    order, created = create_order(org, suite, priced_at=priced_instant(reviewed_at))
+    assert created and order.kind == "upgrade" and order.amount == reviewed
+    clock.advance(1)  # the second click of a double click, from the same review
+    assert create_order(org, suite, priced_at=priced_instant(reviewed_at)) == (order, False)
+
+
+def test_a_review_instant_from_the_future_or_too_long_ago_prices_now(setup):
+    now = clock.timestamp()
+    assert priced_instant(now - 60).timestamp() == now - 60
+    assert priced_instant(now + 60) is None  # never less of the period than is left now
+    assert priced_instant(now - 16 * 60) is None  # the price holds 15 minutes
+    assert priced_instant(10 ** 12) is None and priced_instant(None) is None
 
 
 def test_upgrade_charges_the_prorated_difference_and_takes_effect_when_paid(setup, notify):

@@ -15,10 +15,12 @@ from idp.web.asgi_worker import GracefulServer, Worker
 
 
 @contextlib.contextmanager
-def serve(app, threads: int = 4):
-    """Yield the base URL of ``app`` served on 127.0.0.1; stop the server afterwards."""
+def serve(app, threads: int = 4, port: int = 0):
+    """Yield the base URL of ``app`` served on 127.0.0.1 (``port``: one from reserve_port,
+    for an app whose issuer names it); stop the server afterwards."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     front = ASGIFront(app, threads)
     config = uvicorn.Config(front, log_level="warning", **Worker.CONFIG_KWARGS)
     server = GracefulServer(config)  # as in the worker: streams end when the server stops

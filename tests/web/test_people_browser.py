@@ -76,9 +76,10 @@ def world(app, clean, configure):
 
 
 def _sign_in(page, person):
-    page.fill("input[name=email]", person["email"])
-    page.fill("input[name=password]", person["password"])
-    page.click("button[type=submit]")
+    page.fill("#email", person["email"])
+    page.click("#email-step button[type=submit]")  # email first, then the password
+    page.fill("#password", person["password"])
+    page.click("#password-step button[type=submit]")
 
 
 def _authorize(base, client) -> str:
