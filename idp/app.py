@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
+    from .web.i18n import init_app as init_i18n
     from .web.logout import bp as logout_bp
     from .web.picker import bp as picker_bp
     from .web.plans import bp as billing_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
 
     register_request_logging(app)
     register_metrics(app)
+    init_i18n(app)  # the catalogues, the language of each request, the switcher
     for blueprint in (
         ops_bp,
         metrics_bp,

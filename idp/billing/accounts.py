@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..errors import IdPError
 from ..extensions import db
+from ..i18n import N_
 from ..orgs import company
 from ..orgs.current import current_subscription, subscription_of
 from ..orgs.organizations import update_organization
@@ -34,7 +35,7 @@ class AccountAccessDenied(IdPError):
 
     status = 403
     error = "access_denied"
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 @dataclass

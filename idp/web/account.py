@@ -24,6 +24,7 @@ from ..errors import IdPError
 from ..orgs.current import current_subscription, renewal_plan
 from . import i18n
 from .errors import render_error
+from .i18n import N_
 from .forms import CompanyForm, OrderForm, RenewForm
 from .headers import CSP
 from .live import current_state, open_stream
@@ -34,7 +35,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 bp = Blueprint("account", __name__, url_prefix="/account", static_folder=str(STATIC),
                static_url_path="/static")
-bp.context_processor(i18n.context)
 # The account pages load one script of ours (live updates); nothing inline.
 ACCOUNT_CSP = CSP + "; script-src 'self'; connect-src 'self'"
 
@@ -70,10 +70,10 @@ def company():
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("account/company.html", org=org, form=form,
-                                   error=i18n.translate("Please correct the fields marked below.")
+                                   error=i18n._("Please correct the fields marked below.")
                                    ), 400
         update_company(org, form.data)
-        flash(i18n.translate("Saved."))
+        flash(i18n._("Saved."))
         return redirect(url_for("account.company", org=org.id))
     return render_template("account/company.html", org=org, form=form)
 
@@ -118,7 +118,7 @@ def renew():
         form.org.data = str(org.id)
         return render_template("account/renew.html", org=org, form=form, subscription=sub)
     if sub is None:
-        return _refused("There is no subscription to renew; choose a plan instead.")
+        return _refused(N_("There is no subscription to renew; choose a plan instead."))
     try:
         order, _ = create_order(org, renewal_plan(sub), current_user.id)
     except IdPError as exc:
@@ -149,11 +149,11 @@ def state():
 
 def _bad_request(form):
     if "csrf_token" in form.errors:
-        message = "Your session expired or the form was tampered with. Please try again."
+        message = N_("Your session expired or the form was tampered with. Please try again.")
     else:
-        message = "The form was incomplete. Please try again."
-    return render_error(400, "invalid_request", "Bad request", message)
+        message = N_("The form was incomplete. Please try again.")
+    return render_error(400, "invalid_request", N_("Bad request"), message)
 
 
 def _refused(message: str):
-    return render_error(409, "invalid_request", "Cannot order", message)
+    return render_error(409, "invalid_request", N_("Cannot order"), message)

@@ -16,6 +16,7 @@ from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
 from .errors import render_error
+from .i18n import N_, _
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
 
@@ -41,14 +42,16 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
     Only the browser's interaction binding survives: the authorization request this
     login serves was bound to this browser, not to the session being replaced.
     """
-    from ..oidc.interaction import BROWSER_KEY
+    from ..oidc.interaction import BROWSER_KEY, CURRENT_KEY
 
-    old, browser = session.get("sid"), session.get(BROWSER_KEY)
+    old, browser, current = session.get("sid"), session.get(BROWSER_KEY), session.get(CURRENT_KEY)
     if old:
         end_session(old, reason=REPLACED)  # its clients hear of it (back-channel logout)
     session.clear()
     if browser:
         session[BROWSER_KEY] = browser
+    if current:  # its language (ui_locales) holds for the rest of the interaction
+        session[CURRENT_KEY] = current
     live = sso.create(user.id, amr)
     session["sid"] = live.sid
     session.permanent = True
@@ -57,7 +60,7 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
 
 
 # The same words for a locked account and a locked IP, known email or not (no enumeration).
-LOGIN_LOCKED = "Too many attempts. Please wait a moment and try again."
+LOGIN_LOCKED = N_("Too many attempts. Please wait a moment and try again.")
 
 
 def next_url(interaction_id: str | None) -> str:
@@ -78,7 +81,7 @@ def _after_login(interaction_id: str | None):
 
 def locked_response(template: str, retry_after: int, **context):
     """A 429 page with Retry-After and the one generic lockout message."""
-    return (render_template(template, error=LOGIN_LOCKED, **context), 429,
+    return (render_template(template, error=_(LOGIN_LOCKED), **context), 429,
             {"Retry-After": str(max(1, retry_after))})
 
 
@@ -98,7 +101,7 @@ def login():
     if outcome.status == "locked":
         return locked_response("auth/login.html", outcome.retry_after, form=form)
     if outcome.status == "failed":
-        return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+        return render_template("auth/login.html", form=form, error=_(LOGIN_FAILED)), 401
     if outcome.status in ("otp", "enrol"):
         # Not signed in yet: the browser keeps only the id of the parked login.
         session["mfa"] = outcome.pending
@@ -125,8 +128,8 @@ def _client_name(interaction_id: str) -> str | None:
 
 def _form_error(form: FlaskForm) -> str:
     if "csrf_token" in form.errors:
-        return "Your session expired or the form was tampered with. Please try again."
-    return LOGIN_FAILED
+        return _("Your session expired or the form was tampered with. Please try again.")
+    return _(LOGIN_FAILED)
 
 
 @bp.route("/signed-in")
@@ -144,8 +147,8 @@ class SignOutForm(FlaskForm):
 def sign_out():
     form = SignOutForm()
     if not form.validate_on_submit():
-        return render_error(400, "invalid_request", "Bad request",
-                            "The sign-out form expired. Please try again.")
+        return render_error(400, "invalid_request", N_("Bad request"),
+                            N_("The sign-out form expired. Please try again."))
     sid = session.get("sid")
     ended = end_session(sid) if sid else None
     if ended is not None:

@@ -1,122 +1,165 @@
-"""English and Bahasa Indonesia for the plan and account pages.
+"""The language of each page, and the switcher that changes it (docs/i18n.md).
 
-A message catalogue keyed by the English text (a dict, not Flask-Babel: two languages and
-a few dozen strings do not justify compiled catalogues). The language comes from
-``ui_locales`` (OIDC Core §3.1.2.1: space-separated, in order of preference), then
-Accept-Language, then English.
+Messages come from the gettext catalogues (idp/i18n.py, idp/translations/); this module
+keeps the names pages import (``_``, ``gettext``, ``ngettext``, ``t``, ``locale``) and
+chooses the language of a request, first that applies:
+
+1. ``ui_locales`` of the authorization request (OIDC Core §3.1.2.1), for its whole
+   interaction: /authorize itself, then login, TOTP, consent, picker and refusal, which
+   find it in the stored interaction (its id in the URL, or this browser's current one).
+2. The person's choice from the switcher: a cookie, and for a signed-in person their
+   profile (``users.locale``, which reminder emails use too).
+3. Accept-Language.
+4. ``default_locale`` (IDP_DEFAULT_LOCALE, ``en``).
 """
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from urllib.parse import urlsplit
 
-SUPPORTED = ("en", "id")
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, session
+from flask_login import current_user
 
-ID = {
-    "Plans": "Paket",
-    "Plan": "Paket",
-    "Pricing FAQ": "Tanya jawab harga",
-    "Products": "Produk",
-    "Limits": "Batas",
-    "Price": "Harga",
-    "per %(days)s days": "per %(days)s hari",
-    "Review": "Tinjau",
-    "Review your order": "Tinjau pesanan Anda",
-    "Order": "Pesan",
-    "Organisation": "Organisasi",
-    "Sign in to order this plan.": "Masuk untuk memesan paket ini.",
-    "Only an owner or admin of an organisation can order.":
-        "Hanya pemilik atau admin organisasi yang dapat memesan.",
-    "No plans offer this product.": "Tidak ada paket untuk produk ini.",
-    "Account": "Akun",
-    "Company information": "Informasi perusahaan",
-    "Legal name": "Nama resmi",
-    "Tax ID (NPWP)": "NPWP",
-    "Address": "Alamat",
-    "Country (ISO code, e.g. ID)": "Negara (kode ISO, mis. ID)",
-    "Billing email": "Email penagihan",
-    "Save": "Simpan",
-    "Saved.": "Tersimpan.",
-    "Members": "Anggota",
-    "Role": "Peran",
-    "Email": "Email",
-    "Subscription": "Langganan",
-    "Status": "Status",
-    "Period end": "Akhir periode",
-    "Seats used": "Kursi terpakai",
-    "No subscription yet.": "Belum ada langganan.",
-    "Choose a plan": "Pilih paket",
-    "Renewal history": "Riwayat perpanjangan",
-    "Start": "Mulai",
-    "End": "Selesai",
-    "Orders": "Pesanan",
-    "Amount": "Jumlah",
-    "Order summary": "Ringkasan pesanan",
-    "Awaiting payment": "Menunggu pembayaran",
-    "Pay this order": "Bayar pesanan ini",
-    "Payment reference": "Referensi pembayaran",
-    "Pay with Midtrans or by bank transfer quoting the reference %(ref)s. This page "
-    "updates itself when the payment is confirmed.":
-        "Bayar melalui Midtrans atau transfer bank dengan referensi %(ref)s. Halaman ini "
-        "diperbarui otomatis ketika pembayaran dikonfirmasi.",
-    "Payment received: your plan is active.": "Pembayaran diterima: paket Anda aktif.",
-    "Renew your plan": "Perpanjang paket Anda",
-    "Renew": "Perpanjang",
-    "Back to the account": "Kembali ke akun",
-    "unlimited": "tanpa batas",
-    "cancelled": "dibatalkan",
-    "awaiting_payment": "menunggu pembayaran",
-    "paid": "dibayar",
-    "expired": "kedaluwarsa",
-    "failed": "gagal",
-    "refunded": "dikembalikan",
-    "active": "aktif",
-    "pending": "menunggu",
-    "past_due": "lewat jatuh tempo",
-    "new": "baru",
-    "renewal": "perpanjangan",
-    "owner": "pemilik",
-    "admin": "admin",
-    "member": "anggota",
-    "Please correct the fields marked below.": "Perbaiki isian yang ditandai di bawah.",
-}
-# English needs only the status codes spelled out.
-EN = {"awaiting_payment": "awaiting payment", "past_due": "past due"}
-CATALOGUES = {"en": EN, "id": ID}
+from .. import i18n
+from ..extensions import db
+from ..i18n import N_, SUPPORTED, _, gettext, label, lazy_gettext, ngettext, translate  # noqa: F401
+from ..oidc import interaction
+
+COOKIE = "idp_lang"
+COOKIE_AGE = 365 * 24 * 3600
+
+bp = Blueprint("i18n", __name__)
+
+t = translate  # the older name templates and pages used
 
 
 def locale() -> str:
-    """The language of this request: ui_locales, then Accept-Language, then English."""
+    return i18n.locale()
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the order above, computed once per request."""
     if not has_request_context():
-        return "en"
-    for tag in (request.args.get("ui_locales") or "").split()[:10]:
-        primary = tag.split("-")[0].lower()
-        if primary in SUPPORTED:
-            return primary
-    return request.accept_languages.best_match(SUPPORTED, default="en")
+        return i18n.default_locale()
+    if "_idp_locale" not in g:
+        g._idp_locale = _choose()
+    return g._idp_locale
 
 
-def translate(text: str, **values) -> str:
-    """``text`` in the request's language, with %(name)s placeholders filled."""
-    message = CATALOGUES[locale()].get(text, text)
-    return message % values if values else message
+def _choose() -> str:
+    if request.endpoint == "oidc.authorize_endpoint":
+        found = i18n.negotiate(request.values.get("ui_locales"))
+        if found:
+            return found
+    found = _interaction_locale()
+    if found:
+        return found
+    found = i18n.negotiate(request.cookies.get(COOKIE))
+    if found:
+        return found
+    found = _profile_locale()
+    if found:
+        return found
+    return request.accept_languages.best_match(SUPPORTED) or _accept_primary() \
+        or i18n.default_locale()
 
 
-def gettext(text: str, **values) -> str:
-    """gettext's name for :func:`translate`: new code writes ``_("...")`` so that pybabel
-    extracts it once the catalogues replace this dictionary."""
-    return translate(text, **values)
+def _accept_primary() -> str | None:
+    """``id-ID`` when only regional tags are sent (best_match already handles most)."""
+    for tag, _quality in request.accept_languages:
+        found = i18n.negotiate(tag)
+        if found:
+            return found
+    return None
 
 
-_ = gettext
+def _interaction_id() -> str | None:
+    """The interaction this page serves: named in the URL or form, else this browser's."""
+    return request.values.get("interaction") or session.get(interaction.CURRENT_KEY) or None
 
 
-def ngettext(singular: str, plural: str, num: int, **values) -> str:
-    """The singular or plural form for ``num`` (English plural rule until catalogues land)."""
-    values.setdefault("num", num)
-    return translate(singular if num == 1 else plural, **values)
+def _interaction_locale() -> str | None:
+    """The ``locale`` the interaction of this page was started with (or switched to)."""
+    try:
+        data = interaction.load_any((_interaction_id() or "")[:64])
+    except Exception:  # the store is down: the page still renders, in another language
+        return None
+    return i18n.negotiate((data or {}).get("locale"))
+
+
+def _profile_locale() -> str | None:
+    if "_login_user" in g and not getattr(g._login_user, "is_authenticated", False):
+        return None  # error pages set an anonymous user; never load one there
+    if not session.get("sid"):
+        return None
+    try:
+        user = current_user._get_current_object()
+        return i18n.negotiate(user.locale) if user.is_authenticated else None
+    except Exception:
+        return None
 
 
 def context() -> dict:
-    """Template context of the billing and account pages: ``lang`` (the <html lang>)."""
-    return {"lang": locale()}
+    """Every page's ``lang`` (the <html lang>) and the switcher's choices."""
+    current = locale()
+    return {"lang": current, "languages": [(code, i18n.NAMES[code]) for code in SUPPORTED],
+            "switch_next": _here()}
+
+
+def _here() -> str:
+    """Where the switcher sends the person back to: this page (a GET) or its form's page."""
+    if not has_request_context():
+        return "/"
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    wanted = request.values.get("interaction")
+    return request.path + (f"?interaction={wanted[:64]}" if wanted else "")
+
+
+def _safe_next(target: str | None) -> str:
+    """A path on this site only (no scheme, no host, no //evil): no open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/signed-in"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return "/signed-in"
+    return target[:2000]
+
+
+@bp.route("/language", methods=["POST"])
+def switch():
+    """The switcher: remember the choice (cookie, profile, this interaction), go back."""
+    chosen = i18n.negotiate(request.form.get("lang"))
+    target = _safe_next(request.form.get("next"))
+    if chosen is None:
+        return redirect(target, 303)
+    _remember_in_interaction(chosen)
+    if current_user.is_authenticated and session.get("sid"):
+        current_user.locale = chosen
+        db.session.commit()
+    response = redirect(target, 303)
+    https = current_app.config["IDP"].issuer.startswith("https://")
+    response.set_cookie(COOKIE, chosen, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=https)
+    return response
+
+
+def _remember_in_interaction(chosen: str) -> None:
+    """A switch during an authorization changes its language for the pages that follow."""
+    interaction_id = session.get(interaction.CURRENT_KEY)
+    next_query = urlsplit(request.form.get("next") or "").query
+    for pair in next_query.split("&"):
+        if pair.startswith("interaction="):
+            interaction_id = pair.split("=", 1)[1][:64]
+    try:
+        data = interaction.load(interaction_id)
+    except interaction.ForeignInteraction:
+        return
+    if data is not None and data.get("locale") and data.get("locale") != chosen:
+        interaction.update(interaction_id, dict(data, locale=chosen))
+
+
+def init_app(app) -> None:
+    i18n.init_app(app, select_locale)
+    app.context_processor(context)
+    app.register_blueprint(bp)

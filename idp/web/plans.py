@@ -16,10 +16,6 @@ from .forms import OrderForm
 
 # Named "billing" as before: templates link to billing.plans and billing.review.
 bp = Blueprint("billing", __name__)
-bp.context_processor(i18n.context)
-bp.add_app_template_global(i18n.translate, "t")  # every template may translate
-bp.add_app_template_global(i18n.gettext, "_")
-bp.add_app_template_global(i18n.ngettext, "ngettext")
 
 
 def _offered() -> list[dict]:

@@ -20,6 +20,7 @@ from flask import current_app
 
 from ...clients.registry import find_client
 from ...errors import IdPError
+from ...i18n import N_
 from ...keystore.jwks import InvalidJWT, verify
 from ...sessions import service
 from ...storage.models import Client
@@ -34,7 +35,7 @@ NOT_ID_TOKENS = ("logout+jwt", "at+jwt")
 class LogoutRequestError(IdPError):
     """The logout request cannot be honoured as sent; the message is safe to show."""
 
-    title = "Sign-out request not valid"
+    title = N_("Sign-out request not valid")
 
 
 @dataclass
