@@ -21,7 +21,7 @@ from flask import Blueprint, current_app, g, has_request_context, redirect, requ
 from flask_login import current_user
 
 from .. import i18n
-from ..extensions import db
+from ..extensions import csrf, db
 from ..i18n import N_, SUPPORTED, _, gettext, label, lazy_gettext, ngettext, translate  # noqa: F401
 from ..oidc import interaction
 
@@ -47,10 +47,11 @@ def select_locale() -> str:
 
 
 def _choose() -> str:
-    if request.endpoint == "oidc.authorize_endpoint":
-        found = i18n.negotiate(request.values.get("ui_locales"))
-        if found:
-            return found
+    # /authorize's own ui_locales; on any other page a link's ?ui_locales= (the plan
+    # catalogue linked from a product app) holds for that page.
+    found = i18n.negotiate(request.values.get("ui_locales"))
+    if found:
+        return found
     found = _interaction_locale()
     if found:
         return found
@@ -127,14 +128,21 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def switch():
-    """The switcher: remember the choice (cookie, profile, this interaction), go back."""
+    """The switcher: remember the choice (cookie, profile, this interaction), go back.
+
+    No CSRF token, so that public pages (the plan catalogue) set no session cookie for
+    it: a cross-site POST carries no session (the cookie is SameSite=Lax), so the most
+    another site can do is set this browser's language cookie. Only a same-origin POST
+    (Origin, when sent, is ours) changes the signed-in person's profile.
+    """
     chosen = i18n.negotiate(request.form.get("lang"))
     target = _safe_next(request.form.get("next"))
     if chosen is None:
         return redirect(target, 303)
     _remember_in_interaction(chosen)
-    if current_user.is_authenticated and session.get("sid"):
+    if current_user.is_authenticated and session.get("sid") and _same_origin():
         current_user.locale = chosen
         db.session.commit()
     response = redirect(target, 303)
@@ -142,6 +150,12 @@ def switch():
     response.set_cookie(COOKIE, chosen, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
                         secure=https)
     return response
+
+
+def _same_origin() -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/") or \
+        origin == current_app.config["IDP"].issuer
 
 
 def _remember_in_interaction(chosen: str) -> None:

@@ -43,7 +43,7 @@ def test_api_unknown_product_is_400_json(plans, web):
 
 def test_plans_page_shows_plans_and_faq(plans, web):
     html = web.get("/plans").get_data(as_text=True)
-    assert "Suite" in html and "150000.00 IDR" in html and "Pricing FAQ" in html
+    assert "Suite" in html and "IDR 150,000.00" in html and "Pricing FAQ" in html
     assert "retired" not in html.lower()
 
 

@@ -156,7 +156,7 @@ def test_admin_buys_suite_end_to_end(app, server, acme, instance_b, settled):
     token = CSRF_RE.search(review).group(1)
     summary = browser.post(f"{server}/account/orders", data={
         "csrf_token": token, "plan": "suite", "org": acme["org"]}, timeout=5)
-    assert summary.ok and "150000.00 IDR" in summary.text
+    assert summary.ok and "IDR 150,000.00" in summary.text
     pay_path = re.search(r'href="(/account/orders/\d+/pay[^"]*)"', summary.text).group(1)
     pay = browser.get(server + pay_path.replace("&amp;", "&"), timeout=5)
     assert "Awaiting payment" in pay.text
