@@ -80,6 +80,11 @@ LABELS = {
     "admin": N_("admin"),
     "member": N_("member"),
     "unlimited": N_("unlimited"),
+    # A plan's limits (orgs/plans.py LIMITS).
+    "seats": N_("Seats"),
+    "projects": N_("Projects"),
+    "assets": N_("Assets"),
+    "storage_gb": N_("Storage (GB)"),
 }
 
 
