@@ -58,7 +58,7 @@ def handle(oauth_request, interaction_id: str | None = None):
     except OAuth2Error as error:
         return render.authorize_error(error, mode)
     except ValueError:  # Authlib refuses to echo unprintable input in a description
-        raise RequestCannotContinue("The authorization request is malformed.") from None
+        raise RequestCannotContinue(i18n.N_("The authorization request is malformed.")) from None
     try:
         return _decide(grant, interaction_id, mode)
     except OAuth2Error as error:

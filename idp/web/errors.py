@@ -64,9 +64,22 @@ def render_error(status: int, error: str, title: str, message: str, headers=None
         g.setdefault("_login_user", login_manager.anonymous_user())
         # For a person: the sentence in their language (the catalogue's, when it has it).
         response = render_template("errors/error.html", title=gettext(str(title)),
-                                   message=gettext(str(message)), link=link)
+                               link=link, **_page_message(str(message)))
     response = (response, status, headers or {})
     return response
+
+
+def _page_message(message: str) -> dict:
+    """The sentence for a person. One the catalogue lacks (a protocol library's words about a
+    malformed request) becomes a sentence in their language, the original kept as a detail
+    for the application's developers."""
+    from .. import i18n
+
+    translated = gettext(message)
+    if translated == message and i18n.locale() != "en":
+        return {"message": gettext("The application sent a request that cannot be handled. "
+                                   "Return to it and try again."), "detail": message}
+    return {"message": translated, "detail": None}
 
 
 def _unavailable(exc):

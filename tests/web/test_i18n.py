@@ -252,3 +252,16 @@ def test_markup_in_values_is_escaped(app):
         out = app.jinja_env.from_string('{{ _("Signed in as %(email)s.", email=e) }}').render(
             e="<b>x</b>")
     assert "<b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out
+
+
+def test_an_untranslated_protocol_sentence_on_a_page_is_a_sentence_and_a_detail(web, clean):
+    """A page for a malformed authorization (no redirect: RFC 6749 §4.1.2.1): the library's
+    English words are kept as a detail for developers, under a sentence in the language."""
+    resp = web.get("/oauth2/authorize?client_id=nobody&response_type=code",
+                   headers={"Accept-Language": "id"})
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and '<html lang="id">' in text
+    assert "Aplikasi mengirim permintaan yang tidak dapat diproses" in text
+    assert "Untuk pengembang aplikasi:" in text
+    english = web.get("/oauth2/authorize?client_id=nobody&response_type=code").get_data(as_text=True)
+    assert "For the application" not in english
