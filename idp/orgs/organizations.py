@@ -181,4 +181,4 @@ def require_totp(ref, required: bool) -> Organization:
 def describe(org: Organization) -> dict:
     return {"id": org.id, "name": org.name, "legal_name": org.legal_name, "tax_id": org.tax_id,
             "address": org.address, "country": org.country, "billing_email": org.billing_email,
-            "created_at": org.created_at}
+            "timezone": org.timezone, "created_at": org.created_at}

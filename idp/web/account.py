@@ -25,7 +25,7 @@ from ..orgs.current import current_subscription, renewal_plan
 from . import i18n
 from .errors import render_error
 from .i18n import N_
-from .forms import CompanyForm, OrderForm, RenewForm
+from .forms import ZONES, CompanyForm, OrderForm, RenewForm
 from .headers import CSP
 from .live import current_state, open_stream
 
@@ -69,13 +69,13 @@ def company():
     form = CompanyForm(obj=org)
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render_template("account/company.html", org=org, form=form,
+            return render_template("account/company.html", org=org, form=form, zones=ZONES,
                                    error=i18n._("Please correct the fields marked below.")
                                    ), 400
         update_company(org, form.data)
         flash(i18n._("Saved."))
         return redirect(url_for("account.company", org=org.id))
-    return render_template("account/company.html", org=org, form=form)
+    return render_template("account/company.html", org=org, form=form, zones=ZONES)
 
 
 @bp.route("/orders", methods=["POST"])

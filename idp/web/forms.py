@@ -17,7 +17,10 @@ FIELD_ERRORS = {
     "billing_email": lazy_gettext("Enter a valid email address."),
     "tax_id": lazy_gettext("A tax ID may hold only letters, digits, dots, dashes, slashes "
                            "and spaces."),
+    "timezone": lazy_gettext("Choose one of the time zones listed."),
 }
+# Indonesia's three zones first; an organisation elsewhere is set with `idp orgs update`.
+ZONES = (("Asia/Jakarta", "WIB"), ("Asia/Makassar", "WITA"), ("Asia/Jayapura", "WIT"))
 REQUIRED = lazy_gettext("This field is required.")
 
 
@@ -39,6 +42,7 @@ class CompanyForm(FlaskForm):
     address = TextAreaField("Address", validators=[Optional(), _company])
     country = StringField("Country", validators=[DataRequired(REQUIRED), _company])
     billing_email = StringField("Billing email", validators=[DataRequired(REQUIRED), _company])
+    timezone = StringField("Time zone", validators=[Optional(), _company])
 
 
 class OrderForm(FlaskForm):

@@ -49,7 +49,7 @@ def select_locale() -> str:
 def _choose() -> str:
     # /authorize's own ui_locales; on any other page a link's ?ui_locales= (the plan
     # catalogue linked from a product app) holds for that page.
-    found = i18n.negotiate(request.values.get("ui_locales"))
+    found = i18n.negotiate(_value("ui_locales"))
     if found:
         return found
     found = _interaction_locale()
@@ -76,7 +76,16 @@ def _accept_primary() -> str | None:
 
 def _interaction_id() -> str | None:
     """The interaction this page serves: named in the URL or form, else this browser's."""
-    return request.values.get("interaction") or session.get(interaction.CURRENT_KEY) or None
+    return _value("interaction") or session.get(interaction.CURRENT_KEY) or None
+
+
+def _value(name: str) -> str | None:
+    """A query parameter, or a form field when the view has already read the form: choosing
+    the language never parses a body itself (an oversized one is a 413 page, not a 500)."""
+    found = request.args.get(name)
+    if found is None and "form" in request.__dict__:
+        found = request.form.get(name)
+    return found
 
 
 def _interaction_locale() -> str | None:
@@ -113,7 +122,7 @@ def _here() -> str:
         return "/"
     if request.method == "GET":
         return request.full_path.rstrip("?")
-    wanted = request.values.get("interaction")
+    wanted = _value("interaction")
     return request.path + (f"?interaction={wanted[:64]}" if wanted else "")
 
 
