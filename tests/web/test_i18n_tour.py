@@ -15,7 +15,8 @@ from tests.helpers.i18n_tour import setup, tour, visible_text
 # names of the switcher, the glossary's loan words used as single labels.
 SAME = {"Tomps", "Identity", "Building", "Project", "Asset", "English", "Bahasa", "Indonesia",
         "Email", "Status", "admin", "Admin", "Midtrans", "NPWP", "ID", "Rp", "IDR", "WIB",
-        "Suite", "Starter", "Duo", "seats", "Smith"}
+        "Suite", "Starter", "Duo", "seats", "Smith",
+        "WITA", "WIT", "Asia", "Jakarta", "Makassar", "Jayapura"}  # time zones: names
 EXPECTED_STATUS = {"login-failed": 401, "totp-failed": 401, "refusal": 403, "not-found": 404,
                    "company-invalid": 400}
 
