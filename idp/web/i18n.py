@@ -19,11 +19,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, has_request_context, redirect, request, session
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import i18n
 from ..extensions import csrf, db
 from ..i18n import N_, SUPPORTED, _, gettext, label, lazy_gettext, ngettext, translate  # noqa: F401
 from ..oidc import interaction
+from ..storage.store import StoreUnavailable
 
 COOKIE = "idp_lang"
 COOKIE_AGE = 365 * 24 * 3600
@@ -92,7 +94,7 @@ def _interaction_locale() -> str | None:
     """The ``locale`` the interaction of this page was started with (or switched to)."""
     try:
         data = interaction.load_any((_interaction_id() or "")[:64])
-    except Exception:  # the store is down: the page still renders, in another language
+    except (StoreUnavailable, ValueError):  # the page still renders (its error page, say)
         return None
     return i18n.negotiate((data or {}).get("locale"))
 
@@ -105,7 +107,7 @@ def _profile_locale() -> str | None:
     try:
         user = current_user._get_current_object()
         return i18n.negotiate(user.locale) if user.is_authenticated else None
-    except Exception:
+    except (StoreUnavailable, SQLAlchemyError):  # the page still renders, in another language
         return None
 
 
