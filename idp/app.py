@@ -124,9 +124,14 @@ def _register_blueprints(app: Flask) -> None:
     from .web.auth import bp as auth_bp
     from .web.consent import bp as consent_bp
     from .web.errors import register_error_handlers
+    from .web.federated import bp as federated_bp
+    from .web.org_signin import bp as org_signin_bp
     from .web.headers import register_security_headers
     from .web.i18n import init_app as init_i18n
     from .web.logout import bp as logout_bp
+    from .web.passkeys import bp as passkeys_bp
+    from .web.members import accept_bp as invitations_bp
+    from .web.members import bp as members_bp
     from .web.picker import bp as picker_bp
     from .web.plans import bp as billing_bp
     from .web.totp import bp as totp_bp
@@ -138,20 +143,35 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         metrics_bp,
         auth_bp,
+        federated_bp,
         picker_bp,
         consent_bp,
         billing_notifications_bp,
         billing_bp,
         account_bp,
+        org_signin_bp,
+        members_bp,
+        invitations_bp,
         oidc_bp,
         logout_bp,
         totp_bp,
+        passkeys_bp,
     ):
         app.register_blueprint(blueprint)
     server.init_app(app)
     register_error_handlers(app)
     register_security_headers(app)
+    _register_loop_routes(app)
     _subscribe_audit(app)
+
+
+def _register_loop_routes(app: Flask) -> None:
+    """Discovery and JWKS answered on the ASGI front's event loop (web/loop_routes.py)."""
+    from .oidc.endpoints import discovery, jwks
+    from .web import loop_routes
+
+    loop_routes.register(app, "/.well-known/openid-configuration", discovery.prepared)
+    loop_routes.register(app, "/.well-known/jwks.json", jwks.prepared)
 
 
 def _subscribe_audit(app: Flask) -> None:

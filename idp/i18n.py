@@ -76,6 +76,8 @@ LABELS = {
     "past_due": N_("past due"),
     "new": N_("new order"),
     "renewal": N_("renewal"),
+    "upgrade": N_("upgrade"),
+    "downgrade": N_("downgrade"),
     "owner": N_("owner"),
     "admin": N_("admin"),
     "member": N_("member"),
@@ -147,11 +149,12 @@ def _zone(name: str | None):
     return timezone.utc
 
 
-def money(amount, currency: str = "IDR") -> str:
-    """"Rp 1.500.000" (id: rupiah without sen) or "IDR 1,500,000.00" (en)."""
+def money(amount, currency: str = "IDR", language: str | None = None) -> str:
+    """"Rp 1.500.000" (id: rupiah without sen) or "IDR 1,500,000.00" (en); in the
+    request's language unless ``language`` is given (a mail, the CLI)."""
     if amount is None:
         return "-"
-    language, value = locale(), Decimal(str(amount))
+    language, value = negotiate(language) or locale(), Decimal(str(amount))
     if language == "id":
         pattern = "¤ #,##0" if currency == "IDR" else "¤ #,##0.00"
     else:

@@ -307,11 +307,13 @@ def dispose(application) -> None:
     """Close an extra instance's database pool and store subscriptions."""
     from idp import audit
     from idp.extensions import db
+    from idp.storage import hot
 
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
         audit.dispose()
+    hot.dispose(application)
     for unsubscribe in application.extensions.get("idp.unsubscribe", []):
         unsubscribe()
 

@@ -16,7 +16,7 @@ def _healthy(base: str, proc) -> bool:
     assert proc.poll() is None, proc.stderr.read()[-2000:]  # it died: fail at once
     try:
         return requests.get(base + "/healthz", timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # still starting (a loaded machine)
         return False
 
 

@@ -26,7 +26,7 @@ LAYERS = (
     ("storage", {"storage"}),
     ("platform", {"audit", "ratelimit", "ops"}),
     ("domain", {"accounts", "clients", "keystore", "orgs"}),
-    ("flows", {"sessions", "billing"}),
+    ("flows", {"sessions", "billing", "federation"}),
     ("protocol", {"oidc"}),
     ("pages", {"web"}),
     ("processes", {"worker", "startup"}),

@@ -68,7 +68,7 @@ def _healthy(base: str, proc) -> bool:
     assert proc.poll() is None, f"idp serve exited {proc.returncode}"
     try:
         return requests.get(base + "/healthz", timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 

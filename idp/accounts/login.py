@@ -15,14 +15,14 @@ from .. import audit
 from ..extensions import db
 from ..ops import metrics
 from ..storage.models import User
-from . import lockout, pending, totp
+from . import lockout, passkeys, pending, totp
 from .authenticate import check_credentials
 from .users import record_login
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # ok | failed | locked | otp | enrol | expired
+    status: str  # ok | failed | locked | otp | enrol | passkey | expired
     user: User | None = None
     retry_after: int = 0
     pending: str | None = None
@@ -44,6 +44,11 @@ def password_step(email: str, password: str, ip: str | None, interaction: str = 
                  reason, email=email, ip=ip, user_id=user_id)
         return Outcome("failed")
     lockout.register_success(account)
+    if not totp.has_totp(user.id) and totp.required_for(user.id) and passkeys.has_passkey(user.id):
+        # Two-step verification required and the person's second factor is a passkey.
+        audit.record("login.failed", user_id=user.id, email=email, ip=ip, outcome="failure",
+                     reason="passkey_required")
+        return Outcome("passkey", user)
     for purpose, needed in (("otp", totp.has_totp), ("enrol", totp.required_for)):
         if needed(user.id):
             return Outcome(purpose, user, pending=pending.begin(user.id, purpose, interaction))
@@ -86,10 +91,17 @@ def second_factor_step(token: str, code: str, ip: str | None) -> Outcome:
 
 
 def succeeded(user: User, amr: list[str], ip: str | None) -> None:
-    """Stamp and audit a finished login (every factor given)."""
+    """Stamp and audit a finished login (every factor given); ``detail.method`` names how."""
     record_login(user)
     audit.record("login.succeeded", user_id=user.id, email=user.email, ip=ip, outcome="success",
-                 detail={"amr": amr})
+                 detail={"amr": amr, "method": sign_in_method(amr)})
+
+
+def sign_in_method(amr: list[str]) -> str:
+    """How a login was made, for the audit log: passkey, password+totp or password."""
+    if {"hwk", "swk"} & set(amr):
+        return "passkey"
+    return "password+totp" if "otp" in amr else "password"
 
 
 def _failure(locked: list, count: list, event: str, reason: str, **fields) -> None:

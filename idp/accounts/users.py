@@ -58,17 +58,25 @@ def create_user(email: str, password: str | None = None, given_name: str | None 
                 family_name: str | None = None, locale: str | None = None,
                 email_verified: bool = False) -> User:
     """Create a person; refuse a duplicate email (case-insensitive)."""
+    user = new_user(email, password, given_name, family_name, locale, email_verified)
+    with transaction() as session:
+        session.add(user)
+    return user
+
+
+def new_user(email: str, password: str | None = None, given_name: str | None = None,
+             family_name: str | None = None, locale: str | None = None,
+             email_verified: bool = False) -> User:
+    """A checked, unsaved person, for a caller that adds it in its own unit of work
+    (an invitation accepted by sign-up: the account and the membership, or neither)."""
     email = validate_email(email)
     if password is not None:
         validate_password(password)
     if find_by_email(email) is not None:
         raise UserError(f"a user with email {email!r} already exists")
-    user = User(email=email, email_key=normalise_email(email), given_name=given_name,
+    return User(email=email, email_key=normalise_email(email), given_name=given_name,
                 family_name=family_name, locale=locale, email_verified=email_verified,
                 password_hash=hash_password(password) if password else None)
-    with transaction() as session:
-        session.add(user)
-    return user
 
 
 def set_password(email: str, password: str) -> User:

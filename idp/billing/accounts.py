@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from .. import clock
 from ..errors import IdPError
 from ..extensions import db
 from ..i18n import N_
-from ..orgs import company
+from ..orgs import company, periods
 from ..orgs.current import current_subscription, subscription_of
+from ..orgs.entitlements import effective_status
 from ..orgs.organizations import update_organization
 from ..storage.ids import row_id
 from ..storage.models import (
@@ -22,12 +24,15 @@ from ..storage.models import (
     Order,
     Organization,
     Plan,
+    Product,
     Subscription,
     SubscriptionPeriod,
     User,
 )
 from ..storage.models.orgs import ADMIN_ROLES
-from .orders import find_order
+from .orders import find_order, scheduled_downgrade, seats_used
+
+RUNNING = periods.RUNNING_STATUSES
 
 
 class AccountAccessDenied(IdPError):
@@ -85,6 +90,68 @@ def overview(org: Organization) -> Overview:
     return Overview(org, members, sub, sub.plan if sub else None, seats, periods, orders, plans)
 
 
+@dataclass
+class Panel:
+    """The subscription panel of the account page: the truth now, and what is scheduled."""
+
+    org: Organization
+    subscription: Subscription | None
+    status: str | None  # effective: an active one whose paid time ended is expired
+    plan: Plan | None  # in force now
+    period_end: object
+    cancel_at_period_end: bool
+    scheduled: Order | None  # a downgrade waiting for the period end
+    scheduled_plan: Plan | None
+    next_plan: Plan | None  # a later paid period on another plan, and when it starts
+    next_plan_at: object
+    lost_products: list[str]  # what the scheduled change takes away
+    seats_used: int
+    seats: int | None
+    products: list[Product]
+    awaiting: Order | None  # the order awaiting payment, if any
+    awaiting_plan: Plan | None
+    just_paid: Order | None  # the order whose payment just cleared (banner), if asked
+
+
+def panel(org: Organization, just_paid=None) -> Panel:
+    """The subscription panel; ``just_paid``: an order id the page was told was just paid
+    (a live event): the banner shows only if that order is paid and the plan is running."""
+    sub = subscription_of(org.id)
+    now = clock.now()
+    plan = status = next_plan = next_at = None
+    if sub is not None:
+        end = sub.current_period_end
+        status = effective_status(sub.status, end and end.timestamp(), now)
+        plan = db.session.get(Plan, periods.plan_id_at(db.session, sub, now))
+        if status in RUNNING:
+            later = [p for p in periods.live(db.session, sub) if p.start > now
+                     and p.plan_id != plan.id]
+            if later:
+                next_plan, next_at = db.session.get(Plan, later[0].plan_id), later[0].start
+    scheduled = scheduled_downgrade(org.id)
+    scheduled_plan = db.session.get(Plan, scheduled.plan_id) if scheduled else None
+    losing = scheduled_plan or next_plan
+    lost = [p for p in (plan.products or [])
+            if p not in (losing.products or [])] if plan and losing else []
+    awaiting = db.session.scalar(select(Order).where(Order.organization_id == org.id,
+                                                     Order.status == "awaiting_payment"))
+    paid = find_order(just_paid, org.id) if just_paid else None
+    if paid is not None and (paid.status != "paid" or status not in RUNNING):
+        paid = None
+    products = {p.code: p for p in db.session.scalars(select(Product))}
+    return Panel(org, sub, status, plan, sub.current_period_end if sub else None,
+                 bool(sub and sub.cancel_at_period_end and status in RUNNING),
+                 scheduled, scheduled_plan, next_plan, next_at,
+                 [products[c].name if c in products else c for c in lost],
+                 seats_used(org.id), (plan.limits or {}).get("seats") if plan else None,
+                 [products[c] for c in (plan.products or []) if c in products] if plan else [],
+                 awaiting, db.session.get(Plan, awaiting.plan_id) if awaiting else None, paid)
+
+
+def product_names() -> dict[str, str]:
+    return dict(db.session.execute(select(Product.code, Product.name)).all())
+
+
 def update_company(org: Organization, data: dict) -> None:
     """Save the company details (the form checked them with the same rules)."""
     update_organization(org, **{field: data.get(field) or "" for field in company.FIELDS})
@@ -99,11 +166,16 @@ def plan_of(order: Order) -> Plan:
 
 
 def snapshot(org_id: int) -> dict:
-    """The live state the account page shows: order statuses and the subscription."""
+    """The live state the account page shows: order statuses, the subscription (plan,
+    status, period end, cancellation) and the seats used. The page re-renders its panels
+    whenever this changes (a poll's ETag, a stream's snapshot)."""
     orders = db.session.execute(select(Order.id, Order.status).where(
         Order.organization_id == org_id).order_by(Order.id.desc()).limit(50)).all()
     sub = current_subscription(org_id)
     return {"type": "snapshot", "orders": [{"order_id": i, "status": s} for i, s in orders],
             "subscription": {"status": sub.status if sub else None,
+                             "plan_id": sub.plan_id if sub else None,
+                             "cancel_at_period_end": bool(sub and sub.cancel_at_period_end),
                              "period_end": sub.current_period_end.isoformat()
-                             if sub and sub.current_period_end else None}}
+                             if sub and sub.current_period_end else None},
+            "seats_used": seats_used(org_id)}

@@ -20,14 +20,14 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import clock
 from ..extensions import db
 from ..orgs import periods
 from ..orgs.audit_trail import WORKER, Actor, record, state
 from ..orgs.subscriptions import changing
-from ..storage.models import Subscription, SubscriptionPeriod
+from ..storage.models import Order, Subscription, SubscriptionPeriod
 from ..storage.store import StoreUnavailable, get_store
 
 log = logging.getLogger("idp.billing")
@@ -61,11 +61,19 @@ def expire_lapsed(now: datetime) -> int:
             sub = _reread(session, sub_id)
             done = sub.status in RUNNING and sub.current_period_end <= now  # not by another
             if done:
-                before, sub.status = state(sub), "expired"
-                record(session, sub, "expire", WORKER, before)
+                # Cancelled by the customer: it ends as cancelled (it was not renewed on
+                # purpose); a scheduled downgrade of a lapsed subscription has nothing left.
+                ending = "cancelled" if sub.cancel_at_period_end else "expired"
+                before, sub.status = state(sub), ending
+                record(session, sub, "cancel" if ending == "cancelled" else "expire", WORKER,
+                       before)
+                session.execute(update(Order).where(
+                    Order.organization_id == organization_id,
+                    Order.status == "scheduled")
+                    .values(status="cancelled", updated_at=now))
         if done:
             expired += 1
-            publish_account_event(organization_id, {"type": "subscription", "status": "expired"})
+            publish_account_event(organization_id, {"type": "subscription", "status": ending})
     return expired
 
 

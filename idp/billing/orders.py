@@ -1,21 +1,27 @@
-"""Orders: creation (one awaiting order per organisation and plan), lookup, and the order
-state machine — every move is one conditional UPDATE that names the states it may leave."""
+"""Orders: quoting and creation (new, renewal, upgrade, downgrade; one awaiting order per
+organisation), lookup, and the order state machine — every move is one conditional UPDATE that names the states it may leave."""
 
 from __future__ import annotations
 
+import math
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, select, update
 
 from .. import clock
 from ..errors import IdPError
 from ..extensions import db
+from ..orgs import periods
 from ..orgs.current import current_subscription, renewal_plan
+from ..orgs.organizations import lock
 from ..orgs.plans import get_plan
 from ..storage.ids import row_id
-from ..storage.models import Order, Organization, Plan
+from ..storage.models import Membership, Order, Organization, Plan
 from ..storage.transaction import transaction
+from . import lifecycle
 
 # status → the states an order may move to it from. Nothing leaves refunded, expired,
 # failed or cancelled: a customer who still wants the plan places a new order.
@@ -23,7 +29,8 @@ TRANSITIONS = {
     "paid": ("awaiting_payment",),
     "expired": ("awaiting_payment",),
     "failed": ("awaiting_payment",),
-    "cancelled": ("awaiting_payment",),
+    "cancelled": ("awaiting_payment", "scheduled"),
+    "applied": ("scheduled",),
     # Another order of the organisation was paid: a forgotten one cannot be paid months
     # later into a surprise (payments._supersede_others does this move for all at once).
     "superseded": ("awaiting_payment",),
@@ -32,7 +39,19 @@ TRANSITIONS = {
 
 
 class OrderError(IdPError):
-    """Bad input for an order operation; the message is safe to show."""
+    """Bad input for an order operation; the message is safe to show.
+
+    ``message`` is English with %(name)s placeholders filled from ``values``; pages show
+    it translated (``translatable``: the template and values, web/i18n.py translates).
+    ``plural``: the plural template, chosen by ``values["num"]``.
+    """
+
+    def __init__(self, message: str, plural: str | None = None, **values):
+        self.template, self.plural, self.values = message, plural, values
+        chosen = plural if plural is not None and values.get("num") != 1 else message
+        super().__init__(chosen % values if values else chosen)
+
+
 
 
 def transition(order_id: int, to: str, **values) -> Order | None:
@@ -80,50 +99,153 @@ def list_orders(organization_id: int) -> list[Order]:
                                    .order_by(Order.created_at.desc(), Order.id.desc())))
 
 
-def _kind(org: Organization, plan: Plan) -> str:
-    """new, or renewal of the running subscription (on the plan of its last period)."""
-    current = current_subscription(org.id)
-    if current is None or current.status == "pending":
-        return "new"
-    renewing = renewal_plan(current)
-    if renewing.id != plan.id:
-        # Changing plan mid-period is an operator action (`idp subscriptions change-plan`).
-        raise OrderError(f"the organisation is subscribed to {renewing.code!r}; "
-                         "a renewal must be for the same plan")
-    return "renewal"
+@dataclass
+class Quote:
+    """What ordering ``plan`` would be for an organisation now, computed on the server: the
+    kind, the charge, when it takes effect, and what it takes away (the review page)."""
+
+    kind: str  # new, renewal, upgrade, downgrade
+    plan: Plan
+    amount: Decimal
+    currency: str
+    current: Plan | None = None  # the plan in force now
+    effective_at: datetime | None = None  # None: when paid
+    lost_products: tuple[str, ...] = ()
+    remaining_days: int | None = None
+
+
+def rank(plan: Plan) -> tuple:
+    """How plans compare: tier, then the number of products, then the price."""
+    return (plan.tier or 0, len(plan.products or ()), plan.price or 0)
+
+
+def prorate(difference: Decimal, remaining: timedelta, period: timedelta) -> Decimal:
+    """``difference`` (per ``period``) for the ``remaining`` paid time, in whole units
+    (rupiah), half up; never negative. Whole seconds: the same instant prices the same.
+    Paid time beyond the current period (renewals paid ahead) is upgraded too: the share
+    may exceed one period."""
+    if difference <= 0 or remaining <= timedelta(0) or period <= timedelta(0):
+        return Decimal(0)
+    share = Decimal(int(remaining.total_seconds())) / Decimal(int(period.total_seconds()))
+    return (difference * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def scheduled_downgrade(organization_id: int) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.organization_id == organization_id,
+                                                 Order.status == "scheduled"))
+
+
+def seats_used(organization_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Membership)
+                             .where(Membership.organization_id == organization_id)) or 0
+
+
+def quote(org: Organization, plan: Plan | str) -> Quote:
+    """The order ``plan`` would be for ``org`` now, or OrderError (safe to show)."""
+    plan = get_plan(plan, offered=True)
+    sub = current_subscription(org.id)
+    if sub is None or sub.status == "pending":
+        return Quote("new", plan, plan.price, plan.currency)
+    if sub.status != "active":
+        raise OrderError("The subscription is %(status)s; contact us to settle it first.",
+                         status=sub.status)
+    now = clock.now()
+    if sub.current_period_end is None or sub.current_period_end <= now:
+        # Paid time over (the worker has not marked it expired yet): a new start.
+        return Quote("new", plan, plan.price, plan.currency)
+    if sub.cancel_at_period_end:
+        raise OrderError("The subscription is set to end at the period end; resume it first.")
+    in_force = db.session.get(Plan, periods.plan_id_at(db.session, sub, now))
+    scheduled = scheduled_downgrade(org.id)
+    renewing = db.session.get(Plan, scheduled.plan_id) if scheduled else renewal_plan(sub)
+    end = sub.current_period_end
+    if plan.id == renewing.id:
+        return Quote("renewal", plan, plan.price, plan.currency, in_force, end)
+    if scheduled is not None and plan.id == in_force.id:
+        raise OrderError("A downgrade to %(plan)s is scheduled; cancel it to keep your "
+                         "current plan.", plan=renewing.name)
+    if plan.currency != in_force.currency:
+        raise OrderError("That plan is priced in another currency; contact us to change.")
+    lost = tuple(p for p in (in_force.products or []) if p not in (plan.products or []))
+    if rank(plan) > rank(in_force) and not lost:
+        if scheduled is not None:
+            raise OrderError("A downgrade is scheduled; cancel it before upgrading.")
+        remaining = (end - now) if end else timedelta(0)
+        amount = prorate(plan.price - in_force.price, remaining,
+                         timedelta(days=in_force.period_days))
+        return Quote("upgrade", plan, amount, plan.currency, in_force, None, (),
+                     max(0, math.ceil(remaining.total_seconds() / 86400)))
+    seats = (plan.limits or {}).get("seats")
+    used = seats_used(org.id)
+    if seats is not None and used > seats:
+        raise OrderError(
+            "%(plan)s has %(seats)s seats and the organisation has %(used)s members: "
+            "remove %(num)s member first.",
+            "%(plan)s has %(seats)s seats and the organisation has %(used)s members: "
+            "remove %(num)s members first.", num=used - seats, plan=plan.name, seats=seats,
+            used=used)
+    return Quote("downgrade", plan, Decimal(0), plan.currency, in_force, end, lost)
 
 
 def create_order(org: Organization, plan: Plan | str, user_id: int | None = None,
                  gateway: str = "midtrans") -> tuple[Order, bool]:
-    """Create an order awaiting payment for ``plan`` (a Plan or its code, offered); return
-    (order, created).
+    """Create the order for ``plan`` (a Plan or its code, offered) as ``quote`` prices it;
+    return (order, created).
 
-    While one awaits for this organisation and plan, return that one: the partial unique
-    index ``uq_orders_one_awaiting`` decides under concurrency (insert, then on conflict
-    read the winner), so a double click or 20 concurrent requests create one order.
+    One order per organisation awaits payment: under the organisation lock a new order
+    supersedes the awaiting one (it can no longer be paid), unless that one is the same
+    order (same plan, kind and amount: a double click returns it). The partial unique
+    index ``uq_orders_one_awaiting`` is the backstop. A downgrade is no payment: it is
+    ``scheduled`` (one at a time; a new one replaces it) and supersedes what awaits.
     """
-    plan = get_plan(plan, offered=True)
-    for _ in range(3):
-        existing = _awaiting(org.id, plan.id)
-        if existing is not None:
+    superseded: list[int] = []
+    with transaction() as session:
+        lock(session, org.id)
+        priced = quote(org, plan)
+        existing = _awaiting(org.id)
+        if (existing is not None and priced.kind != "downgrade"
+                and existing.plan_id == priced.plan.id and existing.kind == priced.kind
+                and existing.amount == priced.amount):
             return existing, False
-        order = Order(organization_id=org.id, plan_id=plan.id, kind=_kind(org, plan),
-                      status="awaiting_payment", amount=plan.price, currency=plan.currency,
+        # What awaits payment is superseded; a scheduled downgrade is replaced only by
+        # another downgrade (a renewal on its plan keeps it: that is how it happens).
+        leaving = (("awaiting_payment", "scheduled") if priced.kind == "downgrade"
+                   else ("awaiting_payment",))
+        superseded = list(session.scalars(
+            update(Order).where(Order.organization_id == org.id, Order.status.in_(leaving))
+            .values(status=case((Order.status == "scheduled", "cancelled"),
+                                else_="superseded"), updated_at=clock.now())
+            .returning(Order.id)))
+        order = Order(organization_id=org.id, plan_id=priced.plan.id, kind=priced.kind,
+                      status="scheduled" if priced.kind == "downgrade" else "awaiting_payment",
+                      amount=priced.amount, currency=priced.currency,
                       gateway=gateway, created_by_user_id=user_id,
                       gateway_order_id=f"TOMPS-{org.id}-{secrets.token_hex(6).upper()}")
-        try:
-            with transaction() as session:
-                session.add(order)
-            return order, True
-        except IntegrityError:
-            continue  # another request created it first: read theirs
-    raise OrderError("could not create the order; please try again")
+        session.add(order)
+    for other in superseded:
+        lifecycle.publish_account_event(org.id, {"type": "order", "order_id": other,
+                                                 "status": "superseded"})
+    lifecycle.publish_account_event(org.id, {"type": "order", "order_id": order.id,
+                                             "status": order.status})
+    return order, True
 
 
-def _awaiting(organization_id: int, plan_id: int) -> Order | None:
+def cancel_downgrade(org: Organization) -> Order:
+    """Cancel the scheduled downgrade (the plan renews as it is)."""
+    with transaction() as session:
+        lock(session, org.id)
+        scheduled = scheduled_downgrade(org.id)
+        if scheduled is None:
+            raise OrderError("No downgrade is scheduled.")
+        transition(scheduled.id, "cancelled")
+    lifecycle.publish_account_event(org.id, {"type": "order", "order_id": scheduled.id,
+                                             "status": "cancelled"})
+    return scheduled
+
+
+def _awaiting(organization_id: int) -> Order | None:
     return db.session.scalar(select(Order).where(
-        Order.organization_id == organization_id, Order.plan_id == plan_id,
-        Order.status == "awaiting_payment"))
+        Order.organization_id == organization_id, Order.status == "awaiting_payment"))
 
 
 def describe(order: Order) -> dict:

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .. import clock
 from ..extensions import db
 from ..orgs import audit_trail
-from ..orgs.subscriptions import apply_paid_period, changing
+from ..orgs.subscriptions import apply_paid_period, apply_upgrade, changing
 from ..storage.models import Order, PaymentNotification, Plan
 from . import lifecycle, refusals
 from .gateways.base import (
@@ -150,13 +150,30 @@ def _apply(order: Order, status: str, payment_ref: str, actor, action: str = "pa
     if status == PAID:
         superseded = _supersede_others(moved)
         plan = db.session.get(Plan, moved.plan_id)
-        apply_paid_period(db.session, moved.organization_id, plan, moved.id, actor, action,
-                          ordered_by=moved.created_by_user_id,
-                          superseded_orders=list(superseded), **detail)
+        if moved.kind == "upgrade":
+            # The plan changes now for the paid time left; the period end stays.
+            if apply_upgrade(db.session, moved.organization_id, plan, moved.id, actor,
+                             ordered_by=moved.created_by_user_id, paid_by=action,
+                             superseded_orders=list(superseded), **detail) is None:
+                log.warning("upgrade order %s paid after the paid time ended: nothing "
+                            "changed; refund it", moved.id)
+        else:
+            apply_paid_period(db.session, moved.organization_id, plan, moved.id, actor,
+                              action, ordered_by=moved.created_by_user_id,
+                              superseded_orders=list(superseded), **detail)
+            _apply_scheduled_downgrade(moved)
         return Outcome("processed", moved, True, superseded)
     if status == REFUNDED:
         lifecycle.refund_order_period(db.session, moved.id, actor)
     return Outcome("processed", moved, moved=True)
+
+
+def _apply_scheduled_downgrade(paid: Order) -> None:
+    """A renewal on the plan of the scheduled downgrade was paid: the downgrade is done
+    (its plan takes effect when that period starts, at the period end)."""
+    db.session.execute(update(Order).where(
+        Order.organization_id == paid.organization_id, Order.status == "scheduled",
+        Order.plan_id == paid.plan_id).values(status="applied", updated_at=clock.now()))
 
 
 def _supersede_others(paid: Order) -> tuple[int, ...]:
@@ -180,11 +197,21 @@ def _after_commit(result: Outcome) -> None:
             "type": "order", "order_id": other, "status": "superseded"})
 
 
-def mark_paid(order_id, reference: str) -> Order:
+def settle_free(order: Order) -> Order:
+    """An order with nothing to pay (a free plan, an upgrade that costs nothing) is paid at
+    once: the same paid move, reference ``free:<gateway order id>``."""
+    if order.amount != 0 or order.status != "awaiting_payment":
+        return order
+    return mark_paid(order.id, f"free:{order.gateway_order_id}", _free=True)
+
+
+def mark_paid(order_id, reference: str, _free: bool = False) -> Order:
     """Finance confirmed a bank transfer: the same paid move as a gateway confirmation."""
     reference = (reference or "").strip()
     if not reference or len(reference) > 128 or "\x00" in reference:
         raise OrderError("--reference must be 1 to 128 characters")
+    if reference.startswith("free:") and not _free:
+        raise OrderError("references starting with free: are the platform's own")
     order = get_order(order_id)
     with changing(order.organization_id, "downgraded"):
         taken = insert_ignore(PaymentNotification, {

@@ -17,6 +17,7 @@ from . import (
     keys,
     orders,
     orgs,
+    orgs_federation,
     orgs_security,
     plans,
     products,
@@ -55,6 +56,7 @@ def cli():
 
 for command in COMMANDS:
     cli.add_command(command)
+orgs.orgs.add_command(orgs_federation.federation)
 
 
 def main() -> None:

@@ -154,8 +154,10 @@ def export(public, as_json):
 @with_app
 @keystore_errors
 def rewrap(new_key_file, new_key_stdin, as_json):
-    """Re-encrypt every key and TOTP secret under a new key-encryption key (default: the current one)."""
+    """Re-encrypt every key, TOTP secret and upstream client secret under a new key-encryption
+    key (default: the current one)."""
     from ..accounts import totp
+    from ..federation import config as federation
     from ..keystore.kek import decode_kek
     from ..keystore.keys import kek
     from ..keystore.rewrap import rewrap as reseal
@@ -167,10 +169,12 @@ def rewrap(new_key_file, new_key_stdin, as_json):
     with transaction(atomic=True):  # one unit of work: signing keys and second factors move together
         kids = reseal(new)
         secrets = totp.rewrap(old, new)
+        upstream = federation.rewrap(old, new)
     if as_json:
-        emit({"rewrapped": kids, "totp_secrets": secrets}, True)
+        emit({"rewrapped": kids, "totp_secrets": secrets, "federation_secrets": upstream}, True)
         return
-    click.echo(f"re-encrypted {len(kids)} key(s) and {secrets} TOTP secret(s)"
+    click.echo(f"re-encrypted {len(kids)} key(s), {secrets} TOTP secret(s) and {upstream} "
+               "upstream client secret(s)"
                + ("; now set IDP_KEY_ENCRYPTION_KEY to the new key on every instance"
                   if text is not None else " under the current key-encryption key"))
 

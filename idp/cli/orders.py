@@ -20,9 +20,11 @@ def orders():
 def create(org, plan, as_json):
     """Create an order awaiting payment for ORG (id or name) and PLAN (code)."""
     from ..billing.orders import create_order, describe
+    from ..billing.payments import settle_free
     from ..orgs.organizations import get_organization
 
     order, created = create_order(get_organization(org), plan)
+    order = settle_free(order)
     data = describe(order)
     if as_json:
         emit(data, True)
@@ -71,3 +73,27 @@ def mark_paid(order_id, reference, as_json):
         emit(describe(order), True)
     else:
         click.echo(f"order {order.id} paid (reference {order.payment_reference})")
+
+
+@orders.command()
+@click.argument("order_id")
+@json_option
+@with_app
+def checkout(order_id, as_json):
+    """A Midtrans Snap payment page for an order awaiting payment: {redirect_url}.
+
+    A still-valid Snap token of the same order is reused."""
+    from flask import current_app
+
+    from ..billing.checkout import checkout as start
+    from ..billing.orders import get_order
+
+    order = get_order(order_id)
+    issuer = current_app.config["IDP"].issuer or "http://127.0.0.1:5000"
+    finish = (f"{issuer.rstrip('/')}/account/orders/{order.id}"
+              f"?org={order.organization_id}")
+    url = start(order, finish)
+    if as_json:
+        emit({"redirect_url": url}, True)
+    else:
+        click.echo(url)

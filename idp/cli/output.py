@@ -142,10 +142,10 @@ def _table(rows: list[dict], columns: list[str]) -> None:
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
 
 
-def read_secret_stdin() -> str:
+def read_secret_stdin(what: str = "password") -> str:
     value = sys.stdin.readline().rstrip("\r\n")
     if not value:
-        fail("no password on standard input")
+        fail(f"no {what} on standard input")
     return value
 
 

@@ -37,16 +37,24 @@ def plans():
 @click.option("--code", required=True)
 @click.option("--name", required=True)
 @click.option("--products", required=True, help="Comma-separated: building,project,asset")
+@click.option("--free", is_flag=True, help="A plan that costs nothing (instead of --price).")
 @_plan_options
 @json_option
 @with_app
-def create(code, name, products, as_json, **options):
-    """Create a plan."""
+def create(code, name, products, free, as_json, **options):
+    """Create a plan: --price (and --currency, default IDR), or --free."""
     from ..orgs.plans import create_plan, describe
 
     options = {k: v for k, v in options.items() if v is not None}
     options.setdefault("period_days", 30)
-    plan = create_plan(code, name, _products(products), **options)
+    problems = []
+    if free and options.get("price") is not None:
+        problems.append("--free and --price exclude each other")
+    elif not free and options.get("price") is None:
+        problems.append("--price is required (or --free for a plan that costs nothing)")
+    if free:
+        options["price"] = "0"
+    plan = create_plan(code, name, _products(products), problems=problems, **options)
     emit(describe(plan), True) if as_json else click.echo(f"created plan {plan.code}")
 
 

@@ -1,9 +1,11 @@
 """idp subscriptions: start, change-plan, extend, cancel, show."""
 
+import sys
+
 import click
 
 from ..orgs.outbox import follow_up
-from .output import emit, json_option, note_follow_up, with_app
+from .output import CLIError, emit, json_option, note_follow_up, with_app
 
 
 def _described(org) -> dict:
@@ -43,15 +45,49 @@ def start(org, plan, as_json):
     _print(org, as_json, f"started {plan} until {sub.current_period_end:%Y-%m-%d %H:%M}Z")
 
 
+def _confirm(what: str, yes: bool, as_json: bool) -> None:
+    """Say what will change (stderr, so stdout stays the output); on a terminal ask unless
+    --yes. Without a terminal, or with --json, never ask: scripts keep working."""
+    click.echo(what, err=True)
+    if yes or as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return
+    if not click.confirm("Go ahead?", default=False, err=True):
+        raise CLIError("nothing changed")
+
+
+def _products_of(plan) -> set:
+    return set(plan.products or [])
+
+
 @subscriptions.command("change-plan")
 @click.argument("org")
 @click.argument("plan")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation on a terminal.")
 @json_option
 @with_app
-def change_plan(org, plan, as_json):
-    """Move the current subscription to another plan in place (upgrade or downgrade)."""
+def change_plan(org, plan, yes, as_json):
+    """Move the current subscription to another plan in place, now (upgrade or downgrade);
+    no charge, the period end does not move."""
+    from ..extensions import db
+    from ..orgs.current import current_subscription
+    from ..orgs.organizations import get_organization
+    from ..orgs.plans import get_plan
     from ..orgs.subscriptions import change_plan as change
+    from ..storage.models import Plan
 
+    from .. import clock
+    from ..orgs import periods
+
+    found, target = get_organization(org), get_plan(plan, offered=True)
+    sub = current_subscription(found.id)
+    now = sub and db.session.get(Plan, periods.plan_id_at(db.session, sub, clock.now()))
+    if now is not None and now.id != target.id:  # the same plan: change() refuses it
+        lost = sorted(_products_of(now) - _products_of(target))
+        gained = sorted(_products_of(target) - _products_of(now))
+        end = f"{sub.current_period_end:%Y-%m-%d %H:%M}Z" if sub.current_period_end else "-"
+        _confirm(f"{found.name}: plan {now.code} -> {target.code} now, until {end} "
+                 f"(period end unchanged); gains: {', '.join(gained) or 'nothing'}; "
+                 f"loses now: {', '.join(lost) or 'nothing'}", yes, as_json)
     change(org, plan)
     _print(org, as_json, f"moved to plan {plan}")
 
@@ -71,14 +107,45 @@ def extend(org, days, as_json):
 
 @subscriptions.command()
 @click.argument("org")
+@click.option("--at-period-end", is_flag=True,
+              help="Run to the end of the paid time, then stop (resumable until then).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation on a terminal.")
 @json_option
 @with_app
-def cancel(org, as_json):
-    """Cancel now: members lose the plan's products at once."""
+def cancel(org, at_period_end, yes, as_json):
+    """Cancel now: members lose the plan's products at once (or --at-period-end)."""
+    from ..orgs.current import current_subscription
+    from ..orgs.organizations import get_organization
     from ..orgs.subscriptions import cancel as stop
+    from ..orgs.subscriptions import cancel_at_period_end
 
-    stop(org)
-    _print(org, as_json, "cancelled")
+    found = get_organization(org)
+    sub = current_subscription(found.id)
+    if sub is not None:
+        end = f"{sub.current_period_end:%Y-%m-%d %H:%M}Z" if sub.current_period_end else "-"
+        products = ", ".join(sub.plan.products or []) or "nothing"
+        _confirm(f"{found.name}: plan {sub.plan.code} ends at {end}; members keep "
+                 f"{products} until then" if at_period_end else
+                 f"{found.name}: plan {sub.plan.code} ends NOW (paid until {end}); members "
+                 f"lose {products} now", yes, as_json)
+    if at_period_end:
+        sub = cancel_at_period_end(org)
+        _print(org, as_json, f"cancels at {sub.current_period_end:%Y-%m-%d %H:%M}Z")
+    else:
+        stop(org)
+        _print(org, as_json, "cancelled")
+
+
+@subscriptions.command()
+@click.argument("org")
+@json_option
+@with_app
+def resume(org, as_json):
+    """Undo cancel --at-period-end while the paid time runs."""
+    from ..orgs.subscriptions import resume as go_on
+
+    go_on(org)
+    _print(org, as_json, "resumed")
 
 
 @subscriptions.command()

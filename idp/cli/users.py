@@ -144,3 +144,52 @@ def remove_totp(email):
         fail(f"{email} has no second factor")
     audit.record("totp.removed", user_id=user.id, outcome="success", reason="operator")
     click.echo(f"removed the second factor of {email}")
+
+
+@users.group("passkeys")
+def passkeys_group():
+    """A person's passkeys (WebAuthn credentials): list, remove."""
+
+
+@passkeys_group.command("list")
+@click.argument("email")
+@json_option
+@with_app
+def passkeys_list(email, as_json):
+    """List the passkeys of EMAIL (locked ones show locked_at)."""
+    from ..accounts import passkeys
+    from ..accounts.users import get_user
+
+    user = get_user(email)
+    rows = [passkeys.describe(p) for p in passkeys.list_for(user.id)]
+    emit(rows, as_json, ["id", "name", "credential_id", "created_at", "last_used_at",
+                         "locked_at"])
+
+
+@passkeys_group.command("remove")
+@click.argument("email")
+@click.argument("passkey")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@with_app
+def passkeys_remove(email, passkey, yes, as_json):
+    """Remove the passkey PASSKEY (its id, credential id or name) of EMAIL.
+
+    The operator's removal is for a lost or compromised device: it is allowed even when
+    it is the person's last second factor (their organisation's policy then sends them
+    to set up two-step verification at their next password sign-in).
+    """
+    import sys
+
+    from ..accounts import passkeys
+    from ..accounts.users import get_user
+
+    user = get_user(email)
+    row = passkeys.find(user.id, passkey)
+    if row is None:
+        fail(f"{email} has no passkey {passkey[:80]!r}")
+    if not yes and sys.stdin is not None and sys.stdin.isatty():
+        click.confirm(f"Remove the passkey {row.name!r} of {email}?", abort=True)
+    gone = passkeys.remove(user.id, row.id, by="operator", enforce_policy=False)
+    emit({"removed": gone, "email": user.email}, as_json) if as_json else click.echo(
+        f"removed the passkey {gone['name']!r} of {email}")

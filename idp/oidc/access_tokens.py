@@ -65,6 +65,15 @@ def mint(client, user, scope: str, context: dict | None = None) -> tuple[str, di
 
 def decode(token) -> dict:
     """Return the claims of a live access token of ours, whatever its audience."""
+    claims, kid = decode_unchecked(token)
+    if revocations.is_revoked(kid, claims["jti"]):
+        raise InvalidAccessToken("revoked")
+    return claims
+
+
+def decode_unchecked(token) -> tuple[dict, str]:
+    """``decode`` except the revocation check, which the caller must make (userinfo makes
+    it with ``revocations.is_revoked_and_read``): the claims and the signing kid."""
     try:
         parsed = jwks.verify_signature(token)
     except jwks.InvalidJWT:
@@ -77,10 +86,9 @@ def decode(token) -> dict:
     exp = claims.get("exp")
     if not isinstance(exp, int) or exp <= clock.timestamp():
         raise InvalidAccessToken("expired")
-    jti = claims.get("jti")
-    if not isinstance(jti, str) or revocations.is_revoked(parsed.header["kid"], jti):
-        raise InvalidAccessToken("revoked")
-    return claims
+    if not isinstance(claims.get("jti"), str):
+        raise InvalidAccessToken("revoked")  # no id to check: never live
+    return claims, parsed.header["kid"]
 
 
 def revoke(jti: str, exp: int) -> None:

@@ -10,6 +10,9 @@ SCOPE_CLAIMS = {
     "email": ("email", "email_verified"),
 }
 SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access", "plan"]
+# "0": a password, with or without TOTP (OIDC Core §2: "0" does not meet ISO/IEC 29115
+# level 1); "phr": phishing-resistant authentication, a passkey (OpenID EAP ACR Values 1.0).
+ACR_VALUES_SUPPORTED = ["0", "phr"]
 CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
                     "azp", "sid", "at_hash", "name", "given_name", "family_name", "locale",
                     "updated_at", "email", "email_verified",

@@ -70,6 +70,12 @@ def _browser(create: bool = False) -> str | None:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def browser_binding(create: bool = False) -> str | None:
+    """This browser's binding (the SHA-256 of its value), for other ceremonies bound to the
+    browser (a passkey challenge); made when ``create`` and missing."""
+    return _browser(create=create)
+
+
 def save(data: dict) -> str:
     """Store an interaction bound to this browser; return its id."""
     interaction_id = secrets.token_urlsafe(24)

@@ -19,17 +19,22 @@ import hmac
 import json
 import os
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from psycopg.types.json import Json
 from sqlalchemy import insert, select, update
 
 from .. import clock
 from ..extensions import db
+from ..storage import hot
 from ..storage.models import Organization, RefreshToken, User
 from ..storage.transaction import transaction
+from .person import Person
 
 
 def _secret() -> bytes:
@@ -70,6 +75,95 @@ def find_with_person(token) -> tuple[RefreshToken | None, User | None, int | Non
     return (found[0], found[1], found[2]) if found else (None, None, None)
 
 
+class TokenRow:
+    """The columns of a refresh token the grant reads, from the hot path's one SELECT."""
+
+    __slots__ = ("id", "token_hash", "family_id", "client_id", "user_id", "sid", "scope",
+                 "auth_time", "amr", "acr", "organization_id", "expires_at", "rotated_at",
+                 "revoked_at")
+
+    def __init__(self, *values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    get_scope = RefreshToken.get_scope
+    check_client = RefreshToken.check_client
+
+
+# storage/hot.py: fixed texts, prepared on their connection after the first use.
+FIND_WITH_PERSON = (
+    "SELECT t.id, t.token_hash, t.family_id, t.client_id, t.user_id, t.sid, t.scope,"
+    " t.auth_time, t.amr, t.acr, t.organization_id, t.expires_at, t.rotated_at, t.revoked_at,"
+    " u.id, u.email, u.given_name, u.family_name, u.locale, u.email_verified, u.updated_at,"
+    " u.disabled, o.entitlement_version"
+    " FROM refresh_tokens t LEFT JOIN users u ON u.id = t.user_id"
+    " LEFT JOIN organizations o ON o.id = t.organization_id WHERE t.token_hash = %s")
+
+
+def find_for_grant(token):
+    """``find_with_person`` for the refresh grant: on Postgres one prepared SELECT outside
+    the ORM, giving a ``TokenRow`` and a ``Person`` (None when gone or disabled)."""
+    pool = hot.hot_sql()
+    if pool is None:
+        row, person, version = find_with_person(token)
+        return row, person if person is not None and not person.disabled else None, version
+    if not _valid(token):
+        return None, None, None
+    found = pool.fetchone(FIND_WITH_PERSON, (digest(token),))
+    if found is None:
+        return None, None, None
+    person = Person(*found[14:21]) if found[14] is not None and not found[21] else None
+    return TokenRow(*found[:14]), person, found[22]
+
+
+class Lost(Exception):
+    """Another request claimed the token first (nothing of this rotation was written)."""
+
+
+# The rotation in one statement, so one round trip and one transaction: the claim is a
+# conditional UPDATE, and the successor and the audit row are inserted only FROM what it
+# claimed — a request that loses the claim (the row lock, then rotated_at is set) writes
+# nothing. Postgres casts the untyped parameters to the target columns.
+ROTATE = (
+    "WITH claimed AS (UPDATE refresh_tokens SET rotated_at = %(claim_at)s,"
+    " successor_response = %(claim_sealed)s WHERE id = %(claim_id)s AND rotated_at IS NULL"
+    " AND revoked_at IS NULL RETURNING id),"
+    " successor AS (INSERT INTO refresh_tokens (token_hash, family_id, parent_id, client_id,"
+    " user_id, sid, scope, offline, kid, auth_time, amr, acr, organization_id, created_at,"
+    " expires_at, rotated_at, revoked_at) SELECT %(new_token_hash)s, %(new_family_id)s,"
+    " %(new_parent_id)s, %(new_client_id)s, %(new_user_id)s, %(new_sid)s, %(new_scope)s,"
+    " %(new_offline)s, %(new_kid)s, %(new_auth_time)s, %(new_amr)s, %(new_acr)s,"
+    " %(new_organization_id)s, %(new_created_at)s, %(new_expires_at)s, NULL, NULL"
+    " FROM claimed),"
+    " audit AS (INSERT INTO audit_events (at, type, user_id, email, client_id, ip, outcome,"
+    " reason, detail) SELECT %(audit_at)s, %(audit_type)s, %(audit_user_id)s,"
+    " %(audit_email)s, %(audit_client_id)s, %(audit_ip)s, %(audit_outcome)s,"
+    " %(audit_reason)s, %(audit_detail)s FROM claimed)"
+    " SELECT count(*) FROM claimed")
+
+
+@contextmanager
+def rotation():
+    """The unit of work of one rotation: successor INSERT, claim, audit row, one commit.
+
+    On Postgres the writes inside are gathered (storage/hot.py) and sent as ``ROTATE``
+    when the block ends: one round trip. Elsewhere the session's transaction. Either
+    way a lost claim raises ``Lost`` and nothing is written.
+    """
+    pool = hot.hot_sql()
+    if pool is None:
+        with transaction(expire=False):
+            yield
+        return
+    with hot.gathering() as statement:
+        yield
+    if set(statement.parts) != {"claim", "new", "audit"}:
+        raise RuntimeError(f"a rotation gathered {sorted(statement.parts)}")
+    won = pool.write(ROTATE, statement.params())
+    if not won or won[0] != 1:
+        raise Lost
+
+
 def new_family_id() -> str:
     return secrets.token_urlsafe(24)
 
@@ -79,16 +173,21 @@ def issue(client, user_id: int, scope: str, context: dict, *, offline: bool, kid
     """Add a new refresh token row (the caller's transaction commits); return the token."""
     token = secrets.token_urlsafe(48)
     lifetime = current_app.config["IDP"].refresh_token_lifetime
-    # A plain INSERT on the session's connection, in its transaction: nothing reads the
-    # new row back in this request, so the ORM's unit-of-work flush would be pure cost.
-    db.session.connection().execute(insert(RefreshToken.__table__), {
+    values = {
         "token_hash": digest(token), "family_id": family_id or new_family_id(),
         "parent_id": parent_id, "client_id": client.client_id, "user_id": user_id,
         "sid": context.get("sid"), "scope": scope or "", "offline": offline, "kid": kid,
         "auth_time": context.get("auth_time"), "amr": list(context.get("amr") or []),
         "acr": context.get("acr"), "organization_id": context.get("organization_id"),
         "created_at": clock.now(), "expires_at": clock.now() + timedelta(seconds=lifetime),
-        "rotated_at": None, "revoked_at": None})
+        "rotated_at": None, "revoked_at": None}
+    unit = hot.current()
+    if unit is not None:  # gathered into the rotation's one statement (``rotation``)
+        unit.put("new", dict(values, amr=Json(values["amr"])))
+        return token
+    # A plain INSERT on the session's connection, in its transaction: nothing reads the
+    # new row back in this request, so the ORM's unit-of-work flush would be pure cost.
+    db.session.connection().execute(insert(RefreshToken.__table__), values)
     return token
 
 
@@ -99,6 +198,10 @@ def claim(row_id: int, sealed_response: str) -> bool:
     stays locked until it commits, so a concurrent claim waits and then loses, and
     a rotation that fails leaves the token unused.
     """
+    unit = hot.current()
+    if unit is not None:  # decided when the rotation's one statement runs (``rotation``)
+        unit.put("claim", {"at": clock.now(), "sealed": sealed_response, "id": row_id})
+        return True
     stmt = (update(RefreshToken)
             .where(RefreshToken.id == row_id, RefreshToken.rotated_at.is_(None),
                    RefreshToken.revoked_at.is_(None))
@@ -163,7 +266,7 @@ def _aead() -> AESGCM:
 def seal(token_hash: str, response: dict) -> str:
     """The winner's response, encrypted and bound to the old token's digest."""
     nonce = os.urandom(12)
-    sealed = _aead().encrypt(nonce, json.dumps(response).encode(), token_hash.encode())
+    sealed = _aead().encrypt(nonce, orjson.dumps(response), token_hash.encode())
     return base64.b64encode(nonce + sealed).decode()
 
 

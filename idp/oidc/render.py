@@ -19,6 +19,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import orjson
+
 from authlib.common.urls import add_params_to_uri
 from flask import Response, current_app, render_template, request
 
@@ -63,7 +65,8 @@ def authorize_error(error: OAuth2Error, response_mode: str = "query") -> Respons
 
 
 def json_response(body: dict, status: int = 200, headers=None) -> Response:
-    out = Response(json.dumps(body), status, mimetype="application/json")
+    # orjson: ~5 µs for a token response against ~45 with json (docs/performance.md).
+    out = Response(orjson.dumps(body), status, mimetype="application/json")
     out.headers.update(NO_STORE)
     for key, value in dict(headers or {}).items():
         if key.lower() not in ("content-type", "cache-control", "pragma"):

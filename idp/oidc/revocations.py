@@ -51,14 +51,21 @@ def revoke(jti: str, exp: int) -> None:
 
 def is_revoked(kid: str, jti: str) -> bool:
     """Whether the key ``kid`` or the token ``jti`` was revoked (one store round trip)."""
+    return is_revoked_and_read(kid, jti, None)[0]
+
+
+def is_revoked_and_read(kid: str, jti: str, other: str | None) -> tuple[bool, str | None]:
+    """``is_revoked``, and the store's value of the key ``other`` read in the same round
+    trip (userinfo's entitlement snapshot); that value is None when it could not be read."""
+    keys = (revoked_key(kid), jti_key(jti), LOADED) + ((other,) if other else ())
     try:
-        key_mark, jti_mark, loaded = get_store().get_many(revoked_key(kid), jti_key(jti), LOADED)
+        key_mark, jti_mark, loaded, *rest = get_store().get_many(*keys)
     except StoreUnavailable:
-        return _in_postgres(kid, jti)
+        return _in_postgres(kid, jti), None
     if loaded is None:  # Redis lost its data: the marks that are missing are not news
         jtis, kids = reload()
-        return kid in kids or jti in jtis
-    return key_mark is not None or jti_mark is not None
+        return kid in kids or jti in jtis, None
+    return key_mark is not None or jti_mark is not None, (rest[0] if rest else None)
 
 
 def _in_postgres(kid: str, jti: str) -> bool:

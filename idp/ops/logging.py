@@ -17,7 +17,7 @@ import time
 
 from flask import g, has_request_context, request
 
-_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+SANE_REQUEST_ID = _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("idp.access")
 
 
@@ -25,7 +25,10 @@ class RequestIdFilter(logging.Filter):
     """Stamp ``record.request_id`` (``-`` outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id() if has_request_context() else "-"
+        if has_request_context():
+            record.request_id = request_id()
+        elif not hasattr(record, "request_id"):  # the loop's answers pass theirs (web/loop_routes.py)
+            record.request_id = "-"
         return True
 
 
@@ -97,11 +100,21 @@ def _finish(response):
         return response  # below the configured level: build nothing
     started = g.get("log_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-    access_log.info("%s %s %s", request.method, request.path, response.status_code,
-                    extra={"method": request.method, "path": request.path[:512],
+    path = _loggable_path()
+    access_log.info("%s %s %s", request.method, path, response.status_code,
+                    extra={"method": request.method, "path": path[:512],
                            "status": response.status_code, "duration_ms": duration,
                            "remote_addr": request.remote_addr})
     return response
+
+
+def _loggable_path() -> str:
+    """The path, except where a segment is a secret (an invitation link's ``<token>``):
+    then the route pattern, so the log never holds a usable link."""
+    rule = request.url_rule
+    if rule is not None and "<token>" in rule.rule:
+        return rule.rule
+    return request.path
 
 
 def register_request_logging(app) -> None:

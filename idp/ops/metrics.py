@@ -35,6 +35,11 @@ TOKENS = Counter("idp_tokens_issued_total", "Tokens issued, by grant type.", ["g
 ENTITLEMENT_DENIALS = Counter("idp_entitlement_denials_total", "Entitlement denials by reason.",
                               ["reason"])
 RATE_LIMITED = Counter("idp_rate_limited_total", "Requests refused with 429, by limit.", ["limit"])
+PASSKEYS = Counter("idp_passkey_events_total",
+                   "Passkey ceremonies and changes, by ceremony (register, login, remove) and "
+                   "outcome (success or the refusal's reason).", ["ceremony", "outcome"])
+FEDERATION = Counter("idp_federation_events_total",
+                     "Federated (upstream OIDC) sign-in events by outcome.", ["event"])
 LIVE_STREAMS = Gauge("idp_live_streams", "Open /account/events streams.",
                      multiprocess_mode="livesum")
 LIVE_REFUSED = Counter("idp_live_streams_refused_total",
@@ -43,6 +48,11 @@ LIVE_REFUSED = Counter("idp_live_streams_refused_total",
 
 def count_login_failure(reason: str) -> None:
     LOGIN_FAILURES.labels(reason=str(reason)[:40]).inc()
+
+
+def count_federation(event: str) -> None:
+    """Count one federation event (started, succeeded, a failure kind, backchannel_logout...)."""
+    FEDERATION.labels(event=str(event)[:40]).inc()
 
 
 def count_lockout(scope: str) -> None:
@@ -57,6 +67,11 @@ def count_token(grant: str) -> None:
 def count_entitlement_denial(reason: str) -> None:
     """Count one refusal by the entitlement gate (not_entitled, subscription_expired...)."""
     ENTITLEMENT_DENIALS.labels(reason=str(reason)[:40]).inc()
+
+
+def count_passkey(ceremony: str, outcome: str) -> None:
+    """Count one passkey event: ``ceremony`` register|login|remove, ``outcome`` success or why."""
+    PASSKEYS.labels(ceremony=ceremony[:16], outcome=str(outcome)[:32]).inc()
 
 
 def count_rate_limited(limit: str) -> None:
@@ -77,19 +92,24 @@ def _observe(response):
     started = g.pop("metrics_started", None)
     # The route pattern, never the raw path: unknown paths cannot blow up label cardinality.
     rule = request.url_rule
-    endpoint = rule.rule if rule is not None else "unmatched"
-    key = (endpoint, request.method[:10], response.status_code)
+    observe(rule.rule if rule is not None else "unmatched", request.method, response.status_code,
+            None if started is None else time.perf_counter() - started)
+    return response
+
+
+def observe(endpoint: str, method: str, status: int, seconds: float | None) -> None:
+    """Count one request of ``endpoint`` (a route pattern) and time it."""
+    key = (endpoint, method[:10], status)
     counter = _request_counters.get(key)
     if counter is None:
         counter = _request_counters.setdefault(key, REQUESTS.labels(
             endpoint=endpoint, method=key[1], status=str(key[2])))
     counter.inc()
-    if started is not None:
+    if seconds is not None:
         histogram = _latency_histograms.get(endpoint)
         if histogram is None:
             histogram = _latency_histograms.setdefault(endpoint, LATENCY.labels(endpoint=endpoint))
-        histogram.observe(time.perf_counter() - started)
-    return response
+        histogram.observe(seconds)
 
 
 @bp.get("/metrics")

@@ -40,6 +40,11 @@ def _key(organization_id: int, ver: int, user_id: int) -> str:
     return f"ent:{organization_id}:{ver}:{user_id}"
 
 
+def key(organization_id: int, ver: int, user_id: int) -> str:
+    """The store key of a snapshot (for a caller that reads it with other keys at once)."""
+    return _key(organization_id, ver, user_id)
+
+
 def get(organization_id: int, ver: int, user_id: int) -> dict | None:
     """The snapshot cached under this version; None when absent or the store is down."""
     try:

@@ -16,6 +16,7 @@ RFC 8707 ``resource`` narrowing is the OIDC part's (oidc/entitlement_gate.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -79,13 +80,15 @@ def _dt(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None
 
 
-def _snapshot(user_id: int, organization_id: int, version: int | None = None) -> dict:
-    """The snapshot under the organisation's current version (cache.py explains the order)."""
+def _snapshot(user_id: int, organization_id: int, version: int | None = None,
+              cached: str | None = None) -> dict:
+    """The snapshot under the organisation's current version (cache.py explains the order).
+    ``cached``: the cache entry under ``version`` the caller already read (or None)."""
     if version is None:
         version = cache.version(organization_id)
         if version is None:  # no such organisation
             return snapshots.load(user_id, organization_id)
-    snap = cache.get(organization_id, version, user_id)
+    snap = json.loads(cached) if cached else cache.get(organization_id, version, user_id)
     if snap is None:
         snap = snapshots.load(user_id, organization_id)
         cache.put(organization_id, version, user_id, snap)
@@ -93,16 +96,19 @@ def _snapshot(user_id: int, organization_id: int, version: int | None = None) ->
 
 
 def resolve(user_id: int, organization_id: int | None, at: datetime | None = None,
-            use_cache: bool = True, version: int | None = None) -> Entitlement:
+            use_cache: bool = True, version: int | None = None,
+            cached: str | None = None) -> Entitlement:
     """Answer what this person of this organisation may use at ``at`` (default: now).
 
     ``version``: the organisation's ``entitlement_version`` when the caller has just
-    read it with another query (it saves the one-row read that checks the cache).
+    read it with another query (it saves the one-row read that checks the cache);
+    ``cached``: the cache entry under that version, when the caller read it already.
     """
     if not _valid_id(user_id) or not _valid_id(organization_id):
         return Entitlement(user_id=user_id, organization_id=organization_id, reason=NOT_A_MEMBER)
     if use_cache:
-        snap = _snapshot(int(user_id), int(organization_id), version)
+        snap = _snapshot(int(user_id), int(organization_id), version,
+                         cached if version is not None else None)
     else:
         snap = snapshots.load(int(user_id), int(organization_id))
     return evaluate(snap, int(user_id), int(organization_id), at or clock.now())

@@ -9,7 +9,7 @@ from .. import audit, clock
 from ..accounts.users import find_by_email
 from ..extensions import db
 from ..storage.ids import row_id
-from ..storage.models import Membership, Organization, Plan, User
+from ..storage.models import Invitation, Membership, Organization, Plan, User
 from ..storage.models.orgs import ROLES
 from ..storage.transaction import transaction
 from . import company
@@ -126,44 +126,126 @@ def lock(session, organization_id: int) -> None:
 
 
 def add_member(ref, email: str, role: str = "member") -> Membership:
-    """Add a person; refused when the current plan's seats are all taken."""
+    """Add a person; refused when the current plan's seats are all taken (pending
+    invitations hold their seats: see ``seats_taken``)."""
     org, user, role = get_organization(ref), _user(email), _role(role)
     with transaction() as session:
         lock(session, org.id)  # two concurrent additions cannot both take the last seat
-        if session.scalar(select(Membership.id).where(
-                Membership.organization_id == org.id, Membership.user_id == user.id)):
-            raise OrgError(f"{user.email} is already a member of {org.name}")
-        _check_seats(session, org, current_subscription(org.id))
-        membership = Membership(organization_id=org.id, user_id=user.id, role=role)
-        session.add(membership)
+        membership = join(session, org, user, role)
+        audit.stage("member.added", user_id=user.id, outcome="success",
+                    detail={"organization_id": org.id, "role": role, "by": "operator"})
     return membership
 
 
-def _check_seats(session, org, sub) -> None:
+def join(session, org: Organization, user: User, role: str) -> Membership:
+    """Make ``user`` a member inside the caller's transaction, which holds ``lock``: refused
+    when already a member or when no seat is free."""
+    if session.scalar(select(Membership.id).where(
+            Membership.organization_id == org.id, Membership.user_id == user.id)):
+        raise OrgError(f"{user.email} is already a member of {org.name}")
+    check_seats(session, org)
+    membership = Membership(organization_id=org.id, user_id=user.id, role=_role(role))
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def seats_taken(session, organization_id: int) -> int:
+    """Members plus pending invitations: an invitation holds its seat until it is accepted,
+    revoked or expired, so an accepted invitation always finds its seat."""
+    members_count = session.scalar(select(func.count()).select_from(Membership)
+                                   .where(Membership.organization_id == organization_id))
+    return members_count + pending_invitations(session, organization_id)
+
+
+def pending_invitations(session, organization_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.organization_id == organization_id, Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None), Invitation.expires_at > clock.now()))
+
+
+def seat_limit(session, org: Organization) -> int | None:
+    """The seats of the plan in force now; None: unlimited (or no subscription yet)."""
+    sub = current_subscription(org.id)
     if sub is None:
-        return
+        return None
     plan = session.get(Plan, plan_id_at(session, sub, clock.now()))  # the plan in force now
-    seats = (plan.limits or {}).get("seats")
+    return (plan.limits or {}).get("seats")
+
+
+def check_seats(session, org: Organization, adding: int = 1) -> None:
+    """Refuse when ``adding`` more seats would exceed the plan (members + pending invitations)."""
+    seats = seat_limit(session, org)
     if seats is None:
         return
-    taken = session.scalar(select(func.count()).select_from(Membership)
-                           .where(Membership.organization_id == org.id))
-    if taken >= seats:
-        raise OrgError(f"{org.name} has no free seat: its plan {plan.code} has {seats} seat(s)")
+    if seats_taken(session, org.id) + adding > seats:
+        raise NoFreeSeat(seats, f"{org.name} has no free seat: its plan has {seats} seat(s), "
+                         "counting pending invitations")
 
 
-def remove_member(ref, email: str) -> None:
-    """Remove a person; they lose the organisation's products at once (signal sent)."""
+class NoFreeSeat(OrgError):
+    """Every seat of the plan is taken by a member or a pending invitation."""
+
+    status = 409
+
+    def __init__(self, seats: int, public: str):
+        super().__init__(public)
+        self.seats = seats
+
+
+class LastOwnerError(OrgError):
+    """The change would leave the organisation without an owner."""
+
+    status = 409
+
+
+def _guard_last_owner(session, membership: Membership, new_role: str | None) -> None:
+    """Refuse to remove or demote the last owner (under the organisation lock)."""
+    if membership.role != "owner" or new_role == "owner":
+        return
+    owners = session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.organization_id == membership.organization_id, Membership.role == "owner"))
+    if owners <= 1:
+        raise LastOwnerError("the last owner cannot be removed or demoted: make another "
+                             "member an owner first")
+
+
+def remove_member(ref, email: str, check=None, actor_id: int | None = None) -> None:
+    """Remove a person; they lose the organisation's products at once (signal sent).
+
+    The outbox (changes.py) revokes their refresh tokens and sends back-channel logout for
+    the products they lost. ``check(session, membership)`` runs under the organisation lock
+    before the removal (the account pages' permission rules). A person (``actor_id``) can
+    never remove the last owner; an operator (the CLI) can, to hand a company over.
+    """
     org, user = get_organization(ref), _user(email)
-    membership = get_membership(org, user)
     with watch([org.id], "member_removed"), transaction() as session:
+        lock(session, org.id)
+        membership = get_membership(org, user)
+        if check is not None:
+            check(session, membership)
+        if actor_id is not None:  # a person acting; an operator may hand a company over
+            _guard_last_owner(session, membership, None)
+        audit.stage("member.removed", user_id=actor_id, outcome="success",
+                    detail={"organization_id": org.id, "member_user_id": user.id,
+                            "role": membership.role, "by": "person" if actor_id else "operator"})
         session.delete(membership)
 
 
-def set_role(ref, email: str, role: str) -> Membership:
+def set_role(ref, email: str, role: str, check=None, actor_id: int | None = None) -> Membership:
+    """Change a member's role; the last owner cannot be demoted. ``check`` as for removal."""
     org, user, role = get_organization(ref), _user(email), _role(role)
-    membership = get_membership(org, user)
-    with transaction():
+    with transaction() as session:
+        lock(session, org.id)
+        membership = get_membership(org, user)
+        if check is not None:
+            check(session, membership)
+        if actor_id is not None:
+            _guard_last_owner(session, membership, role)
+        audit.stage("member.role_changed", user_id=actor_id, outcome="success",
+                    detail={"organization_id": org.id, "member_user_id": user.id,
+                            "from": membership.role, "to": role,
+                            "by": "person" if actor_id else "operator"})
         membership.role = role
     return membership
 

@@ -73,36 +73,81 @@ def _count(name: str, value, low: int = 0, high: int = 10**9) -> int | None:
     return value
 
 
-def _price(value) -> Decimal:
+# A price per period above this is a typo (an extra zero or three), not a plan.
+MAX_PRICE = Decimal(10) ** 10
+# Currencies without a minor unit at the gateway: whole amounts only (Midtrans: rupiah).
+WHOLE_CURRENCIES = frozenset({"IDR", "JPY", "KRW", "VND"})
+
+
+def _iso_4217() -> frozenset[str]:
+    """The ISO 4217 codes (CLDR's list, from Babel), less the testing/no-currency codes."""
     try:
-        price = Decimal(str(value))
+        from babel.numbers import list_currencies
+    except ImportError:  # pragma: no cover - Babel is a dependency
+        return frozenset({"IDR", "USD", "EUR", "SGD", "MYR", "JPY", "AUD", "GBP", "CNY"})
+    return frozenset(list_currencies()) - {"XXX", "XTS"}
+
+
+CURRENCIES = _iso_4217()
+
+
+def currency_code(value) -> str:
+    """An ISO 4217 code in any case (``idr`` → ``IDR``), or OrgError."""
+    code = str(value or "").strip().upper()
+    if not CURRENCY_RE.match(code) or code not in CURRENCIES:
+        raise OrgError(f"currency {str(value)[:16]!r} is not an ISO 4217 code (such as IDR)")
+    return code
+
+
+def _price(value, currency: str | None = None) -> Decimal:
+    try:
+        price = Decimal(str(value).strip().replace("_", ""))
     except InvalidOperation:
         raise OrgError(f"price must be a number: {str(value)[:40]!r}") from None
-    if not price.is_finite() or price < 0 or price >= Decimal(10) ** 12 or price != price.quantize(Decimal("0.01")):
+    if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
         raise OrgError("price must be a non-negative amount with at most 2 decimals")
+    if price >= MAX_PRICE:
+        raise OrgError(f"price {price} is absurd (at most {MAX_PRICE - 1} per period)")
+    if currency in WHOLE_CURRENCIES and price != price.to_integral_value():
+        raise OrgError(f"price in {currency} must be a whole amount")
     return price
 
 
-def _fields(changes: dict) -> dict:
-    """Validate the given plan fields (None = not given); limits are merged by the caller."""
-    out = {}
+def _fields(changes: dict, currency: str | None = None) -> dict:
+    """Validate the given plan fields (None = not given); limits are merged by the caller.
+    Every mistake is reported, together, in one OrgError."""
+    out, problems = {}, []
+
+    def check(name, func, *args):
+        try:
+            out[name] = func(*args)
+        except OrgError as exc:
+            problems.append(str(exc))
+
     if changes.get("name") is not None:
         name = changes["name"].strip()
         if not name or len(name) > 200:
-            raise OrgError("name must be 1 to 200 characters")
-        out["name"] = name
+            problems.append("name must be 1 to 200 characters")
+        else:
+            out["name"] = name
     if changes.get("products") is not None:
-        out["products"] = _products(changes["products"])
+        check("products", _products, changes["products"])
     if changes.get("tier") is not None:
-        out["tier"] = _count("tier", changes["tier"], 0, 1000)
+        check("tier", _count, "tier", changes["tier"], 0, 1000)
     if changes.get("period_days") is not None:
-        out["period_days"] = _count("period_days", changes["period_days"], 1, MAX_PERIOD_DAYS)
-    if changes.get("price") is not None:
-        out["price"] = _price(changes["price"])
+        check("period_days", _count, "period_days", changes["period_days"], 1, MAX_PERIOD_DAYS)
     if changes.get("currency") is not None:
-        if not CURRENCY_RE.match(changes["currency"]):
-            raise OrgError("currency must be an ISO 4217 code such as IDR")
-        out["currency"] = changes["currency"]
+        check("currency", currency_code, changes["currency"])
+    if changes.get("price") is not None:
+        check("price", _price, changes["price"], out.get("currency") or currency or "IDR")
+    for key in LIMITS:
+        if changes.get(key) is not None:
+            try:
+                _count(key, changes[key], 1 if key == "seats" else 0)
+            except OrgError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise OrgError("; ".join(problems))
     return out
 
 
@@ -114,13 +159,22 @@ def _limits(current: dict, changes: dict) -> dict:
     return limits
 
 
-def create_plan(code: str, name: str, products, **options) -> Plan:
-    """Create a plan; options: tier, period_days, price, currency, seats, projects, assets, storage_gb."""
+def create_plan(code: str, name: str, products, *, problems: list[str] | None = None,
+                **options) -> Plan:
+    """Create a plan; options: tier, period_days, price, currency, seats, projects, assets,
+    storage_gb. Every mistake is reported together (one OrgError), with the caller's own
+    ``problems`` first (nothing is created then)."""
+    problems = list(problems or [])
     if not isinstance(code, str) or not CODE_RE.match(code):
-        raise OrgError("code must be 1-64 lowercase letters, digits, '-' or '_'")
-    if find_plan(code) is not None:
-        raise OrgError(f"a plan with code {code!r} already exists")
-    fields = _fields({"name": name or "", "products": products, **options})
+        problems.append("code must be 1-64 lowercase letters, digits, '-' or '_'")
+    elif find_plan(code) is not None:
+        problems.append(f"a plan with code {code!r} already exists")
+    try:
+        fields = _fields({"name": name or "", "products": products, **options})
+    except OrgError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise OrgError("; ".join(problems))
     plan = Plan(code=code, limits=_limits({}, options), **fields)
     try:
         with transaction() as session:
@@ -138,7 +192,7 @@ def organizations_on(plan: Plan) -> list[int]:
 def update_plan(code: str, **changes) -> Plan:
     """Change a plan in place; every organisation on it sees the change (and lost products are announced)."""
     plan = get_plan(code)
-    fields = _fields(changes)
+    fields = _fields(changes, plan.currency)
     limits = _limits(plan.limits, changes)
     with watch(organizations_on(plan), "downgraded"), transaction():
         for key, value in fields.items():

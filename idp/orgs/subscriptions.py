@@ -116,6 +116,48 @@ def apply_paid_period(session, organization_id: int, plan: Plan, order_id: int |
     return period
 
 
+def apply_upgrade(session, organization_id: int, plan: Plan, order_id: int,
+                  actor: Actor = OPERATOR, **detail) -> Subscription | None:
+    """A paid upgrade, inside the caller's ``changing`` block: ``plan`` is in force from now
+    for the paid time left (the period in force and every later one); the period end does
+    not move. None (nothing changed) when no paid time is running any more."""
+    lock(session, organization_id)
+    sub = current_subscription(organization_id)
+    now = clock.now()
+    if sub is None or not periods.running(sub, periods.live(session, sub), now):
+        return None
+    before = state(sub)
+    periods.change_plan_from(session, sub, plan, now)
+    record(session, sub, "upgrade", actor, before, order_id=order_id, **detail)
+    return sub
+
+
+def cancel_at_period_end(org_ref, actor: Actor = OPERATOR) -> Subscription:
+    """The subscription runs to the end of its paid time, then is cancelled (not renewed);
+    ``resume`` undoes it until then."""
+    return _set_cancel_at_period_end(org_ref, True, "cancel_at_period_end", actor)
+
+
+def resume(org_ref, actor: Actor = OPERATOR) -> Subscription:
+    """Undo ``cancel_at_period_end`` while the paid time still runs."""
+    return _set_cancel_at_period_end(org_ref, False, "resume", actor)
+
+
+def _set_cancel_at_period_end(org_ref, value: bool, action: str, actor: Actor) -> Subscription:
+    org = get_organization(org_ref)
+    with changing(org.id, "changed") as session:
+        sub = _require_current(org)
+        if sub.status != "active":
+            raise OrgError(f"{org.name}'s subscription is {sub.status}, not active")
+        if bool(sub.cancel_at_period_end) == value:
+            raise OrgError(f"{org.name}'s subscription is already "
+                           + ("set to end at the period end" if value else "running on"))
+        before = state(sub)
+        sub.cancel_at_period_end = value
+        record(session, sub, action, actor, before)
+    return sub
+
+
 def activate_or_extend(org_ref, plan_code, order_id: int | None = None,
                        actor: Actor = OPERATOR) -> Subscription:
     """Apply one paid period of ``plan`` as its own unit of work (idempotent per order_id)."""
@@ -205,6 +247,7 @@ def show(org_ref) -> dict:
     status = effective_status(sub.status, end and end.timestamp(), now)
     plan = db.session.get(Plan, periods.plan_id_at(db.session, sub, now))
     return {"id": sub.id, "organization": org.name, "status": status, "stored_status": sub.status,
+            "cancel_at_period_end": bool(sub.cancel_at_period_end),
             "plan": plan.code, "plan_name": plan.name,
             "current_period_start": sub.current_period_start,
             "current_period_end": sub.current_period_end,

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from .loop_routes import LoopRoutes
+
 log = logging.getLogger(__name__)
 ENVIRON_FRONT = "idp.asgi.front"
 ENVIRON_HANDOVER = "idp.asgi.handover"
@@ -63,6 +65,7 @@ class ASGIFront:
         self.max_body = config.get("MAX_CONTENT_LENGTH") or 1024 * 1024
         settings = config.get("IDP")
         self.tcp_user_timeout = settings.tcp_user_timeout if settings else 0
+        self.loop_routes = LoopRoutes.of(wsgi_app)  # discovery, JWKS: no thread hop
 
     def set_threads(self, threads: int) -> None:
         """Size the pool (gunicorn's ``--threads``); before the first request."""
@@ -105,6 +108,12 @@ class ASGIFront:
 
     async def _http(self, scope, receive, send):
         loop = self.loop = asyncio.get_running_loop()
+        answer = self.loop_routes.answer(scope) if self.loop_routes is not None else None
+        if answer is not None:
+            status, headers, body = answer
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
         body = await self._body(scope, receive)
         if body is None:
             await _too_large(send)

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from .. import audit
 from ..accounts import login as login_service
@@ -15,16 +15,21 @@ from ..extensions import db
 from ..sessions import store as sso
 from ..sessions.service import REPLACED, end_session
 from ..storage.models import User
+from . import federated
+from .current_org import safe_next
 from .errors import render_error
 from .i18n import N_, _
+from .i18n import context as i18n_context
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    # Optional: a post without a password is the email step (home-realm discovery).
+    password = PasswordField("Password", validators=[Optional(), Length(max=1024)])
     interaction = HiddenField()
+    next = HiddenField()  # the page asked for before signing in (current_org.safe_next)
 
 
 def load_user(user_id: str) -> User | None:
@@ -36,7 +41,7 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and not user.disabled else None
 
 
-def start_session(user: User, amr: list[str]) -> sso.SSOSession:
+def start_session(user: User, amr: list[str], acr: str = "0") -> sso.SSOSession:
     """Sign the browser in: a fresh SSO session, a fresh cookie (no session fixation).
 
     Only the browser's interaction binding survives: the authorization request this
@@ -52,7 +57,7 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
         session[BROWSER_KEY] = browser
     if current:  # its language (ui_locales) holds for the rest of the interaction
         session[CURRENT_KEY] = current
-    live = sso.create(user.id, amr)
+    live = sso.create(user.id, amr, acr)
     session["sid"] = live.sid
     session.permanent = True
     login_user(user)
@@ -61,10 +66,13 @@ def start_session(user: User, amr: list[str]) -> sso.SSOSession:
 
 # The same words for a locked account and a locked IP, known email or not (no enumeration).
 LOGIN_LOCKED = N_("Too many attempts. Please wait a moment and try again.")
+PASSKEY_REQUIRED = N_("Your organisation requires two-step verification. "
+                      "Please sign in with your passkey.")
 
 
-def next_url(interaction_id: str | None) -> str:
-    """Where a finished login goes: the resumed authorization request, or the signed-in page."""
+def next_url(interaction_id: str | None, next_path: str | None = None) -> str:
+    """Where a finished login goes: the resumed authorization request, else the page the
+    person asked for (a path of this site only), else the signed-in page."""
     # ``interaction`` is an id we stored, never a URL from the request (no open redirect).
     if interaction_id:
         from ..oidc import interaction
@@ -72,11 +80,19 @@ def next_url(interaction_id: str | None) -> str:
         target = interaction.resume_url(interaction_id)
         if target:
             return target
-    return url_for("auth.signed_in")
+    return safe_next(next_path) or url_for("auth.signed_in")
 
 
-def _after_login(interaction_id: str | None):
-    return redirect(next_url(interaction_id))
+def _after_login(interaction_id: str | None, next_path: str | None = None):
+    return redirect(next_url(interaction_id, next_path))
+
+
+NEXT_KEY = "login_next"  # kept in the session across the second-factor step
+
+
+def take_next() -> str | None:
+    """The page a login with a second factor returns to (read before start_session)."""
+    return safe_next(session.pop(NEXT_KEY, None))
 
 
 def locked_response(template: str, retry_after: int, **context):
@@ -87,27 +103,49 @@ def locked_response(template: str, retry_after: int, **context):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Email first (home-realm discovery), then the password step — or the organisation's
+    own provider when the email's domain is federated (web/federated.py)."""
     form = LoginForm()
     if request.method == "GET":
         form.interaction.data = request.args.get("interaction", "")[:128]
         form.email.data = request.args.get("login_hint", "")[:320]
-        return render_template("auth/login.html", form=form,
-                               client_name=_client_name(form.interaction.data))
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return _login_page(form)
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form, error=_form_error(form)), 400
+        return _login_page(form, error=_form_error(form), status=400,
+                           step="password" if form.password.data else "email")
     _pending(form.interaction.data)  # before any password is checked
+    if not form.password.data:
+        return federated.discover(form) or _login_page(form, step="password")
+    if federated.password_refused(form.email.data):
+        return _login_page(form, error=_(federated.PASSWORD_REFUSED), status=403, step="password",
+                           federated_only=True)
     outcome = login_service.password_step(form.email.data, form.password.data,
                                           request.remote_addr, form.interaction.data)
     if outcome.status == "locked":
-        return locked_response("auth/login.html", outcome.retry_after, form=form)
+        return locked_response("auth/login.html", outcome.retry_after, form=form, step="password",
+                               **i18n_context())
     if outcome.status == "failed":
-        return render_template("auth/login.html", form=form, error=_(LOGIN_FAILED)), 401
+        return _login_page(form, error=_(LOGIN_FAILED), status=401, step="password")
+    if outcome.status == "passkey":  # the organisation requires a second factor: a passkey
+        return _login_page(form, error=_(PASSKEY_REQUIRED), status=401, step="password")
     if outcome.status in ("otp", "enrol"):
         # Not signed in yet: the browser keeps only the id of the parked login.
         session["mfa"] = outcome.pending
+        session[NEXT_KEY] = safe_next(form.next.data)
         return redirect(url_for("totp.verify" if outcome.status == "otp" else "totp.enrol"))
     start_session(outcome.user, ["pwd"])
-    return _after_login(outcome.interaction)
+    return _after_login(outcome.interaction, form.next.data)
+
+
+def _login_page(form: LoginForm, error: str | None = None, status: int = 200,
+                step: str = "email", **context):
+    """The login page at ``step``: ``email`` (email only) or ``password`` (the email kept,
+    the password field, and the place for other sign-in options such as passkeys)."""
+    html = render_template("auth/login.html", form=form, error=error, step=step,
+                           client_name=_client_name(form.interaction.data), **context,
+                           **i18n_context())
+    return html, status
 
 
 def _pending(interaction_id: str) -> dict | None:
@@ -130,6 +168,14 @@ def _form_error(form: FlaskForm) -> str:
     if "csrf_token" in form.errors:
         return _("Your session expired or the form was tampered with. Please try again.")
     return _(LOGIN_FAILED)
+
+
+@bp.route("/")
+def home():
+    """The signed-in person's account; the sign-in for anyone else."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.index"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/signed-in")

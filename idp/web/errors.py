@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import g, jsonify, render_template, request
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -53,9 +54,13 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, error: str, title: str, message: str, headers=None,
-                 link: str | None = None):
+                 link: str | None = None, link_text: str | None = None,
+                 foreign: bool = False):
     """Render one failure in the shape the caller speaks: JSON ``{error, error_description}``
-    for endpoints, else THE error page (``link``: "Sign in again")."""
+    for endpoints, else THE error page (``link``: "Sign in again", or ``link_text``).
+
+    ``message`` is a catalogue msgid (N_) or a sentence already in the person's language;
+    ``foreign``: it may be a library's English words, which a non-English page replaces."""
     if wants_json():
         # Sent to a client: English, as RFC 6749 §5.2 expects of error_description.
         response = jsonify(error=error, error_description=str(message))
@@ -64,19 +69,20 @@ def render_error(status: int, error: str, title: str, message: str, headers=None
         g.setdefault("_login_user", login_manager.anonymous_user())
         # For a person: the sentence in their language (the catalogue's, when it has it).
         response = render_template("errors/error.html", title=gettext(str(title)),
-                               link=link, **_page_message(str(message)))
+                                   link=link, link_text=link_text,
+                                   **_page_message(str(message), foreign))
     response = (response, status, headers or {})
     return response
 
 
-def _page_message(message: str) -> dict:
+def _page_message(message: str, foreign: bool) -> dict:
     """The sentence for a person. One the catalogue lacks (a protocol library's words about a
     malformed request) becomes a sentence in their language, the original kept as a detail
     for the application's developers."""
     from .. import i18n
 
     translated = gettext(message)
-    if translated == message and i18n.locale() != "en":
+    if foreign and translated == message and i18n.locale() != "en":
         return {"message": gettext("The application sent a request that cannot be handled. "
                                    "Return to it and try again."), "detail": message}
     return {"message": translated, "detail": None}
@@ -115,7 +121,7 @@ def _idp_error(exc: IdPError):
     db.session.rollback()
     # An error answer is never cached (RFC 9111 §5.2.2.5), whoever asked.
     return render_error(exc.status, exc.error, exc.title, exc.public,
-                        {"Cache-Control": "no-store", **exc.headers})
+                        {"Cache-Control": "no-store", **exc.headers}, foreign=True)
 
 
 def render_refusal(exc: AccessRefused):
@@ -124,7 +130,8 @@ def render_refusal(exc: AccessRefused):
     log.info("access refused: %s", exc.detail)
     html = render_template("errors/entitlement.html", decision=exc.decision,
                            reason=refusal_sentence(exc.decision),
-                           client_name=exc.client_name, return_url=exc.return_url)
+                           client_name=exc.client_name, return_url=exc.return_url,
+                           **_who_can_help(exc.decision))
     return html, exc.status, dict(exc.headers)
 
 
@@ -146,6 +153,18 @@ def refusal_sentence(decision) -> str:
     return gettext(messages.TEXTS.get(decision.reason, N_("Access is not allowed.")))
 
 
+def _who_can_help(decision) -> dict:
+    """Owners and admins get an "Upgrade" link to the plans; everyone else their owners."""
+    from ..orgs.people import can_manage, owners
+
+    entitlement = getattr(decision, "entitlement", None)
+    if entitlement is None or entitlement.role is None or entitlement.organization_id is None:
+        return {"can_upgrade": False, "owners": []}
+    if can_manage(entitlement.role):
+        return {"can_upgrade": True, "owners": []}
+    return {"can_upgrade": False, "owners": owners(entitlement.organization_id)}
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -163,6 +182,7 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(DataError, _bad_value)
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(psycopg.OperationalError, _unavailable)  # storage/hot.py
     app.register_error_handler(PoolTimeout, _unavailable)
 
     @app.errorhandler(Exception)

@@ -20,6 +20,11 @@ def _missing(headers, wanted):
     return [(name, value) for name, value in wanted if name.lower() not in present]
 
 
+def plain_headers(app) -> tuple:
+    """The security headers of a response that is not HTML."""
+    return ALWAYS + (HSTS if app.config["IDP"].issuer.startswith("https://") else ())
+
+
 def register_security_headers(app) -> None:
     https = app.config["IDP"].issuer.startswith("https://")
     plain, html = ALWAYS + (HSTS if https else ()), ALWAYS + HTML + (HSTS if https else ())

@@ -18,7 +18,7 @@ from ..accounts import login as login_service
 from ..accounts import pending, totp
 from ..extensions import db
 from ..storage.models import User
-from .auth import locked_response, next_url, start_session
+from .auth import locked_response, next_url, start_session, take_next
 from .errors import render_error
 from .i18n import N_, _
 
@@ -54,8 +54,9 @@ def verify():
         return locked_response("account/totp_verify.html", outcome.retry_after, form=form)
     if outcome.status == "failed":
         return render_template("account/totp_verify.html", form=form, error=_(WRONG_CODE)), 401
+    target = take_next()  # start_session starts a fresh browser session
     start_session(outcome.user, ["pwd", "otp"])
-    return redirect(next_url(outcome.interaction))
+    return redirect(next_url(outcome.interaction, target))
 
 
 def _enrolling_user() -> tuple[User | None, dict | None]:
@@ -108,7 +109,8 @@ def _confirm(form, user, state):
         if pending.take(session.get("mfa")) is None:
             return _expired()
         login_service.succeeded(user, ["pwd", "otp"], request.remote_addr)
+        asked = take_next()
         start_session(user, ["pwd", "otp"])
-        target = next_url(state["interaction"])
+        target = next_url(state["interaction"], asked)
     # Shown once: nothing stores the plain codes.
     return render_template("account/totp_codes.html", codes=codes, next=target)

@@ -159,7 +159,7 @@ def test_admin_buys_suite_end_to_end(app, server, acme, instance_b, settled):
     assert summary.ok and "IDR 150,000.00" in summary.text
     pay_path = re.search(r'href="(/account/orders/\d+/pay[^"]*)"', summary.text).group(1)
     pay = browser.get(server + pay_path.replace("&amp;", "&"), timeout=5)
-    assert "Awaiting payment" in pay.text
+    assert "Awaiting Payment" in pay.text
     ref = re.search(r"TOMPS-\d+-[0-9A-F]+", pay.text).group(0)
     settled(ref)
     events, resp = _listen(browser, f"{server}/account/events?org={acme['org']}")

@@ -118,10 +118,11 @@ def test_refunding_the_only_running_period_ends_access(setup, notify):
     assert _sub(org).status == "cancelled" and _plan_now(member, org) == "cancelled"
 
 
-def test_paying_one_order_supersedes_the_other_awaiting_ones(setup, notify):
+def test_a_new_order_supersedes_the_awaiting_one(setup, notify):
     org, _, starter, suite = setup
-    chosen, _ = create_order(org, starter)
     forgotten, _ = create_order(org, suite)
+    chosen, _ = create_order(org, starter)  # the customer changed their mind
+    assert db.session.get(Order, forgotten.id).status == "superseded"
     _pay(notify, chosen, starter, "tx-1")
     assert db.session.get(Order, forgotten.id).status == "superseded"
     # Paid at the gateway months later: recorded, and it changes nothing.

@@ -34,7 +34,7 @@ def test_the_fixture_can_be_built_from_the_command_line(run, run_json):
     run_json("plans", "create", "--code", "starter", "--name", "Starter", "--products", "building",
              "--seats", "2", "--price", "150000", "--currency", "IDR")
     run_json("plans", "create", "--code", "suite", "--name", "Suite", "--products",
-             "building,project,asset", "--tier", "3", "--storage-gb", "100")
+             "building,project,asset", "--tier", "3", "--storage-gb", "100", "--free")
     assert [(m["email"], m["role"]) for m in run_json("orgs", "show", "Acme")["members"]] == [
         ("ann@acme.example", "owner"), ("bob@acme.example", "member")]
     assert [p["code"] for p in run_json("plans", "list")] == ["starter", "suite"]

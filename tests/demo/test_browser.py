@@ -89,6 +89,7 @@ def new_page(browser, watch):
 def _sign_in(page, issuer: str, person: dict) -> None:
     assert page.url.startswith(issuer + "/login"), page.url
     page.fill("input[name=email]", person["email"])
+    page.click("button[type=submit]")  # email first (home-realm discovery), then the password
     page.fill("input[name=password]", person["password"])
     page.click("button[type=submit]")
 

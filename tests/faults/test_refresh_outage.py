@@ -38,11 +38,24 @@ def test_redis_failing_right_after_the_rotation_commits_costs_no_chain(
             armed.clear()
             private_redis.stop()  # the rotation is in Postgres; Redis is gone (and empty)
 
+    # The rotation commits through the ORM session (SQLite) or as the hot path's one
+    # statement (Postgres, storage/hot.py): Redis goes right after either.
+    from idp.storage.hot import HotSQL
+
+    original_write = HotSQL.write
+
+    def write_then_kill(pool, sql, params):
+        row = original_write(pool, sql, params)
+        kill_redis_after_commit(None)
+        return row
+
     event.listen(Session, "after_commit", kill_redis_after_commit)
+    HotSQL.write = write_then_kill
     try:
         armed.set()
         first = flow.refresh(tokens["refresh_token"])
     finally:
+        HotSQL.write = original_write
         event.remove(Session, "after_commit", kill_redis_after_commit)
     assert not armed.is_set(), "the rotation never committed"
     assert first.status_code in (200, 503), first.get_json()

@@ -87,7 +87,8 @@ def test_plans_create_update_deactivate(ctx):
     plan = plan_service.create_plan("pro", "Pro", "building, project", seats=5, tier=2,
                                     price="150000", currency="IDR", period_days=30)
     assert plan.products == ["building", "project"] and plan.limits["seats"] == 5
-    plan_service.update_plan("pro", projects=10, price="99.50")
+    # Cents in another currency (IDR is whole rupiah: Midtrans charges integers).
+    plan_service.update_plan("pro", projects=10, price="99.50", currency="USD")
     assert plan.limits == {"seats": 5, "projects": 10, "assets": None, "storage_gb": None}
     assert str(plan.price) == "99.50"
     plan_service.deactivate_plan("pro")

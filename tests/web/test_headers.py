@@ -24,6 +24,7 @@ def html_pages(web, user):
     pages["enrol"] = web.get("/account/totp")
     enrol(web)
     pages["enabled"] = web.get("/account/totp")
+    pages["security"] = web.get("/account/security")
     token = csrf_token(pages["signed in"].get_data(as_text=True))
     pages["signed out"] = web.post("/logout", data={"csrf_token": token})
     return pages
@@ -39,7 +40,13 @@ def assert_secure_html(resp, name):
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "no-store" in resp.headers["Cache-Control"]
     body = resp.get_data(as_text=True)
-    assert "<script" not in body and "style=" not in body  # nothing CSP would have to allow
+    assert "style=" not in body  # nothing CSP would have to allow
+    # Scripts only as files of our own (the passkey script), never inline.
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", body, re.DOTALL)
+    assert len(scripts) == body.count("<script"), name
+    for attributes, inline in scripts:
+        assert not inline.strip() and re.search(r'src="/static/[^"]+\.js"', attributes), name
+        assert "script-src 'self'" in csp, name
 
 
 def test_every_html_page_has_the_security_headers(web, user):

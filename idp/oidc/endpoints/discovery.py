@@ -6,7 +6,7 @@ from flask import current_app
 
 from ... import i18n
 from ...keystore.keys import SUPPORTED_ALGS
-from ..claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from ..claims import ACR_VALUES_SUPPORTED, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from ..render import Document
 
 CACHE_SECONDS = 3600
@@ -18,6 +18,12 @@ def document() -> Document:
     if held is None:
         held = current_app.extensions["idp.discovery_document"] = Document.of(metadata())
     return held
+
+
+def prepared(app) -> tuple[bytes, str, str] | None:
+    """The bytes, once a request has built them (web/loop_routes.py serves them)."""
+    held = app.extensions.get("idp.discovery_document")
+    return None if held is None else (held.body, held.etag, f"public, max-age={CACHE_SECONDS}")
 
 
 def metadata() -> dict:
@@ -41,6 +47,7 @@ def metadata() -> dict:
         "claims_supported": CLAIMS_SUPPORTED,
         # OpenID Connect Discovery 1.0 §3: the languages of our pages (BCP 47).
         "ui_locales_supported": list(i18n.SUPPORTED),
+        "acr_values_supported": ACR_VALUES_SUPPORTED,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
                                                   "none"],

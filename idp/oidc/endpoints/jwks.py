@@ -25,3 +25,13 @@ def document() -> Document:
     doc = Document.of(jwks_document())
     current_app.extensions["idp.jwks_document"] = (keyset, doc)
     return doc
+
+
+def prepared(app) -> tuple[bytes, str, str] | None:
+    """The bytes while they are those of the signer's current, fresh key set; else None
+    (web/loop_routes.py then lets Flask reload the keys and build the document)."""
+    cache = app.extensions["idp.signer_cache"]
+    held = app.extensions.get("idp.jwks_document")
+    if held is None or cache.stale() or held[0] is not cache.public:
+        return None
+    return held[1].body, held[1].etag, f"public, max-age={app.config['IDP'].jwks_max_age}"

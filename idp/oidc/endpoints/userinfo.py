@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ...clients.cache import lookup as find_client
+from ...orgs import cache as entitlement_cache
 from ...orgs import entitlements
-from .. import access_tokens
+from .. import access_tokens, revocations
 from ..claims import plan_claims, user_claims, wants_plan_claims
 from ..errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
-from ..grants.base import load_user_and_version
+from ..grants.base import read_person_and_version
 
 
 def bearer_token(headers, form, method: str) -> str:
@@ -31,27 +32,41 @@ def _sane(client_id) -> bool:
 
 
 def userinfo(token: str) -> dict:
-    """Claims about the token's person, by its scope; sub equals the ID token's."""
+    """Claims about the token's person, by its scope; sub equals the ID token's.
+
+    Two round trips on the hot path: the person and the organisation's entitlement
+    version in one prepared SELECT (grants/base.py), then the token's revocation marks
+    and the entitlement snapshot under that version in one store read (the version
+    before the snapshot, as orgs/cache.py requires). The answer is decided in the order
+    the checks are listed in RFC 6750 §3.1: a revoked token is invalid_token whatever
+    its scope.
+    """
     try:
-        claims = access_tokens.decode(token)
+        claims, kid = access_tokens.decode_unchecked(token)
     except access_tokens.InvalidAccessToken as exc:
         raise InvalidTokenError(f"The access token is {exc}.") from None
-    scopes = claims.get("scope", "").split()
-    if "openid" not in scopes:
-        raise InsufficientScopeError("The access token was not issued for openid.")
+    scope = claims.get("scope", "")
+    scope = scope if isinstance(scope, str) else ""
     org_id = claims.get("org_id") if isinstance(claims.get("org_id"), int) else None
     sub = str(claims["sub"])
-    # The person, and the organisation's entitlement version, in one SELECT.
-    user, version = load_user_and_version(int(sub) if sub.isascii() and sub.isdigit() else None,
-                                          org_id)
-    if user is None:
-        raise InvalidTokenError("The person of this token is gone.")
-    scope = claims.get("scope", "")
+    openid = "openid" in scope.split()
+    user, version = read_person_and_version(
+        int(sub) if openid and sub.isascii() and sub.isdigit() else None, org_id)
     # Plan claims by the ID-token rule, resolved now (a plan change shows at once).
     # The process's client cache (dropped at once on any client change): no SELECT.
     client_id = claims.get("client_id")
     client = find_client(client_id) if org_id is not None and _sane(client_id) else None
-    if client is None or not wants_plan_claims(client, scope):
+    plan = user is not None and client is not None and wants_plan_claims(client, scope)
+    snapshot_key = entitlement_cache.key(org_id, version, user.id) \
+        if plan and version is not None else None
+    revoked, cached = revocations.is_revoked_and_read(kid, claims["jti"], snapshot_key)
+    if revoked:
+        raise InvalidTokenError("The access token is revoked.")
+    if not openid:
+        raise InsufficientScopeError("The access token was not issued for openid.")
+    if user is None:
+        raise InvalidTokenError("The person of this token is gone.")
+    if not plan:
         return user_claims(user, scope)
-    entitlement = entitlements.resolve(user.id, org_id, version=version)
+    entitlement = entitlements.resolve(user.id, org_id, version=version, cached=cached)
     return {**user_claims(user, scope), **plan_claims(user, client, scope, org_id, entitlement)}

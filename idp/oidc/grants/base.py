@@ -13,8 +13,10 @@ import json
 from sqlalchemy import select
 
 from ...extensions import db
+from ...storage.hot import hot_sql
 from ...storage.models import Organization, User
 from .. import access_tokens, refresh
+from ..person import Person
 
 TOKEN_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -42,6 +44,26 @@ def load_user_and_version(user_id, organization_id) -> tuple[User | None, int | 
     if found is None or found[0].disabled:
         return None, None
     return found[0], (found[1] if len(found) > 1 else None)
+
+
+# One round trip: the person and the organisation's entitlement version (storage/hot.py).
+PERSON_AND_VERSION = (
+    "SELECT u.id, u.email, u.given_name, u.family_name, u.locale, u.email_verified,"
+    " u.updated_at, (SELECT o.entitlement_version FROM organizations o WHERE o.id = %s)"
+    " FROM users u WHERE u.id = %s AND NOT u.disabled")
+
+
+def read_person_and_version(user_id, organization_id):
+    """``load_user_and_version`` for reading claims only: a ``Person``, not a mapped User;
+    on Postgres one prepared SELECT outside any ORM session."""
+    pool = hot_sql()
+    if pool is None:
+        return load_user_and_version(user_id, organization_id)
+    if not _valid_id(user_id):
+        return None, None
+    org = organization_id if _valid_id(organization_id) else None
+    row = pool.fetchone(PERSON_AND_VERSION, (org, user_id))
+    return (None, None) if row is None else (Person(*row[:7]), row[7])
 
 
 def _valid_id(value) -> bool:

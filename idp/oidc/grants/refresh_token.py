@@ -20,15 +20,13 @@ from flask import current_app
 
 from ... import clock
 from ...extensions import db
-from ...storage.transaction import transaction
 from .. import entitlement_gate as gating
 from .. import id_tokens, refresh
 from ..errors import InvalidGrantError, TemporarilyUnavailableError
-from .base import TOKEN_METHODS, load_user, mint
+from .base import TOKEN_METHODS, mint
 
 
-class _Lost(Exception):
-    """Another request rotated the token first (its work is what a retry gets)."""
+_Lost = refresh.Lost  # another request rotated the token first (its work is what a retry gets)
 
 
 def _context(row) -> dict:
@@ -41,15 +39,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        row, self._person, self._org_version = refresh.find_with_person(refresh_token)
+        # One SELECT: the token, its person (None when gone or disabled) and the
+        # organisation's entitlement version (on Postgres outside the ORM, refresh.py).
+        row, self._person, self._org_version = refresh.find_for_grant(refresh_token)
         if row is None or row.expires_at <= clock.now():
             return None
         return row
 
     def authenticate_user(self, refresh_token):
-        # _person keeps the row loaded with the token in the identity map (no second
-        # SELECT); load_user still refuses a disabled person.
-        return load_user(refresh_token.user_id)
+        return self._person  # read with the token; a disabled person is None
 
     def revoke_old_credential(self, refresh_token):
         pass  # rotation already claimed the old token (see create_token_response)
@@ -94,7 +92,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         issue = self.request.issue
         context = dict(_context(row), **issue.context())
         try:
-            with transaction(expire=False):
+            with refresh.rotation():
                 token, _ = mint(self.client, user, scope, context, with_refresh=True,
                                 family_id=row.family_id, parent_id=row.id)
                 token["scope"] = scope

@@ -12,18 +12,21 @@ from ... import clock
 from ...extensions import db
 from ..types import UTCDateTime
 
-ORDER_KINDS = ("new", "renewal")
-# superseded: another order of the organisation was paid first; it can no longer be paid.
+ORDER_KINDS = ("new", "renewal", "upgrade", "downgrade")
+# superseded: another order of the organisation was paid first, or a newer one replaced it;
+# it can no longer be paid. scheduled: a downgrade waiting for the period end (no charge);
+# applied: that downgrade took effect (the renewal on its plan was paid).
 ORDER_STATUSES = ("awaiting_payment", "paid", "expired", "failed", "refunded", "cancelled",
-                  "superseded")
+                  "superseded", "scheduled", "applied")
 _AWAITING = text("status = 'awaiting_payment'")
 
 
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        # One awaiting order per organisation and plan: a double click returns the same order.
-        Index("uq_orders_one_awaiting", "organization_id", "plan_id", unique=True,
+        # One awaiting order per organisation: a newer order supersedes the older one
+        # (billing/orders.py), a double click returns the same order.
+        Index("uq_orders_one_awaiting", "organization_id", unique=True,
               postgresql_where=_AWAITING, sqlite_where=_AWAITING),
     )
 
@@ -39,6 +42,10 @@ class Order(db.Model):
     gateway: Mapped[str] = mapped_column(String(32), default="midtrans")
     gateway_order_id: Mapped[str] = mapped_column(String(64), unique=True)
     payment_reference: Mapped[str | None] = mapped_column(String(128))
+    # The Snap transaction made for this order (billing/checkout.py): reused until it expires.
+    snap_token: Mapped[str | None] = mapped_column(String(255))
+    snap_redirect_url: Mapped[str | None] = mapped_column(String(1024))
+    snap_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -117,6 +117,10 @@ class Subscription(db.Model):
     status: Mapped[str] = mapped_column(String(16))
     current_period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The customer cancelled: the paid time runs out, then the subscription is cancelled
+    # instead of expired (billing/lifecycle.py); resumable until then.
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 

@@ -1,44 +1,50 @@
-// Live account page: listen to /account/events (Server-Sent Events) and update the
-// status cells in place. When the server refuses the stream (a cap on open streams,
-// or a server that does not stream) the EventSource closes and the page polls
-// /account/state (the same snapshot, as JSON with an ETag) instead, trying the stream
-// again now and then. Loaded as a file (the CSP forbids inline script).
+// Live account pages: listen to /account/events (Server-Sent Events) and, whenever the
+// organisation's state changes, re-render every panel of the page from the server: each
+// element with data-fragment="URL" is replaced by the HTML that URL serves now (the
+// subscription panel with its buttons, the history, the order). When the server refuses
+// the stream (a cap on open streams, or a server that does not stream) the EventSource
+// closes and the page polls /account/state (the same snapshot, as JSON with an ETag)
+// instead, trying the stream again now and then. Loaded as a file (the CSP forbids
+// inline script).
 (function () {
   "use strict";
   var live = document.querySelector("[data-live]");
   if (!live) { return; }
-  var labels = JSON.parse(live.getAttribute("data-labels") || "{}");
   var pollUrl = live.getAttribute("data-poll");
   var interval = 1000 * (parseInt(live.getAttribute("data-poll-interval"), 10) || 10);
   var RETRY_STREAM_EVERY = 6;  // polls between two attempts to stream again
-  var source = null, timer = null, etag = null, polls = 0;
+  var source = null, timer = null, etag = null, polls = 0, seen = null;
 
-  function label(status) { return labels[status] || status; }
-
-  function setOrder(id, status) {
-    var cells = document.querySelectorAll('[data-order-status="' + id + '"]');
-    for (var i = 0; i < cells.length; i++) { cells[i].textContent = label(status); }
-    if (status === "paid" && cells.length) {
-      var notices = document.querySelectorAll("[data-paid-notice]");
-      for (var j = 0; j < notices.length; j++) { notices[j].hidden = false; }
-    }
-  }
-
-  function setSubscription(sub) {
-    if (!sub || !sub.status) { return; }
-    var cell = document.querySelector("[data-subscription-status]");
-    if (cell) { cell.textContent = label(sub.status); }
+  function swap(justPaid) {
+    var panels = document.querySelectorAll("[data-fragment]");
+    Array.prototype.forEach.call(panels, function (panel) {
+      var url = panel.getAttribute("data-fragment");
+      if (justPaid && panel.id === "subscription") {
+        url += (url.indexOf("?") < 0 ? "?" : "&") + "paid=" + encodeURIComponent(justPaid);
+      }
+      fetch(url, {credentials: "same-origin", cache: "no-store"})
+        .then(function (response) { return response.status === 200 ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("[data-fragment]");
+          if (fresh && panel.parentNode) { panel.parentNode.replaceChild(fresh, panel); }
+          document.documentElement.setAttribute("data-live-updated", String(Date.now()));
+        })
+        .catch(function () { /* offline: the next event or poll tries again */ });
+    });
   }
 
   function apply(data) {
     if (data.type === "snapshot") {
-      (data.orders || []).forEach(function (o) { setOrder(o.order_id, o.status); });
-      setSubscription(data.subscription);
-    } else if (data.type === "order") {
-      setOrder(data.order_id, data.status);
-      if (data.status === "paid") { setSubscription({status: "active"}); }
-    } else if (data.type === "subscription") {
-      setSubscription(data);
+      // Re-render when the state differs from the last one seen (the first snapshot too:
+      // something may have changed between the page's rendering and the stream's start).
+      var text = JSON.stringify(data);
+      if (text !== seen) { seen = text; swap(null); }
+    } else {
+      // An event that just happened: the banner is for a payment that cleared now.
+      swap(data.type === "order" && data.status === "paid" ? data.order_id : null);
     }
   }
 

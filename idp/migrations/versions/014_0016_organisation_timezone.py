@@ -4,7 +4,7 @@ users.locale (the person's language, OIDC ``locale``) exists since 0001: the lan
 switcher and reminder emails use it.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 02:30:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
