@@ -65,20 +65,25 @@ def _write(language: str, catalog) -> None:
 
 
 def import_dict(source: str) -> int:
-    """Copy ``ID = {english: indonesian}`` of a Python file into untranslated id entries."""
+    """Copy ``ID = {english: indonesian}`` of a Python file (and its ``*_ID`` blocks, such as
+    ``_PEOPLE_ID``, merged into it with ``ID.update``) into untranslated id entries."""
     tree = ast.parse(Path(source).read_text())
     found: dict[str, str] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "ID" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", "") == "ID" or getattr(t, "id", "").endswith("_ID")
+                for t in node.targets) and isinstance(node.value, ast.Dict):
             found.update(ast.literal_eval(node.value))
     catalog, filled = _read("id"), 0
     for message in catalog:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if isinstance(message.id, tuple):  # Indonesian has one form: the plural's words
+            key = next((k for k in reversed(message.id) if k in found), None)
         if not key or key not in found:
             continue
         if isinstance(message.id, tuple):
             if not any(message.string):
-                message.string = (found[key],)
+                message.string = tuple(found[key] for _ in message.string) or (found[key],)
                 filled += 1
         elif not message.string:
             message.string = found[key]

@@ -26,8 +26,8 @@ bp = Blueprint("federated", __name__)
 
 BROWSER = "fed_browser"  # this browser's binding value for its pending upstream sign-ins
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-PASSWORD_REFUSED = ("Your organisation signs you in with its own identity provider, "
-                    "not with a password here. Leave the password empty and continue.")
+PASSWORD_REFUSED = (N_("Your organisation signs you in with its own identity provider, "
+                    "not with a password here. Leave the password empty and continue."))
 
 # What each failure kind tells the person (English keys of the i18n dictionary).
 MESSAGES = {

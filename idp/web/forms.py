@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..orgs import company
 from ..orgs.errors import OrgError
-from .i18n import _, lazy_gettext
+from .i18n import N_, _, lazy_gettext
 
 # What a person reads when a field breaks orgs/company.py's rules (the CLI says it in
 # English, with the details).
@@ -41,7 +41,7 @@ class CompanyForm(FlaskForm):
     tax_id = StringField("Tax ID", validators=[Optional(), _company])
     address = TextAreaField("Address", validators=[Optional(), _company])
     country = StringField("Country", validators=[DataRequired(REQUIRED), _company])
-    billing_email = StringField("Billing email", validators=[DataRequired(REQUIRED), _company])
+    billing_email = StringField(N_("Billing email"), validators=[DataRequired(REQUIRED), _company])
     timezone = StringField("Time zone", validators=[Optional(), _company])
 
 

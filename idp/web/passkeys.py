@@ -49,7 +49,7 @@ CREDENTIAL_MAX = 16_384  # characters of a credential's JSON
 # Adding a passkey gives lasting access: only within this long of signing in (a borrowed or
 # stolen session cookie cannot plant one after the fact).
 REAUTH_SECONDS = 15 * 60
-SIGN_IN_AGAIN = "For your security, sign in again to add a passkey."
+SIGN_IN_AGAIN = N_("For your security, sign in again to add a passkey.")
 
 
 def passkey_script() -> str:
@@ -248,7 +248,7 @@ def register():
         return _security_page(user, _("The passkey could not be added. Please try again."), 400)
     except PasskeyError as exc:
         message = REGISTER_MESSAGES.get(exc.reason,
-                                        "The passkey could not be added. Please try again.")
+                                        N_("The passkey could not be added. Please try again."))
         return _security_page(user, _(message), 403 if exc.reason == "elsewhere" else 400)
     flash(_("Passkey “%(name)s” added.", name=row.name))
     return redirect(url_for("passkeys.security"))
