@@ -19,7 +19,7 @@ from ..federation import logout as upstream_logout
 from ..federation.errors import FederationFailure
 from ..rp.errors import LogoutTokenError
 from . import auth as auth_views
-from .i18n import _
+from .i18n import N_, _
 from .i18n import context as i18n_context
 
 bp = Blueprint("federated", __name__)
