@@ -30,7 +30,12 @@ def test_ui_locales_id_holds_through_login_totp_and_consent(app, web, user, thir
     resp = flow.authorize(ui_locales="id-ID en")
     location = resp.headers["Location"]
     page = browser.get(location)
-    assert _lang(page) == "id" and "Masuk" in _text(page) and "Kata sandi" in _text(page)
+    assert _lang(page) == "id" and "Masuk" in _text(page) and "Lanjutkan" in _text(page)
+    # Email first, then the password step: still the interaction's language.
+    step = browser.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                        "interaction": query(location)["interaction"],
+                                        "email": user["email"]})
+    assert _lang(step) == "id" and "Kata sandi" in _text(step)
     resp = login(browser, user["email"], user["password"], query(location)["interaction"])
     # /login/totp carries no interaction id: the browser's current interaction gives the language.
     totp = browser.get(resp.headers["Location"])
@@ -66,7 +71,8 @@ def test_ui_locales_id_holds_for_the_picker_and_the_refusal(apps, app, user):
     assert refusal.status_code == 403 and _lang(refusal) == "id"
     text = _text(refusal)
     assert "Tomps Project tidak termasuk dalam paket Anda" in text
-    assert "Hubungi pemilik atau admin organisasi Anda" in text
+    # The person owns Alpha Works: they are told they can change its plan themselves.
+    assert "Anda mengelola organisasi ini" in text
     # The client still hears English (RFC 6749 §4.1.2.1): the return link's error_description.
     back = re.search(r'href="([^"]+)"', refusal.get_data(as_text=True).split("class=\"button\"")[1])
     answer = flow.web.get(html.unescape(back.group(1)))
