@@ -74,7 +74,7 @@ def test_ui_locales_id_holds_for_the_picker_and_the_refusal(apps, app, user):
     # The person owns Alpha Works: they are told they can change its plan themselves.
     assert "Anda mengelola organisasi ini" in text
     # The client still hears English (RFC 6749 §4.1.2.1): the return link's error_description.
-    back = re.search(r'href="([^"]+)"', refusal.get_data(as_text=True).split("class=\"button\"")[1])
+    back = re.search(r'href="([^"]+)"', refusal.get_data(as_text=True).split("class=\"button\"")[-1])
     answer = flow.web.get(html.unescape(back.group(1)))
     assert "not included" in query(answer.headers["Location"])["error_description"]
 
