@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.federated import bp as federated_bp
     from .web.org_signin import bp as org_signin_bp
     from .web.headers import register_security_headers
+    from .web.i18n import init_app as init_i18n
     from .web.logout import bp as logout_bp
     from .web.passkeys import bp as passkeys_bp
     from .web.members import accept_bp as invitations_bp
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
 
     register_request_logging(app)
     register_metrics(app)
+    init_i18n(app)  # the catalogues, the language of each request, the switcher
     for blueprint in (
         ops_bp,
         metrics_bp,

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from .i18n import N_
+
 # sysexits.h EX_SOFTWARE: the CLI's exit status for a bug (bad input exits 1, usage 2).
 INTERNAL_ERROR = 70
 
@@ -28,7 +30,7 @@ class IdPError(Exception):
 
     status = 400
     error = "invalid_request"
-    title = "This request cannot continue"
+    title = N_("This request cannot continue")
     headers: ClassVar[dict[str, str]] = {}
 
     def __init__(self, public: str = "", detail: str | None = None):

@@ -22,7 +22,7 @@ ROOT = "idp"  # the package itself: its __init__ (create_app)
 
 # Lowest first. Why each part is where it is: docs/architecture.md.
 LAYERS = (
-    ("foundation", {"errors", "clock", "config", "events", "extensions", "crypto", "rp", "resources"}),
+    ("foundation", {"errors", "clock", "config", "events", "extensions", "crypto", "rp", "resources", "i18n"}),
     ("storage", {"storage"}),
     ("platform", {"audit", "ratelimit", "ops"}),
     ("domain", {"accounts", "clients", "keystore", "orgs"}),
@@ -30,7 +30,7 @@ LAYERS = (
     ("protocol", {"oidc"}),
     ("pages", {"web"}),
     ("processes", {"worker", "startup"}),
-    ("entry points", {"app", "cli", "demo", "wsgi", "asgi", "__main__", "migrations", ROOT}),  # migrations: loaded by Alembic as scripts
+    ("entry points", {"app", "i18n_tools", "cli", "demo", "wsgi", "asgi", "__main__", "migrations", ROOT}),  # migrations: loaded by Alembic as scripts
 )
 RANK = {part: rank for rank, (_, parts) in enumerate(LAYERS) for part in parts}
 

@@ -26,7 +26,7 @@ from tests.helpers.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 # Folders of idp/ whose files are data, not modules, and must be in the wheel.
-DATA = ("config", "templates", "migrations", "content", "web/static",
+DATA = ("config", "templates", "migrations", "content", "web/static", "translations",
         "demo/static", "demo/templates")
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ..crypto.hashing import hash_password, needs_rehash, verify_password
 from ..storage.models import User
+from ..i18n import N_
 from .users import find_by_email, record_login, set_password_hash
 
 # One message for every failure: no account enumeration.
-LOGIN_FAILED = "The email or password is incorrect."
+LOGIN_FAILED = N_("The email or password is incorrect.")
 
 
 def check_credentials(email: str, password: str) -> tuple[User | None, str | None]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..errors import IdPError
 from ..extensions import db
+from ..i18n import N_
 from ..orgs import company, periods
 from ..orgs.current import current_subscription, subscription_of
 from ..orgs.entitlements import effective_status
@@ -39,7 +40,7 @@ class AccountAccessDenied(IdPError):
 
     status = 403
     error = "access_denied"
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
+from ..i18n import N_
 from ..storage.models import Order, Organization, Plan, User
 from ..storage.transaction import transaction
 from .gateways.midtrans_api import SNAP_TOKEN_LIFETIME_HOURS, create_snap_transaction
@@ -39,7 +40,7 @@ def checkout(order: Order | int | str, finish_url: str, person: User | None = No
         found = session.scalar(select(Order).where(Order.id == order_id).with_for_update()
                                .execution_options(populate_existing=True))
         if found.status != "awaiting_payment":
-            raise OrderError("Order %(ref)s is %(status)s; it cannot be paid.",
+            raise OrderError(N_("Order %(ref)s is %(status)s; it cannot be paid."),
                              ref=found.gateway_order_id, status=found.status.replace("_", " "))
         if found.amount <= 0:
             raise OrderError("Order %(ref)s has nothing to pay.", ref=found.gateway_order_id)

@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select, update
 
 from .. import clock
 from ..errors import IdPError
+from ..i18n import N_
 from ..extensions import db
 from ..orgs import periods
 from ..orgs.current import current_subscription, renewal_plan
@@ -168,14 +169,14 @@ def quote(org: Organization, plan: Plan | str, priced_at: datetime | None = None
     if sub is None or sub.status == "pending":
         return Quote("new", plan, plan.price, plan.currency)
     if sub.status != "active":
-        raise OrderError("The subscription is %(status)s; contact us to settle it first.",
+        raise OrderError(N_("The subscription is %(status)s; contact us to settle it first."),
                          status=sub.status)
     now = clock.now()
     if sub.current_period_end is None or sub.current_period_end <= now:
         # Paid time over (the worker has not marked it expired yet): a new start.
         return Quote("new", plan, plan.price, plan.currency)
     if sub.cancel_at_period_end:
-        raise OrderError("The subscription is set to end at the period end; resume it first.")
+        raise OrderError(N_("The subscription is set to end at the period end; resume it first."))
     in_force = db.session.get(Plan, periods.plan_id_at(db.session, sub, now))
     scheduled = scheduled_downgrade(org.id)
     renewing = db.session.get(Plan, scheduled.plan_id) if scheduled else renewal_plan(sub)
@@ -183,14 +184,14 @@ def quote(org: Organization, plan: Plan | str, priced_at: datetime | None = None
     if plan.id == renewing.id:
         return Quote("renewal", plan, plan.price, plan.currency, in_force, end)
     if scheduled is not None and plan.id == in_force.id:
-        raise OrderError("A downgrade to %(plan)s is scheduled; cancel it to keep your "
-                         "current plan.", plan=renewing.name)
+        raise OrderError(N_("A downgrade to %(plan)s is scheduled; cancel it to keep your "
+                         "current plan."), plan=renewing.name)
     if plan.currency != in_force.currency:
-        raise OrderError("That plan is priced in another currency; contact us to change.")
+        raise OrderError(N_("That plan is priced in another currency; contact us to change."))
     lost = tuple(p for p in (in_force.products or []) if p not in (plan.products or []))
     if rank(plan) > rank(in_force) and not lost:
         if scheduled is not None:
-            raise OrderError("A downgrade is scheduled; cancel it before upgrading.")
+            raise OrderError(N_("A downgrade is scheduled; cancel it before upgrading."))
         remaining = (end - (priced_at or now)) if end else timedelta(0)
         amount = prorate(plan.price - in_force.price, remaining,
                          timedelta(days=in_force.period_days))
@@ -200,10 +201,10 @@ def quote(org: Organization, plan: Plan | str, priced_at: datetime | None = None
     used = seats_used(org.id)
     if seats is not None and used > seats:
         raise OrderError(
-            "%(plan)s has %(seats)s seats and the organisation has %(used)s members: "
-            "remove %(num)s member first.",
-            "%(plan)s has %(seats)s seats and the organisation has %(used)s members: "
-            "remove %(num)s members first.", num=used - seats, plan=plan.name, seats=seats,
+            N_("%(plan)s has %(seats)s seats and the organisation has %(used)s members: "
+            "remove %(num)s member first."),
+            N_("%(plan)s has %(seats)s seats and the organisation has %(used)s members: "
+            "remove %(num)s members first."), num=used - seats, plan=plan.name, seats=seats,
             used=used)
     return Quote("downgrade", plan, Decimal(0), plan.currency, in_force, end, lost)
 
@@ -258,7 +259,7 @@ def cancel_downgrade(org: Organization) -> Order:
         lock(session, org.id)
         scheduled = scheduled_downgrade(org.id)
         if scheduled is None:
-            raise OrderError("No downgrade is scheduled.")
+            raise OrderError(N_("No downgrade is scheduled."))
         transition(scheduled.id, "cancelled")
     lifecycle.publish_account_event(org.id, {"type": "order", "order_id": scheduled.id,
                                              "status": "cancelled"})

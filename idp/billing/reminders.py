@@ -16,7 +16,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from .. import i18n
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..orgs.current import renewal_plan
 from ..orgs.periods import RUNNING_STATUSES
 from ..storage.models import Membership, Organization, Reminder, Subscription, User
@@ -94,8 +97,11 @@ def _deliver(settings, org, plan, reminder: Reminder, recipients: list[str]) -> 
     if settings.smtp_host:
         if not recipients:
             raise DeliveryError("the organisation has no owner or admin to email")
-        subject, body = _email(org, plan, reminder, renew_url)
-        send_email(settings, recipients, subject, body)
+        # One email per language: each owner or admin reads it in their saved language.
+        for language, emails in _by_language(recipients).items():
+            with i18n.in_locale(language):
+                subject, body = _email(org, plan, reminder, renew_url)
+            send_email(settings, emails, subject, body)
     if settings.notify_webhook_url:
         payload = {"type": "renewal_reminder", "organization_id": org.id,
                    "organization": org.name, "plan": plan.code,
@@ -110,22 +116,35 @@ def _deliver(settings, org, plan, reminder: Reminder, recipients: list[str]) -> 
 
 
 def _email(org, plan, reminder: Reminder, renew_url: str) -> tuple[str, str]:
-    end = reminder.period_end.strftime("%Y-%m-%d %H:%M UTC")
+    """Subject and body in the current language (the caller chooses it: i18n.in_locale);
+    the end is shown in the organisation's time zone."""
+    end = i18n.datetime(reminder.period_end, org.timezone)
     days = reminder.days_before
-    subject = f"Your Tomps {plan.name} plan ends in {days} day{'s' if days != 1 else ''}"
-    body = (f"Hello,\n\nThe {plan.name} plan of {org.name} ends on {end}.\n"
-            f"Renew it here: {renew_url}\n\n"
-            f"Paket {plan.name} untuk {org.name} berakhir pada {end}.\n"
-            f"Perpanjang di sini: {renew_url}\n\n— Tomps\n")
+    subject = ngettext("Your Tomps %(plan)s plan ends in %(num)s day",
+                       "Your Tomps %(plan)s plan ends in %(num)s days", days, plan=plan.name)
+    body = "\n\n".join([
+        _("Hello,"),
+        _("The %(plan)s plan of %(organisation)s ends on %(end)s.", plan=plan.name,
+          organisation=org.name, end=end) + "\n" + _("Renew it here: %(url)s", url=renew_url),
+        "— Tomps\n"])
     return subject, body
 
 
-def _recipients(organization_id: int) -> list[str]:
-    return list(db.session.scalars(
-        select(User.email).join(Membership, Membership.user_id == User.id)
+def _recipients(organization_id: int) -> list[tuple[str, str | None]]:
+    """(email, saved language) of the organisation's owners and admins."""
+    return [tuple(row) for row in db.session.execute(
+        select(User.email, User.locale).join(Membership, Membership.user_id == User.id)
         .where(Membership.organization_id == organization_id,
                Membership.role.in_(ADMIN_ROLES), User.disabled.is_(False))
-        .order_by(User.email)))
+        .order_by(User.email))]
+
+
+def _by_language(recipients: list[tuple[str, str | None]]) -> dict[str, list[str]]:
+    """Recipients grouped by the language of their profile (none saved: the default)."""
+    groups: dict[str, list[str]] = {}
+    for email, language in recipients:
+        groups.setdefault(i18n.negotiate(language) or i18n.default_locale(), []).append(email)
+    return groups
 
 
 def _retry(reminder: Reminder, now: datetime, settings, error: str) -> str:

@@ -10,6 +10,9 @@ ROLES = click.Choice(["owner", "admin", "member"])
 def _info_options(func):
     for name in ("--billing-email", "--country", "--address", "--tax-id", "--legal-name"):
         func = click.option(name)(func)
+    # The zone pages and reminder emails show this organisation's times in (default:
+    # default_timezone, Asia/Jakarta); an IANA name such as Asia/Makassar.
+    func = click.option("--timezone", help="IANA time zone, e.g. Asia/Makassar")(func)
     return func
 
 
@@ -23,12 +26,12 @@ def orgs():
 @_info_options
 @json_option
 @with_app
-def create(name, legal_name, tax_id, address, country, billing_email, as_json):
+def create(name, legal_name, tax_id, address, country, billing_email, timezone, as_json):
     """Create an organisation; prints its id."""
     from ..orgs.organizations import create_organization
 
     org = create_organization(name, legal_name=legal_name, tax_id=tax_id, address=address,
-                              country=country, billing_email=billing_email)
+                              country=country, billing_email=billing_email, timezone=timezone)
     emit({"id": org.id, "name": org.name}, True) if as_json \
         else click.echo(f"created organisation {org.name} (id {org.id})")
 
@@ -39,12 +42,13 @@ def create(name, legal_name, tax_id, address, country, billing_email, as_json):
 @_info_options
 @json_option
 @with_app
-def update(org, name, legal_name, tax_id, address, country, billing_email, as_json):
+def update(org, name, legal_name, tax_id, address, country, billing_email, timezone, as_json):
     """Change the name or company info (an empty value clears a field)."""
     from ..orgs.organizations import describe, update_organization
 
     changed = update_organization(org, name=name, legal_name=legal_name, tax_id=tax_id,
-                                  address=address, country=country, billing_email=billing_email)
+                                  address=address, country=country, billing_email=billing_email,
+                                  timezone=timezone)
     emit(describe(changed), True) if as_json else click.echo(f"updated {changed.name}")
 
 

@@ -12,6 +12,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import resources
 from ..errors import IdPError
@@ -120,6 +121,8 @@ class Settings:
     client_auth_failures_per_client: int
     client_auth_failure_window: int
     metrics_enabled: bool
+    default_locale: str
+    default_timezone: str
 
     @property
     def production(self) -> bool:
@@ -317,6 +320,12 @@ def _validate(settings: dict, problems: list[str]) -> None:
     url = settings["database_url"]
     if url and not url.startswith(("postgresql", "sqlite")):
         problems.append(f"database_url: expected postgresql+psycopg://... or sqlite:///..., got {url.split(':')[0]}")
+    if settings["default_locale"] not in ("en", "id"):
+        problems.append(f"default_locale: must be en or id, got {settings['default_locale']!r}")
+    try:
+        ZoneInfo(settings["default_timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"default_timezone: unknown time zone {settings['default_timezone']!r}")
     if settings["log_format"] not in ("", "json", "text"):
         problems.append(f"log_format: must be json or text, got {settings['log_format']!r}")
     redis_url = settings["redis_url"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import redirect, session, url_for
 
-from .. import clock
+from .. import clock, i18n
 from ..keystore import jwks
 from ..sessions import store as sso
 from . import consent, interaction, render
@@ -58,7 +58,7 @@ def handle(oauth_request, interaction_id: str | None = None):
     except OAuth2Error as error:
         return render.authorize_error(error, mode)
     except ValueError:  # Authlib refuses to echo unprintable input in a description
-        raise RequestCannotContinue("The authorization request is malformed.") from None
+        raise RequestCannotContinue(i18n.N_("The authorization request is malformed.")) from None
     try:
         return _decide(grant, interaction_id, mode)
     except OAuth2Error as error:
@@ -216,7 +216,9 @@ def _store(req, interaction_id):
         interaction_id = interaction.save({
             "params": params,
             "created_at": clock.timestamp(), "client_id": req.client.client_id,
-            "client_name": req.client.name, "scope": req.scope or ""})
+            "client_name": req.client.name, "scope": req.scope or "",
+            # ui_locales (OIDC Core §3.1.2.1) holds for every page of this interaction.
+            "locale": i18n.negotiate(params.get("ui_locales"))})
     else:
         stored = interaction.load(interaction_id)
         interaction.update(interaction_id, dict(stored, scope=req.scope or ""))

@@ -28,6 +28,7 @@ from authlib.oidc.core.errors import (  # noqa: F401
 )
 
 from ..errors import IdPError
+from ..i18n import N_
 
 
 class InvalidTokenError(OAuth2Error):
@@ -53,7 +54,7 @@ class AccessRefused(IdPError):
 
     status = 403
     error = "access_denied"
-    title = "Access not included"
+    title = N_("Access not included")
     headers = NO_STORE
 
     def __init__(self, decision, client_name: str | None, return_url: str | None):

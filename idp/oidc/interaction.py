@@ -29,14 +29,18 @@ import secrets
 from flask import current_app, session, url_for
 
 from ..errors import IdPError
+from ..i18n import N_
 from ..storage.store import get_store
 from .errors import NO_STORE
 
 BROWSER_KEY = "browser"  # the session key of this browser's binding value
-EXPIRED = ("This sign-in request has expired or was already completed. "
-           "Return to the application and try again.")
-ELSEWHERE = ("This sign-in was started in another browser, so it can only be finished there. "
-             "Return to the application and start again from this browser.")
+# The session key of this browser's latest interaction: pages that do not carry its id
+# (the TOTP step) still find its language (web/i18n.py).
+CURRENT_KEY = "interaction"
+EXPIRED = N_("This sign-in request has expired or was already completed. "
+             "Return to the application and try again.")
+ELSEWHERE = N_("This sign-in was started in another browser, so it can only be finished "
+               "there. Return to the application and start again from this browser.")
 
 
 class ForeignInteraction(IdPError):
@@ -44,7 +48,7 @@ class ForeignInteraction(IdPError):
 
     status = 403
     error = "access_denied"
-    title = "Continue in the browser you started in"
+    title = N_("Continue in the browser you started in")
     headers = NO_STORE
 
     def __init__(self):
@@ -78,6 +82,7 @@ def save(data: dict) -> str:
     ttl = current_app.config["IDP"].interaction_lifetime
     data = dict(data, browser=_browser(create=True))
     get_store().set(_key(interaction_id), json.dumps(data), ttl=ttl)
+    session[CURRENT_KEY] = interaction_id
     return interaction_id
 
 

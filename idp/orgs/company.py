@@ -10,13 +10,15 @@ breaks and tabs in the address. Which fields a form *requires* is the page's bus
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..accounts.users import UserError, validate_email
 from .countries import ISO_ALPHA2
 from .errors import OrgError
 
-FIELDS = ("legal_name", "tax_id", "address", "country", "billing_email")
-MAX_LENGTH = {"legal_name": 300, "tax_id": 64, "address": 1000, "billing_email": 320}
+FIELDS = ("legal_name", "tax_id", "address", "country", "billing_email", "timezone")
+MAX_LENGTH = {"legal_name": 300, "tax_id": 64, "address": 1000, "billing_email": 320,
+              "timezone": 64}
 _TAX_ID = re.compile(r"[A-Za-z0-9./ -]*")
 
 
@@ -39,12 +41,23 @@ def check(field: str, value: str | None) -> str | None:
         value = value.upper()
         if value not in ISO_ALPHA2:
             raise OrgError("country must be an ISO 3166-1 alpha-2 code such as ID")
+    if field == "timezone" and not _known_zone(value):
+        raise OrgError(f"time zone must be an IANA name such as Asia/Jakarta, got {value[:64]!r}")
     if field == "billing_email":
         try:
             value = validate_email(value)
         except UserError:
             raise OrgError(f"billing email is not a valid email address: {value[:80]!r}") from None
     return value
+
+
+def _known_zone(name: str) -> bool:
+    """An IANA time zone (pages show the organisation's times in it; stored times are UTC)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return "/" in name or name == "UTC"
 
 
 def checked(fields: dict) -> dict:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, clock, ratelimit
 from ..accounts.users import UserError, find_by_email, normalise_email, validate_email
 from ..errors import IdPError
+from ..i18n import N_
 from ..extensions import db
 from ..storage.models import Invitation, Membership, Organization, User
 from ..storage.transaction import transaction
@@ -48,7 +49,7 @@ class InvitationInvalid(IdPError):
 
     status = 410
     error = "invalid_request"
-    title = "Invitation not valid"
+    title = N_("Invitation not valid")
 
     def __init__(self, reason: str, public: str = ""):
         super().__init__(public or reason)
@@ -97,13 +98,13 @@ def invite(org: Organization, email: str, role: str, actor_id: int) -> tuple[Inv
     try:
         email = validate_email((email or "").strip())
     except UserError:
-        raise OrgError("Enter a valid email address.") from None
+        raise OrgError(N_("Enter a valid email address.")) from None
     key, now = normalise_email(email), clock.now()
     with transaction() as session:
         organizations.lock(session, org.id)
         if session.scalar(select(Membership.id).join(User, User.id == Membership.user_id).where(
                 Membership.organization_id == org.id, User.email_key == key)):
-            raise OrgError("That person is already a member.")
+            raise OrgError(N_("That person is already a member."))
         invitation = session.scalar(select(Invitation).where(
             Invitation.organization_id == org.id, Invitation.email_key == key,
             Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)))
@@ -134,7 +135,7 @@ def _own(org: Organization, invitation_id) -> Invitation:
         Invitation.id == invitation_id, Invitation.organization_id == org.id,
         Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)))
     if found is None:
-        raise people.MemberNotFound("There is no such open invitation in this organisation.")
+        raise people.MemberNotFound(N_("There is no such open invitation in this organisation."))
     return found
 
 
@@ -155,7 +156,7 @@ def revoke(org: Organization, invitation_id, actor_id: int) -> Invitation:
             Invitation.revoked_at.is_(None)).values(revoked_at=clock.now())
             .returning(Invitation.id)).scalar()
         if done is None:
-            raise people.MemberNotFound("There is no such open invitation in this organisation.")
+            raise people.MemberNotFound(N_("There is no such open invitation in this organisation."))
         audit.stage("invitation.revoked", user_id=actor_id, outcome="success",
                     detail={"organization_id": org.id, "invitation_id": found.id,
                             "email": found.email})
@@ -164,12 +165,12 @@ def revoke(org: Organization, invitation_id, actor_id: int) -> Invitation:
 
 
 MESSAGES = {
-    "invalid": "This invitation link is not valid. Check that you copied the whole link "
-               "from the email.",
-    "used": "This invitation has already been used.",
-    "revoked": "This invitation was withdrawn. Ask the person who invited you.",
-    "expired": "This invitation has expired. Ask the person who invited you to send it again.",
-    "replaced": "A newer invitation email replaced this one. Use the link in the latest email.",
+    "invalid": N_("This invitation link is not valid. Check that you copied the whole link "
+               "from the email."),
+    "used": N_("This invitation has already been used."),
+    "revoked": N_("This invitation was withdrawn. Ask the person who invited you."),
+    "expired": N_("This invitation has expired. Ask the person who invited you to send it again."),
+    "replaced": N_("A newer invitation email replaced this one. Use the link in the latest email."),
 }
 
 
@@ -198,7 +199,7 @@ def accept(token: str, user: User) -> Membership:
     """Join by the link, once: ``user`` must hold the invited address."""
     found = find(token)
     if normalise_email(user.email) != found.email_key:
-        raise OrgError("This invitation is for another email address.")
+        raise OrgError(N_("This invitation is for another email address."))
     return _claim(found, user)
 
 
@@ -243,7 +244,7 @@ def sign_up(token: str, password: str, given_name: str, family_name: str) -> Use
 
     found = find(token)
     if find_by_email(found.email) is not None:
-        raise OrgError("An account with this email already exists: sign in to accept.")
+        raise OrgError(N_("An account with this email already exists: sign in to accept."))
     user = new_user(found.email, password, (given_name or "").strip()[:100] or None,
                     (family_name or "").strip()[:100] or None, email_verified=True)
     _claim(found, user, new=True)

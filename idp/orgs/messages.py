@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import N_
+
 # RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
 _UNSAFE = re.compile(r'[^\x20-\x21\x23-\x5b\x5d-\x7e]')
 
 TEXTS = {
-    "not_a_member": "You are not a member of this organisation.",
-    "no_organization": "You are not a member of any organisation with a Tomps plan.",
-    "no_subscription": "Your organisation has no subscription.",
-    "payment_pending": "Payment for your organisation's subscription is pending.",
-    "past_due": "Payment for your organisation's subscription is past due.",
-    "cancelled": "Your organisation's subscription was cancelled.",
-    "seat_limit": "Every seat of your organisation's plan is taken.",
+    "not_a_member": N_("You are not a member of this organisation."),
+    "no_organization": N_("You are not a member of any organisation with a Tomps plan."),
+    "no_subscription": N_("Your organisation has no subscription."),
+    "payment_pending": N_("Payment for your organisation's subscription is pending."),
+    "past_due": N_("Payment for your organisation's subscription is past due."),
+    "cancelled": N_("Your organisation's subscription was cancelled."),
+    "seat_limit": N_("Every seat of your organisation's plan is taken."),
 }
 
 
@@ -28,6 +30,7 @@ def describe(decision) -> str:
     if decision.allowed:
         return ""
     if decision.reason == "product_not_in_plan":
+        # Pages say it in the person's language (web/errors.py refusal_sentence).
         return safe(f"{decision.product_name} is not included in your organisation's plan.")
     if decision.reason == "expired":
         if decision.ended_at is not None:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, clock
 from ..accounts.users import find_by_email
 from ..extensions import db
+from ..i18n import N_
 from ..storage.ids import row_id
 from ..storage.models import Invitation, Membership, Organization, Plan, User
 from ..storage.models.orgs import ROLES
@@ -206,8 +207,8 @@ def _guard_last_owner(session, membership: Membership, new_role: str | None) -> 
     owners = session.scalar(select(func.count()).select_from(Membership).where(
         Membership.organization_id == membership.organization_id, Membership.role == "owner"))
     if owners <= 1:
-        raise LastOwnerError("the last owner cannot be removed or demoted: make another "
-                             "member an owner first")
+        raise LastOwnerError(N_("the last owner cannot be removed or demoted: make another "
+                             "member an owner first"))
 
 
 def remove_member(ref, email: str, check=None, actor_id: int | None = None) -> None:
@@ -263,4 +264,4 @@ def require_totp(ref, required: bool) -> Organization:
 def describe(org: Organization) -> dict:
     return {"id": org.id, "name": org.name, "legal_name": org.legal_name, "tax_id": org.tax_id,
             "address": org.address, "country": org.country, "billing_email": org.billing_email,
-            "created_at": org.created_at}
+            "timezone": org.timezone, "created_at": org.created_at}

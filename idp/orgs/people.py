@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..errors import IdPError
+from ..i18n import N_
 from ..extensions import db
 from ..storage.models import Membership, Organization, User
 from ..storage.models.orgs import ADMIN_ROLES, ROLES
@@ -76,15 +77,15 @@ def require_manager(org_id: int, actor_id: int, action: str) -> str:
     """The actor's role when they may manage people here; else PeopleForbidden (audited)."""
     role = role_of(org_id, actor_id)
     if not can_manage(role):
-        raise _deny(actor_id, org_id, action, "Only owners and admins can manage members.")
+        raise _deny(actor_id, org_id, action, N_("Only owners and admins can manage members."))
     return role
 
 
 def require_assignable(org_id: int, actor_id: int, actor_role: str, role: str, action: str):
     if role not in ROLES:
-        raise OrgError("Choose a role: owner, admin or member.")
+        raise OrgError(N_("Choose a role: owner, admin or member."))
     if role not in assignable_roles(actor_role):
-        raise _deny(actor_id, org_id, action, "Only an owner can make someone an owner.")
+        raise _deny(actor_id, org_id, action, N_("Only an owner can make someone an owner."))
 
 
 def member(org: Organization, user_id) -> User:
@@ -92,11 +93,11 @@ def member(org: Organization, user_id) -> User:
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
-        raise MemberNotFound("There is no such member in this organisation.") from None
+        raise MemberNotFound(N_("There is no such member in this organisation.")) from None
     found = db.session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.organization_id == org.id, User.id == user_id))
     if found is None:
-        raise MemberNotFound("There is no such member in this organisation.")
+        raise MemberNotFound(N_("There is no such member in this organisation."))
     return found
 
 
@@ -106,11 +107,11 @@ def _checker(org_id: int, actor_id: int, action: str, role: str | None = None):
     def check(session, target: Membership) -> None:
         actor = _actor_role(session, org_id, actor_id)
         if not can_manage(actor):
-            raise _deny(actor_id, org_id, action, "Only owners and admins can manage members.")
+            raise _deny(actor_id, org_id, action, N_("Only owners and admins can manage members."))
         if target.role == "owner" and actor != "owner":
-            raise _deny(actor_id, org_id, action, "Only an owner can change or remove an owner.")
+            raise _deny(actor_id, org_id, action, N_("Only an owner can change or remove an owner."))
         if role is not None and role not in assignable_roles(actor):
-            raise _deny(actor_id, org_id, action, "Only an owner can make someone an owner.")
+            raise _deny(actor_id, org_id, action, N_("Only an owner can make someone an owner."))
 
     return check
 
@@ -119,7 +120,7 @@ def change_role(org: Organization, user_id, role: str, actor_id: int) -> Members
     """Give member ``user_id`` of ``org`` the role ``role`` (the rules above)."""
     require_manager(org.id, actor_id, "change_role")
     if role not in ROLES:
-        raise OrgError("Choose a role: owner, admin or member.")
+        raise OrgError(N_("Choose a role: owner, admin or member."))
     target = member(org, user_id)
     return organizations.set_role(org, target.email, role, check=_checker(
         org.id, actor_id, "change_role", role), actor_id=actor_id)

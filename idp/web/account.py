@@ -35,7 +35,8 @@ from . import i18n
 from .current_org import account_org
 from .i18n import _
 from .errors import render_error
-from .forms import CompanyForm, OrderForm, RenewForm
+from .i18n import N_
+from .forms import ZONES, CompanyForm, OrderForm, RenewForm
 from .headers import CSP
 from .live import current_state, open_stream
 
@@ -45,7 +46,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 bp = Blueprint("account", __name__, url_prefix="/account", static_folder=str(STATIC),
                static_url_path="/static")
-bp.context_processor(i18n.context)
 # The account pages load one script of ours (live updates); nothing inline.
 ACCOUNT_CSP = CSP + "; script-src 'self'; connect-src 'self'"
 
@@ -80,13 +80,13 @@ def company():
     form = CompanyForm(obj=org)
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render_template("account/company.html", org=org, form=form,
-                                   error=i18n.translate("Please correct the fields marked below.")
+            return render_template("account/company.html", org=org, form=form, zones=ZONES,
+                                   error=i18n._("Please correct the fields marked below.")
                                    ), 400
         update_company(org, form.data)
-        flash(i18n.translate("Saved."))
+        flash(i18n._("Saved."))
         return redirect(url_for("account.company", org=org.id))
-    return render_template("account/company.html", org=org, form=form)
+    return render_template("account/company.html", org=org, form=form, zones=ZONES)
 
 
 @bp.route("/orders", methods=["POST"])
@@ -257,10 +257,10 @@ def state():
 
 def _bad_request(form):
     if "csrf_token" in form.errors:
-        message = "Your session expired or the form was tampered with. Please try again."
+        message = N_("Your session expired or the form was tampered with. Please try again.")
     else:
-        message = "The form was incomplete. Please try again."
-    return render_error(400, "invalid_request", "Bad request", message)
+        message = N_("The form was incomplete. Please try again.")
+    return render_error(400, "invalid_request", N_("Bad request"), message)
 
 
 def _refused(error):

@@ -18,7 +18,7 @@ from ..storage.models import User
 from . import federated
 from .current_org import safe_next
 from .errors import render_error
-from .i18n import _
+from .i18n import N_, _
 from .i18n import context as i18n_context
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
@@ -47,14 +47,16 @@ def start_session(user: User, amr: list[str], acr: str = "0") -> sso.SSOSession:
     Only the browser's interaction binding survives: the authorization request this
     login serves was bound to this browser, not to the session being replaced.
     """
-    from ..oidc.interaction import BROWSER_KEY
+    from ..oidc.interaction import BROWSER_KEY, CURRENT_KEY
 
-    old, browser = session.get("sid"), session.get(BROWSER_KEY)
+    old, browser, current = session.get("sid"), session.get(BROWSER_KEY), session.get(CURRENT_KEY)
     if old:
         end_session(old, reason=REPLACED)  # its clients hear of it (back-channel logout)
     session.clear()
     if browser:
         session[BROWSER_KEY] = browser
+    if current:  # its language (ui_locales) holds for the rest of the interaction
+        session[CURRENT_KEY] = current
     live = sso.create(user.id, amr, acr)
     session["sid"] = live.sid
     session.permanent = True
@@ -63,9 +65,9 @@ def start_session(user: User, amr: list[str], acr: str = "0") -> sso.SSOSession:
 
 
 # The same words for a locked account and a locked IP, known email or not (no enumeration).
-LOGIN_LOCKED = "Too many attempts. Please wait a moment and try again."
-PASSKEY_REQUIRED = ("Your organisation requires two-step verification. "
-                    "Please sign in with your passkey.")
+LOGIN_LOCKED = N_("Too many attempts. Please wait a moment and try again.")
+PASSKEY_REQUIRED = N_("Your organisation requires two-step verification. "
+                      "Please sign in with your passkey.")
 
 
 def next_url(interaction_id: str | None, next_path: str | None = None) -> str:
@@ -95,7 +97,7 @@ def take_next() -> str | None:
 
 def locked_response(template: str, retry_after: int, **context):
     """A 429 page with Retry-After and the one generic lockout message."""
-    return (render_template(template, error=LOGIN_LOCKED, **context), 429,
+    return (render_template(template, error=_(LOGIN_LOCKED), **context), 429,
             {"Retry-After": str(max(1, retry_after))})
 
 
@@ -116,7 +118,7 @@ def login():
     if not form.password.data:
         return federated.discover(form) or _login_page(form, step="password")
     if federated.password_refused(form.email.data):
-        return _login_page(form, error=federated.PASSWORD_REFUSED, status=403, step="password",
+        return _login_page(form, error=_(federated.PASSWORD_REFUSED), status=403, step="password",
                            federated_only=True)
     outcome = login_service.password_step(form.email.data, form.password.data,
                                           request.remote_addr, form.interaction.data)
@@ -124,9 +126,9 @@ def login():
         return locked_response("auth/login.html", outcome.retry_after, form=form, step="password",
                                **i18n_context())
     if outcome.status == "failed":
-        return _login_page(form, error=LOGIN_FAILED, status=401, step="password")
+        return _login_page(form, error=_(LOGIN_FAILED), status=401, step="password")
     if outcome.status == "passkey":  # the organisation requires a second factor: a passkey
-        return _login_page(form, error=PASSKEY_REQUIRED, status=401, step="password")
+        return _login_page(form, error=_(PASSKEY_REQUIRED), status=401, step="password")
     if outcome.status in ("otp", "enrol"):
         # Not signed in yet: the browser keeps only the id of the parked login.
         session["mfa"] = outcome.pending
@@ -164,8 +166,8 @@ def _client_name(interaction_id: str) -> str | None:
 
 def _form_error(form: FlaskForm) -> str:
     if "csrf_token" in form.errors:
-        return "Your session expired or the form was tampered with. Please try again."
-    return LOGIN_FAILED
+        return _("Your session expired or the form was tampered with. Please try again.")
+    return _(LOGIN_FAILED)
 
 
 @bp.route("/")
@@ -191,8 +193,8 @@ class SignOutForm(FlaskForm):
 def sign_out():
     form = SignOutForm()
     if not form.validate_on_submit():
-        return render_error(400, "invalid_request", "Bad request",
-                            "The sign-out form expired. Please try again.")
+        return render_error(400, "invalid_request", N_("Bad request"),
+                            N_("The sign-out form expired. Please try again."))
     sid = session.get("sid")
     ended = end_session(sid) if sid else None
     if ended is not None:

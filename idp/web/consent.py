@@ -17,6 +17,15 @@ from ..oidc import authorize, consent, interaction
 from ..oidc.errors import RequestCannotContinue
 from ..oidc.server import StoredRequest
 from ..sessions import store as sso
+from .i18n import _
+
+
+def scope_labels() -> dict[str, str]:
+    """What each scope lets the client do, in the person's words and language."""
+    return {"openid": _("know who you are"), "profile": _("see your name and language"),
+            "email": _("see your email address"),
+            "offline_access": _("stay signed in when you are away"),
+            "plan": _("see your organisation's plan")}
 
 bp = Blueprint("consent", __name__)
 
@@ -45,7 +54,8 @@ def consent_page():
         form.interaction.data = interaction_id
         status = 200 if request.method == "GET" else 400
         return render_template("consent/consent.html", form=form, client_name=stored["client_name"],
-                               scopes=stored.get("scope", "").split()), status
+                               scopes=stored.get("scope", "").split(),
+                               scope_labels=scope_labels()), status
     # Recorded for the person who answered; it counts for nobody else (interaction.py).
     if form.allow.data:
         consent.remember(user_id, stored["client_id"], stored.get("scope", ""))

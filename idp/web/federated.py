@@ -19,52 +19,52 @@ from ..federation import logout as upstream_logout
 from ..federation.errors import FederationFailure
 from ..rp.errors import LogoutTokenError
 from . import auth as auth_views
-from .i18n import _
+from .i18n import N_, _
 from .i18n import context as i18n_context
 
 bp = Blueprint("federated", __name__)
 
 BROWSER = "fed_browser"  # this browser's binding value for its pending upstream sign-ins
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-PASSWORD_REFUSED = ("Your organisation signs you in with its own identity provider, "
-                    "not with a password here. Leave the password empty and continue.")
+PASSWORD_REFUSED = (N_("Your organisation signs you in with its own identity provider, "
+                    "not with a password here. Leave the password empty and continue."))
 
 # What each failure kind tells the person (English keys of the i18n dictionary).
 MESSAGES = {
-    "cancelled": ("Sign-in cancelled",
-                  "You cancelled the sign-in at your organisation's identity provider, "
-                  "so you are not signed in. Start again when you are ready."),
-    "upstream_down": ("Your organisation's identity provider is unavailable",
-                      "We could not reach your organisation's identity provider, or it did not "
+    "cancelled": (N_("Sign-in cancelled"),
+                  N_("You cancelled the sign-in at your organisation's identity provider, "
+                  "so you are not signed in. Start again when you are ready.")),
+    "upstream_down": (N_("Your organisation's identity provider is unavailable"),
+                      N_("We could not reach your organisation's identity provider, or it did not "
                       "answer properly. Please try again in a few minutes; if it goes on, tell "
-                      "your IT department."),
-    "upstream_error": ("Your organisation's identity provider refused the sign-in",
-                       "Your organisation's identity provider did not sign you in. Please try "
-                       "again; if it goes on, tell your IT department."),
-    "invalid_token": ("The sign-in could not be verified",
-                      "The answer from your organisation's identity provider did not pass our "
+                      "your IT department.")),
+    "upstream_error": (N_("Your organisation's identity provider refused the sign-in"),
+                       N_("Your organisation's identity provider did not sign you in. Please try "
+                       "again; if it goes on, tell your IT department.")),
+    "invalid_token": (N_("The sign-in could not be verified"),
+                      N_("The answer from your organisation's identity provider did not pass our "
                       "checks, so you are not signed in. Please try again; if it goes on, tell "
-                      "your IT department."),
-    "email_domain": ("Email address not in your organisation",
-                     "The email address your identity provider gave us is not in a domain of "
+                      "your IT department.")),
+    "email_domain": (N_("Email address not in your organisation"),
+                     N_("The email address your identity provider gave us is not in a domain of "
                      "your organisation here, so you are not signed in. Sign in with your "
-                     "work account."),
-    "email_unverified": ("Email address not verified",
-                         "Your identity provider says your email address is not verified, so "
-                         "you are not signed in. Verify it there first."),
-    "state": ("This sign-in link has expired or was already used",
-              "Start signing in again from the application, in this browser."),
-    "no_seat": ("No free seat in your organisation",
-                "Your organisation's plan has no free seat for you, so no account was created. "
-                "Ask an owner or admin of your organisation to free a seat or change the plan."),
-    "elsewhere": ("This email belongs to another account",
-                  "An account with this email address already exists here outside your "
+                     "work account.")),
+    "email_unverified": (N_("Email address not verified"),
+                         N_("Your identity provider says your email address is not verified, so "
+                         "you are not signed in. Verify it there first.")),
+    "state": (N_("This sign-in link has expired or was already used"),
+              N_("Start signing in again from the application, in this browser.")),
+    "no_seat": (N_("No free seat in your organisation"),
+                N_("Your organisation's plan has no free seat for you, so no account was created. "
+                "Ask an owner or admin of your organisation to free a seat or change the plan.")),
+    "elsewhere": (N_("This email belongs to another account"),
+                  N_("An account with this email address already exists here outside your "
                   "organisation, so it was not linked. Ask your organisation's administrator "
-                  "or Tomps support."),
-    "disabled": ("Account disabled", "This account is disabled. Contact your administrator."),
-    "not_configured": ("Sign-in with your organisation is not available",
-                       "Your organisation's connection changed while you were signing in. "
-                       "Please start again."),
+                  "or Tomps support.")),
+    "disabled": (N_("Account disabled"), N_("This account is disabled. Contact your administrator.")),
+    "not_configured": (N_("Sign-in with your organisation is not available"),
+                       N_("Your organisation's connection changed while you were signing in. "
+                       "Please start again.")),
 }
 
 

@@ -8,24 +8,41 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..orgs import company
 from ..orgs.errors import OrgError
+from .i18n import N_, _, lazy_gettext
+
+# What a person reads when a field breaks orgs/company.py's rules (the CLI says it in
+# English, with the details).
+FIELD_ERRORS = {
+    "country": lazy_gettext("Enter a two-letter country code, such as ID."),
+    "billing_email": lazy_gettext("Enter a valid email address."),
+    "tax_id": lazy_gettext("A tax ID may hold only letters, digits, dots, dashes, slashes "
+                           "and spaces."),
+    "timezone": lazy_gettext("Choose one of the time zones listed."),
+}
+# Indonesia's three zones first; an organisation elsewhere is set with `idp orgs update`.
+ZONES = (("Asia/Jakarta", "WIB"), ("Asia/Makassar", "WITA"), ("Asia/Jayapura", "WIT"))
+REQUIRED = lazy_gettext("This field is required.")
 
 
 def _company(form, field):
     """The organisation's rules for this field (orgs/company.py), the CLI's as well."""
     try:
         company.check(field.name, field.data)
-    except OrgError as exc:
-        raise ValidationError(str(exc)) from None
+    except OrgError:
+        message = FIELD_ERRORS.get(field.name) or _(
+            "This is too long or holds characters that are not allowed.")
+        raise ValidationError(str(message)) from None
 
 
 class CompanyForm(FlaskForm):
     """The company details; invoices need a legal name, a country and a billing email."""
 
-    legal_name = StringField("Legal name", validators=[DataRequired(), _company])
+    legal_name = StringField("Legal name", validators=[DataRequired(REQUIRED), _company])
     tax_id = StringField("Tax ID", validators=[Optional(), _company])
     address = TextAreaField("Address", validators=[Optional(), _company])
-    country = StringField("Country", validators=[DataRequired(), _company])
-    billing_email = StringField("Billing email", validators=[DataRequired(), _company])
+    country = StringField("Country", validators=[DataRequired(REQUIRED), _company])
+    billing_email = StringField(N_("Billing email"), validators=[DataRequired(REQUIRED), _company])
+    timezone = StringField("Time zone", validators=[Optional(), _company])
 
 
 class OrderForm(FlaskForm):

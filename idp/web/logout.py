@@ -19,6 +19,7 @@ from wtforms import HiddenField
 from ..extensions import csrf
 from ..oidc.endpoints import end_session as rp_logout
 from ..sessions import store as sso
+from .i18n import N_
 
 bp = Blueprint("logout", __name__)
 
@@ -48,7 +49,7 @@ def confirm():
     form = ConfirmLogoutForm()
     if not form.validate_on_submit():
         raise rp_logout.LogoutRequestError(
-            "The sign-out form expired or was tampered with. Please try again.")
+            N_("The sign-out form expired or was tampered with. Please try again."))
     logout = rp_logout.parse({name: form[name].data for name in rp_logout.CARRIED})
     return _finish(logout, sso.get(session.get("sid")))
 

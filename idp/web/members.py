@@ -36,7 +36,7 @@ from . import i18n
 from .auth import start_session
 from .current_org import account_org, forbidden, memberships, safe_next
 from .errors import render_error
-from .i18n import _
+from .i18n import N_, _
 from .invitation_mail import DeliveryError, send_invitation
 
 bp = Blueprint("members", __name__, url_prefix="/account")
@@ -77,7 +77,7 @@ class SignUpForm(FlaskForm):
     family_name = StringField("Family name", validators=[Optional(), Length(max=100)])
     password = PasswordField("Password", validators=[
         DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)])
-    confirm = PasswordField("Repeat the password",
+    confirm = PasswordField(N_("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password")])
 
 

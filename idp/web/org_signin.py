@@ -17,7 +17,7 @@ from ..orgs import sign_ins
 from ..storage.models import Membership
 from . import i18n
 from .account import ACCOUNT_CSP, _org
-from .i18n import _
+from .i18n import N_, _
 
 bp = Blueprint("org_signin", __name__, url_prefix="/account")
 bp.context_processor(i18n.context)
@@ -34,8 +34,8 @@ class FederationRequestForm(FlaskForm):
     org = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,10}$")])
     issuer = StringField("Issuer", validators=[DataRequired(), Length(max=500)])
     client_id = StringField("Client ID", validators=[DataRequired(), Length(max=255)])
-    client_secret = PasswordField("Client secret", validators=[DataRequired(), Length(max=2000)])
-    domains = StringField("Email domains", validators=[DataRequired(), Length(max=2000)])
+    client_secret = PasswordField(N_("Client secret"), validators=[DataRequired(), Length(max=2000)])
+    domains = StringField(N_("Email domains"), validators=[DataRequired(), Length(max=2000)])
 
 
 def _is_owner(org) -> bool:

@@ -35,7 +35,7 @@ from ..sessions import store as sso
 from . import i18n
 from .auth import LoginForm, next_url, start_session
 from .headers import CSP
-from .i18n import _
+from .i18n import N_, _
 
 bp = Blueprint("passkeys", __name__)
 bp.context_processor(i18n.context)
@@ -49,7 +49,7 @@ CREDENTIAL_MAX = 16_384  # characters of a credential's JSON
 # Adding a passkey gives lasting access: only within this long of signing in (a borrowed or
 # stolen session cookie cannot plant one after the fact).
 REAUTH_SECONDS = 15 * 60
-SIGN_IN_AGAIN = "For your security, sign in again to add a passkey."
+SIGN_IN_AGAIN = N_("For your security, sign in again to add a passkey.")
 
 
 def passkey_script() -> str:
@@ -91,16 +91,16 @@ class PasskeyLoginForm(FlaskForm):
 
 
 LOGIN_MESSAGES = {
-    "expired": "The passkey sign-in took too long or was already used. Please try again.",
-    "elsewhere": "This passkey sign-in was started in another browser or for another request. "
-                 "Please try again from this page.",
-    "unknown": "This passkey is not registered here (it may have been removed). "
-               "Please sign in another way.",
-    "locked": "This passkey is locked because it may have been copied. Sign in another way, "
-              "remove it from your security page and add a new one.",
+    "expired": N_("The passkey sign-in took too long or was already used. Please try again."),
+    "elsewhere": N_("This passkey sign-in was started in another browser or for another request. "
+                 "Please try again from this page."),
+    "unknown": N_("This passkey is not registered here (it may have been removed). "
+               "Please sign in another way."),
+    "locked": N_("This passkey is locked because it may have been copied. Sign in another way, "
+              "remove it from your security page and add a new one."),
 }
 LOGIN_MESSAGES["cloned"] = LOGIN_MESSAGES["locked"]
-NOT_VERIFIED = "That passkey could not be verified. Please try again or sign in another way."
+NOT_VERIFIED = N_("That passkey could not be verified. Please try again or sign in another way.")
 STATUS = {"expired": 400, "elsewhere": 403}
 
 
@@ -174,16 +174,16 @@ class RemoveForm(FlaskForm):
 
 
 REGISTER_MESSAGES = {
-    "expired": "Adding the passkey took too long. Please try again.",
-    "elsewhere": "Adding the passkey was started in another browser. Please try again here.",
-    "duplicate": "This passkey is already registered.",
-    "too_many": "You have reached the maximum number of passkeys. Remove one first.",
+    "expired": N_("Adding the passkey took too long. Please try again."),
+    "elsewhere": N_("Adding the passkey was started in another browser. Please try again here."),
+    "duplicate": N_("This passkey is already registered."),
+    "too_many": N_("You have reached the maximum number of passkeys. Remove one first."),
 }
 CHANGE_MESSAGES = {
-    "last_factor": "Your organisation requires two-step verification: you cannot remove your "
-                   "last passkey. Add another passkey or set up an authenticator app first.",
-    "not_found": "That passkey no longer exists.",
-    "name_missing": "Please give the passkey a name.",
+    "last_factor": N_("Your organisation requires two-step verification: you cannot remove your "
+                   "last passkey. Add another passkey or set up an authenticator app first."),
+    "not_found": N_("That passkey no longer exists."),
+    "name_missing": N_("Please give the passkey a name."),
 }
 
 
@@ -248,7 +248,7 @@ def register():
         return _security_page(user, _("The passkey could not be added. Please try again."), 400)
     except PasskeyError as exc:
         message = REGISTER_MESSAGES.get(exc.reason,
-                                        "The passkey could not be added. Please try again.")
+                                        N_("The passkey could not be added. Please try again."))
         return _security_page(user, _(message), 403 if exc.reason == "elsewhere" else 400)
     flash(_("Passkey “%(name)s” added.", name=row.name))
     return redirect(url_for("passkeys.security"))

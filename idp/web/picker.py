@@ -20,13 +20,14 @@ from wtforms.validators import DataRequired
 from ..oidc import interaction
 from ..orgs.selection import organizations_for, remember_choice
 from .errors import render_error
+from .i18n import N_, _, lazy_gettext
 
 bp = Blueprint("picker", __name__)
 
 
 class PickForm(FlaskForm):
     interaction = HiddenField(validators=[DataRequired()])
-    organization = RadioField("Organisation", coerce=int, validate_choice=True,
+    organization = RadioField(lazy_gettext("Organisation"), coerce=int, validate_choice=True,
                               validators=[DataRequired()])
 
 
@@ -39,8 +40,8 @@ def _form(interaction_id: str) -> PickForm:
 
 
 def _expired():
-    return render_error(400, "invalid_request", "Sign-in expired",
-                        "This sign-in took too long. Please start again from the app.")
+    return render_error(400, "invalid_request", N_("Sign-in expired"),
+                        N_("This sign-in took too long. Please start again from the app."))
 
 
 @bp.route("/select-organization", methods=["GET", "POST"])
@@ -57,7 +58,7 @@ def select_organization():
         return render_template("orgs/select.html", form=form)
     if not form.validate_on_submit() or form.interaction.data != interaction_id:
         return render_template("orgs/select.html", form=form,
-                               error="Please choose one of your organisations."), 400
+                               error=_("Please choose one of your organisations.")), 400
     remember_choice(current_user.id, form.organization.data)
     # The choice counts only for the person who made it (interaction.decision).
     interaction.decide(interaction_id, data, "organization", current_user.id,

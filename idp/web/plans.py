@@ -22,11 +22,7 @@ from .money import format_money
 
 # Named "billing" as before: templates link to billing.plans and billing.review.
 bp = Blueprint("billing", __name__)
-bp.context_processor(i18n.context)
-bp.add_app_template_global(i18n.translate, "t")  # every template may translate
-bp.add_app_template_global(i18n.gettext, "_")
-bp.add_app_template_global(i18n.ngettext, "ngettext")
-bp.add_app_template_global(format_money, "money")
+bp.add_app_template_global(format_money, "money")  # money(amount, currency) in templates
 
 
 def _offered() -> list[dict]:

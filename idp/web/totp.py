@@ -20,11 +20,12 @@ from ..extensions import db
 from ..storage.models import User
 from .auth import locked_response, next_url, start_session, take_next
 from .errors import render_error
+from .i18n import N_, _
 
 bp = Blueprint("totp", __name__)
 
-WRONG_CODE = "That code is not valid. Please try again."
-EXPIRED = "Your sign-in expired. Please sign in again."
+WRONG_CODE = N_("That code is not valid. Please try again.")
+EXPIRED = N_("Your sign-in expired. Please sign in again.")
 
 
 class CodeForm(FlaskForm):
@@ -33,7 +34,7 @@ class CodeForm(FlaskForm):
 
 def _expired():
     session.pop("mfa", None)
-    return render_error(400, "invalid_request", "Sign-in expired", EXPIRED,
+    return render_error(400, "invalid_request", N_("Sign-in expired"), EXPIRED,
                         link=url_for("auth.login"))
 
 
@@ -45,14 +46,14 @@ def verify():
     if request.method == "GET":
         return render_template("account/totp_verify.html", form=form)
     if not form.validate_on_submit():
-        return render_template("account/totp_verify.html", form=form, error=WRONG_CODE), 400
+        return render_template("account/totp_verify.html", form=form, error=_(WRONG_CODE)), 400
     outcome = login_service.second_factor_step(token, form.code.data, request.remote_addr)
     if outcome.status == "expired":
         return _expired()
     if outcome.status == "locked":
         return locked_response("account/totp_verify.html", outcome.retry_after, form=form)
     if outcome.status == "failed":
-        return render_template("account/totp_verify.html", form=form, error=WRONG_CODE), 401
+        return render_template("account/totp_verify.html", form=form, error=_(WRONG_CODE)), 401
     target = take_next()  # start_session starts a fresh browser session
     start_session(outcome.user, ["pwd", "otp"])
     return redirect(next_url(outcome.interaction, target))
@@ -91,7 +92,7 @@ def _enrol_page(form, user, error=None, status=200):
 
 def _confirm(form, user, state):
     if not form.validate_on_submit():
-        return _enrol_page(form, user, WRONG_CODE, 400)
+        return _enrol_page(form, user, _(WRONG_CODE), 400)
     settings = current_app.config["IDP"]
     allowed, retry_after = ratelimit.hit(f"totp-enrol:{user.id}", settings.totp_max_attempts,
                                          settings.login_failure_window)
@@ -101,7 +102,7 @@ def _confirm(form, user, state):
     codes = totp.confirm_enrolment(user.id, form.code.data)
     if codes is None:
         audit.record("totp.failed", user_id=user.id, outcome="failure", reason="enrolment_code")
-        return _enrol_page(form, user, WRONG_CODE, 400)
+        return _enrol_page(form, user, _(WRONG_CODE), 400)
     audit.record("totp.enrolled", user_id=user.id, outcome="success")
     target = url_for("auth.signed_in")
     if state is not None:  # the required enrolment was the last step of a login

@@ -104,6 +104,21 @@ def test_company_form_saves(admin_web, acme, dbx):
 VALID = {"legal_name": "PT Acme", "country": "ID", "billing_email": "f@acme.example"}
 
 
+def test_the_organisations_time_zone_shows_its_times(admin_web, acme, dbx):
+    """Issue 14 item 3: stored times stay UTC; pages show them in the organisation's zone."""
+    def save(zone):
+        return admin_web.post("/account/company", data={
+            "csrf_token": _token(admin_web), "org": acme["org"].id, "timezone": zone, **VALID})
+
+    assert save("Mars/Olympus").status_code == 400
+    assert save("Asia/Makassar").status_code == 302
+    assert dbx(lambda s: s.get(Organization, acme["org"].id).timezone) == "Asia/Makassar"
+    page = admin_web.get(f"/account/company?org={acme['org'].id}").get_data(as_text=True)
+    assert '<option value="Asia/Makassar" selected>' in page
+    assert save("").status_code == 302  # back to the default zone (Asia/Jakarta)
+    assert dbx(lambda s: s.get(Organization, acme["org"].id).timezone) is None
+
+
 @pytest.mark.parametrize("change", [
     {"country": "XX"}, {"country": "IDN"}, {"country": ""}, {"legal_name": ""},
     {"billing_email": "not-an-email"}, {"tax_id": "<script>"}, {"legal_name": "x" * 301},

@@ -203,3 +203,30 @@ def test_webhook_secret_defaults_to_the_secret_key(subscribed, webhook, app, con
     assert run_due(_at(subscribed["end"], 7))["reminders_sent"] == 1
     headers, body = webhook[0]
     assert headers["X-Tomps-Signature"] == sign(body, app.config["IDP"].secret_key)
+
+
+def test_a_reminder_goes_out_in_each_owners_saved_language(subscribed, smtp):
+    """Issue 14: the owner chose Bahasa Indonesia (the switcher saved it on their profile);
+    the admin saved nothing (the default, English). Each reads the reminder in theirs."""
+    from email.header import decode_header, make_header
+
+    from idp.storage.models import User
+
+    email = next(e for e in subscribed["to"] if e.startswith("owner-"))
+    owner = db.session.scalars(select(User).where(User.email == email)).one()
+    owner.locale = "id"
+    db.session.commit()
+    assert run_due(_at(subscribed["end"], 7))["reminders_sent"] == 1
+    assert len(smtp.messages) == 2
+    by_recipient = {tuple(m.rcpt_tos): message_from_bytes(m.content) for m in smtp.messages}
+    indonesian = by_recipient[(owner.email,)]
+    english = next(m for rcpt, m in by_recipient.items() if rcpt != (owner.email,))
+    subject = str(make_header(decode_header(indonesian["Subject"])))
+    body = indonesian.get_payload(decode=True).decode()
+    assert "berakhir dalam 7 hari" in subject
+    assert "berakhir pada" in body and "Perpanjang di sini" in body and "Hello" not in body
+    english_body = english.get_payload(decode=True).decode()
+    assert "7 days" in str(make_header(decode_header(english["Subject"])))
+    assert "ends on" in english_body and "berakhir" not in english_body
+    # The end is spelt out by Babel in Jakarta time, not "%Y-%m-%d %H:%M UTC".
+    assert " WIB" in body and " WIB" in english_body and "UTC" not in body

@@ -203,3 +203,12 @@ def test_cli_as_a_subprocess(acme, settings_env):
     bad = subprocess.run([sys.executable, "-m", "idp", "subscriptions", "start", "Acme", "gold"],
                          env=env, capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
     assert bad.returncode == 1 and bad.stderr.strip() == "idp: no plan 'gold'"
+
+
+def test_an_organisations_time_zone(acme, run, run_json):
+    """Issue 14: the zone its pages and reminder emails show times in (IANA names only)."""
+    assert run_json("orgs", "update", "Acme", "--timezone", "Asia/Makassar")["timezone"] == \
+        "Asia/Makassar"
+    code, _, err = run("orgs", "update", "Acme", "--timezone", "WITA")
+    assert code == 1 and err.strip().startswith("idp: time zone must be an IANA name")
+    assert run_json("orgs", "show", "Acme")["timezone"] == "Asia/Makassar"

@@ -1,6 +1,9 @@
 """The organisation picker page and the access-denied page."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
+from babel.dates import format_date
 from flask import render_template_string
 
 from idp.oidc import interaction
@@ -127,7 +130,9 @@ def test_denied_page_gives_the_date_the_plan_ended(app, ctx, plans, org_with):
     end = subscriptions.start(org_id, "suite").current_period_end
     clock.advance(40 * 86400)
     _status, html = _denied_page(app, ent.gate(uid, _Client("asset"), org_id))
-    assert "Your plan has ended" in html and f"ended on {end:%Y-%m-%d}" in html
+    # The date as Babel writes it, in the organisation's zone (Asia/Jakarta by default).
+    day = format_date(end.astimezone(ZoneInfo("Asia/Jakarta")), "d MMMM y", locale="en")
+    assert "Your plan has ended" in html and f"ended on {day}" in html
 
 
 class _Client:

@@ -95,6 +95,8 @@ def test_every_post_form_carries_a_csrf_token(name):
         assert "csrf_token" not in text, f"{name}: our CSRF token would leave for the RP"
         return
     for form in re.findall(r"<form\b.*?</form>", text, flags=re.DOTALL):
+        if "url_for('i18n.switch')" in form:
+            continue  # the language switcher: CSRF_EXEMPT below says why
         if re.search(r'method="post"', form, flags=re.IGNORECASE):
             assert "csrf_token" in form, f"{name}: a POST form without a CSRF token"
 
@@ -105,6 +107,10 @@ CSRF_EXEMPT: set[str] = {
     "oidc.authorize_endpoint",  # OIDC Core §3.1.2.1: the RP may POST the authorization request
     "oidc.token", "oidc.revoke", "oidc.introspect", "oidc.userinfo_endpoint",
     "logout.end_session",  # RP-Initiated Logout §2: GET or POST from the RP
+    # The language switcher on every page, public ones too (which set no session cookie):
+    # a cross-site POST carries no session (SameSite=Lax), so it can set only the language
+    # cookie; the profile changes only from our own origin (tests/web/test_i18n.py).
+    "i18n.switch",
 }
 
 

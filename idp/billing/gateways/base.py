@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from ...errors import IdPError
+from ...i18n import N_
 
 # Normalised statuses: what the order should become.
 PAID, AWAITING, EXPIRED, FAILED, REFUNDED = "paid", "awaiting", "expired", "failed", "refunded"
@@ -26,7 +27,7 @@ class GatewayError(IdPError):
 
     status = 400
     error = "invalid_request"
-    title = "Refused"
+    title = N_("Refused")
     outcome: str | None = "rejected"
     headers: ClassVar[dict[str, str]] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ... import i18n
 from ...keystore.keys import SUPPORTED_ALGS
 from ..claims import ACR_VALUES_SUPPORTED, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from ..render import Document
@@ -44,6 +45,8 @@ def metadata() -> dict:
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
         "scopes_supported": SCOPES_SUPPORTED,
         "claims_supported": CLAIMS_SUPPORTED,
+        # OpenID Connect Discovery 1.0 §3: the languages of our pages (BCP 47).
+        "ui_locales_supported": list(i18n.SUPPORTED),
         "acr_values_supported": ACR_VALUES_SUPPORTED,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",

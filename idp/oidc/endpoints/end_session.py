@@ -20,6 +20,7 @@ from flask import current_app
 
 from ...clients.registry import find_client
 from ...errors import IdPError
+from ...i18n import N_
 from ...keystore.jwks import InvalidJWT, verify
 from ...sessions import service
 from ...storage.models import Client
@@ -34,7 +35,7 @@ NOT_ID_TOKENS = ("logout+jwt", "at+jwt")
 class LogoutRequestError(IdPError):
     """The logout request cannot be honoured as sent; the message is safe to show."""
 
-    title = "Sign-out request not valid"
+    title = N_("Sign-out request not valid")
 
 
 @dataclass
@@ -79,22 +80,22 @@ def _verify_hint(token: str) -> dict:
     try:
         decoded = verify(token)
     except InvalidJWT:
-        raise LogoutRequestError("The sign-out request carries an ID token we cannot verify.") \
+        raise LogoutRequestError(N_("The sign-out request carries an ID token we cannot verify.")) \
             from None
     claims, typ = decoded.claims, decoded.header.get("typ")
     if not isinstance(claims, dict):
-        raise LogoutRequestError("The id_token_hint is not an ID token.")
+        raise LogoutRequestError(N_("The id_token_hint is not an ID token."))
     if typ in NOT_ID_TOKENS or "events" in claims:
-        raise LogoutRequestError("The id_token_hint is not an ID token.")
+        raise LogoutRequestError(N_("The id_token_hint is not an ID token."))
     if claims.get("iss") != current_app.config["IDP"].issuer:
-        raise LogoutRequestError("The id_token_hint was not issued by this server.")
+        raise LogoutRequestError(N_("The id_token_hint was not issued by this server."))
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise LogoutRequestError("The id_token_hint has no subject.")
+        raise LogoutRequestError(N_("The id_token_hint has no subject."))
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud
     if not isinstance(audiences, list) or not audiences or \
             not all(isinstance(a, str) for a in audiences):
-        raise LogoutRequestError("The id_token_hint has no audience.")
+        raise LogoutRequestError(N_("The id_token_hint has no audience."))
     claims["aud"] = audiences
     return claims
 
@@ -107,13 +108,13 @@ def _client_id(values: dict, hint: dict | None) -> str | None:
     audiences = hint["aud"]
     if asked is not None:
         if asked not in audiences:
-            raise LogoutRequestError("The client_id does not match the id_token_hint.")
+            raise LogoutRequestError(N_("The client_id does not match the id_token_hint."))
         return asked
     if len(audiences) == 1:
         return audiences[0]
     if hint.get("azp") in audiences:
         return hint["azp"]
-    raise LogoutRequestError("The id_token_hint names several clients; send client_id.")
+    raise LogoutRequestError(N_("The id_token_hint names several clients; send client_id."))
 
 
 def parse(params) -> LogoutRequest:
@@ -125,7 +126,7 @@ def parse(params) -> LogoutRequest:
     if client_id is not None:
         client = find_client(client_id)
         if client is None:
-            raise LogoutRequestError("The application asking to sign you out is not known here.")
+            raise LogoutRequestError(N_("The application asking to sign you out is not known here."))
     wanted = values.get("post_logout_redirect_uri")
     # §3: redirect only to an exact registered match of a known client; otherwise no redirect.
     verified = wanted if client is not None and wanted in (client.post_logout_redirect_uris

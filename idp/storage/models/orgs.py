@@ -46,6 +46,9 @@ class Organization(db.Model):
     address: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     billing_email: Mapped[str | None] = mapped_column(String(320))
+    # IANA zone the pages show this organisation's times in (None: default_timezone);
+    # stored times stay UTC.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # Members must use a second factor (TOTP); set by `idp security require-totp`.
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Bumped by database triggers in the transaction of every change an entitlement is read
