@@ -106,8 +106,7 @@ def rewrap(old_kek: bytes, new_kek: bytes) -> int:
     rows = db.session.scalars(select(TotpCredential)).all()
     with transaction():
         for row in rows:
-            secret = envelope.open_(old_kek, row.secret_sealed, _aad(row.user_id))
-            row.secret_sealed = envelope.seal(new_kek, secret, _aad(row.user_id))
+            row.secret_sealed = envelope.reseal(old_kek, new_kek, row.secret_sealed, _aad(row.user_id))
     return len(rows)
 
 

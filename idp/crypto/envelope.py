@@ -37,3 +37,9 @@ def open_(kek: bytes, sealed: str, kid: str) -> bytes:
         raise EnvelopeError(
             f"key {kid}: cannot decrypt — wrong key-encryption key, or the row was altered"
         ) from None
+
+
+def reseal(old_kek: bytes, new_kek: bytes, sealed: str, kid: str) -> str:
+    """``sealed`` opened with the old key-encryption key and sealed again with the new one
+    (``idp keys rewrap``: the signing keys, TOTP secrets, upstream client secrets)."""
+    return seal(new_kek, open_(old_kek, sealed, kid), kid)

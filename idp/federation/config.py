@@ -210,8 +210,8 @@ def rewrap(old_kek: bytes, new_kek: bytes) -> int:
     rows = db.session.scalars(select(OrgFederation)).all()
     with transaction():
         for row in rows:
-            secret = envelope.open_(old_kek, row.client_secret_sealed, _aad(row.organization_id))
-            row.client_secret_sealed = envelope.seal(new_kek, secret, _aad(row.organization_id))
+            row.client_secret_sealed = envelope.reseal(old_kek, new_kek, row.client_secret_sealed,
+                                                       _aad(row.organization_id))
     return len(rows)
 
 
