@@ -63,6 +63,19 @@ def reset(key: str, window: int) -> None:
     get_store().delete(name, f"rl:{key}:{index - 1}")
 
 
+def client_counter(client_id: str) -> tuple[str, int, int]:
+    """The store key of ``client_id``'s allowance in the current window, its limit and the
+    key's TTL: what ``limit_client`` counts (the event loop counts the same key)."""
+    settings = current_app.config["IDP"]
+    window = settings.token_rate_limit_window
+    name, _ = _window_key(_client_key(client_id), window)
+    return name, settings.token_rate_limit_per_client, window + 1
+
+
+def _client_key(client_id: str) -> str:
+    return f"client:{str(client_id)[:160]}"
+
+
 def limit_client(client_id: str) -> None:
     """Count one token-endpoint request of ``client_id``; raise RateLimited past the limit.
 
@@ -74,7 +87,7 @@ def limit_client(client_id: str) -> None:
     already handles, rather than RFC 8628's ``slow_down`` (device flow only).
     """
     settings = current_app.config["IDP"]
-    allowed, retry_after = hit(f"client:{str(client_id)[:160]}", settings.token_rate_limit_per_client,
+    allowed, retry_after = hit(_client_key(client_id), settings.token_rate_limit_per_client,
                                settings.token_rate_limit_window)
     if not allowed:
         raise RateLimited(retry_after, "client")

@@ -62,6 +62,15 @@ def lookup(client_id: str) -> Client | None:
     return client
 
 
+def peek(app, client_id: str) -> Client | None:
+    """The cached client ``client_id`` while its entry is fresh, else None; never reads the
+    database (the event loop's endpoints, oidc/loop_endpoints.py, must not block)."""
+    entry = app.extensions["idp.client_cache"].entries.get(client_id)
+    if entry is not None and time.monotonic() - entry[0] < CACHE_SECONDS:
+        return entry[1]
+    return None
+
+
 def _load(client_id: str) -> Client | None:
     with Session(db.engine, expire_on_commit=False) as session:
         client = session.scalar(select(Client).where(Client.client_id == client_id))

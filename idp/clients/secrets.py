@@ -51,6 +51,17 @@ def known_secret(secret_hash: str, secret: str | None) -> bool | None:
     return None  # a mismatch with the store is not proof (the server key may have changed)
 
 
+def remembered_secret(secret_hash: str, secret: str | None) -> bool:
+    """Whether ``secret`` matches, known from this process's memory alone (no store read):
+    False also when it is not known here yet (the event loop's endpoints then let the
+    thread path verify it)."""
+    if not secret or not isinstance(secret, str) or len(secret) > 512:
+        return False
+    known = _verified_secrets.get(secret_hash)
+    return known is not None and hmac.compare_digest(
+        known, hashlib.sha256(secret.encode()).digest())
+
+
 def _remember(secret_hash: str, secret: str) -> None:
     if len(_verified_secrets) >= _VERIFIED_MAX:
         _verified_secrets.clear()

@@ -46,16 +46,28 @@ def verify(token: str):
     return decoded
 
 
-def verify_signature(token: str):
+def verify_signature(token: str, keyset=None):
     """``verify`` without the revoked-key mark: the caller checks it (access_tokens.py
-    reads it in one round trip with the token's own mark, oidc/revocations.py)."""
+    reads it in one round trip with the token's own mark, oidc/revocations.py).
+    ``keyset``: the published keys when the caller holds them (the event loop, which must
+    not reload them from the database); by default the signer's, reloaded when due."""
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
         raise InvalidJWT("malformed token")
     try:
-        decoded = jwt.decode(token, public_keyset(), algorithms=list(SUPPORTED_ALGS),
+        keys = keyset if keyset is not None else public_keyset()
+        decoded = jwt.decode(token, keys, algorithms=list(SUPPORTED_ALGS),
                              registry=jws_registry(SUPPORTED_ALGS))
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise InvalidJWT(str(exc)[:200]) from None
     if not isinstance(decoded.header.get("kid"), str):
         raise InvalidJWT("token has no kid")
     return decoded
+
+
+def published(keys, kid: str) -> bool:
+    """Is ``kid`` one of the key set ``keys``?"""
+    try:
+        keys.get_by_kid(kid)
+    except JoseError:
+        return False
+    return True

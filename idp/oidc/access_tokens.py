@@ -18,6 +18,14 @@ from . import revocations
 from .claims import entitlement_claims
 
 TYP = "at+jwt"
+# Signatures already verified, by token: a relying party presents the same access token
+# on every call it makes to userinfo or introspection until it expires, and an RS256
+# verification with its JOSE parsing is the largest part of such a call. An entry is used
+# only while its kid is still published (a kid names one immutable key; a removed key's
+# tokens are verified again and fail); typ, iss, exp and the revocation marks are checked
+# on every call. Only tokens whose signature verified are kept, so a stranger cannot fill it.
+_VERIFIED: dict[str, tuple[dict, dict]] = {}  # token → (header, claims)
+VERIFIED_MAX = 4096
 
 
 class InvalidAccessToken(Exception):
@@ -71,15 +79,13 @@ def decode(token) -> dict:
     return claims
 
 
-def decode_unchecked(token) -> tuple[dict, str]:
+def decode_unchecked(token, keyset=None) -> tuple[dict, str]:
     """``decode`` except the revocation check, which the caller must make (userinfo makes
-    it with ``revocations.is_revoked_and_read``): the claims and the signing kid."""
-    try:
-        parsed = jwks.verify_signature(token)
-    except jwks.InvalidJWT:
-        raise InvalidAccessToken("not our token") from None
-    claims = dict(parsed.claims)
-    if parsed.header.get("typ", "").lower() not in (TYP, "application/at+jwt"):
+    it with ``revocations.is_revoked_and_read``): the claims and the signing kid.
+    ``keyset``: as ``jwks.verify_signature``."""
+    keys = keyset if keyset is not None else signer.public_keyset()
+    header, claims = _verified(token, keys)
+    if header.get("typ", "").lower() not in (TYP, "application/at+jwt"):
         raise InvalidAccessToken("not an access token")  # RFC 9068 §4: check typ
     if claims.get("iss") != current_app.config["IDP"].issuer:
         raise InvalidAccessToken("wrong issuer")
@@ -88,7 +94,24 @@ def decode_unchecked(token) -> tuple[dict, str]:
         raise InvalidAccessToken("expired")
     if not isinstance(claims.get("jti"), str):
         raise InvalidAccessToken("revoked")  # no id to check: never live
-    return claims, parsed.header["kid"]
+    return claims, header["kid"]
+
+
+def _verified(token, keys) -> tuple[dict, dict]:
+    """The header and (a copy of) the claims of ``token`` once its signature verified
+    against ``keys``, from ``_VERIFIED`` while the kid is still among them."""
+    held = _VERIFIED.get(token) if isinstance(token, str) else None
+    if held is not None and jwks.published(keys, held[0]["kid"]):
+        return held[0], dict(held[1])
+    try:
+        parsed = jwks.verify_signature(token, keys)
+    except jwks.InvalidJWT:
+        raise InvalidAccessToken("not our token") from None
+    header, claims = dict(parsed.header), dict(parsed.claims)
+    if len(_VERIFIED) >= VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[token] = (header, claims)
+    return header, dict(claims)
 
 
 def revoke(jti: str, exp: int) -> None:

@@ -49,7 +49,12 @@ def count_failure(address: str, client_id: str | None) -> None:
         hit(key, limit, window)
 
 
+def allowance_bucket(client, endpoint: str, address: str) -> str:
+    """The name of the client's allowance at ``endpoint`` (per address for a public client)."""
+    bucket = client.client_id if not client.is_public else f"{client.client_id}@{address[:64]}"
+    return bucket + SUFFIX.get(endpoint, "")
+
+
 def count_allowance(client, endpoint: str, address: str) -> None:
     """Count one authenticated request against the client's own allowance (may raise)."""
-    bucket = client.client_id if not client.is_public else f"{client.client_id}@{address[:64]}"
-    limit_client(bucket + SUFFIX.get(endpoint, ""))
+    limit_client(allowance_bucket(client, endpoint, address))

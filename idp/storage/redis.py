@@ -58,7 +58,7 @@ SUBSCRIBE_TIMEOUT = 5.0
 
 
 # INCR, and the first time only (NX) an expiry: atomic like the MULTI it replaces.
-_INCR_EXPIRE = """
+INCR_EXPIRE = """
 local n = redis.call('INCR', KEYS[1])
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX') end
 return n
@@ -93,7 +93,7 @@ class RedisStore(Store):
         self._sadd_within_ttl = self.client.register_script(_SADD_WITHIN_TTL)
         self._acquire_slot = self.client.register_script(_ACQUIRE_SLOT)
         self._slot_count = self.client.register_script(_SLOT_COUNT)
-        self._incr_expire = self.client.register_script(_INCR_EXPIRE)
+        self._incr_expire = self.client.register_script(INCR_EXPIRE)
 
     def _k(self, key: str) -> str:
         return self.prefix + key

@@ -66,6 +66,8 @@ class ASGIFront:
         settings = config.get("IDP")
         self.tcp_user_timeout = settings.tcp_user_timeout if settings else 0
         self.loop_routes = LoopRoutes.of(wsgi_app)  # discovery, JWKS: no thread hop
+        self._loop_store = None  # userinfo, introspection: the loop's connections
+        self._loop_store_made = False
 
     def set_threads(self, threads: int) -> None:
         """Size the pool (gunicorn's ``--threads``); before the first request."""
@@ -76,6 +78,19 @@ class ASGIFront:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="wsgi")
         return self._executor
+
+    def loop_store(self):
+        """This loop's Postgres and Redis connections (storage/hot_async.py), made on first
+        use; None on the embedded default (the handlers then leave every request to Flask)."""
+        if not self._loop_store_made:
+            from ..storage.hot_async import for_app
+
+            self._loop_store_made = True
+            try:
+                self._loop_store = for_app(self.wsgi_app)
+            except Exception:  # the thread path still serves everything
+                log.exception("no loop store: userinfo and introspection go through Flask")
+        return self._loop_store
 
     def on_shutdown(self, hook: Callable[[], None]) -> None:
         """Run ``hook()`` on the loop when the server starts to stop."""
@@ -103,6 +118,8 @@ class ASGIFront:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.begin_shutdown()
+                if self._loop_store is not None:
+                    await self._loop_store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -118,6 +135,13 @@ class ASGIFront:
         if body is None:
             await _too_large(send)
             return
+        if self.loop_routes is not None and self.loop_routes.handler_of(scope) is not None:
+            answer = await self.loop_routes.handle(scope, body, self.loop_store())
+            if answer is not None:
+                status, headers, payload = answer
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": payload})
+                return
         environ = build_environ(scope, body)
         environ[ENVIRON_FRONT] = self
         status, headers, chunks = await loop.run_in_executor(self.executor, self._call, environ)

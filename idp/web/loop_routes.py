@@ -14,6 +14,13 @@ just announced): then Flask serves the request as before and prepares them again
 
 A producer is ``producer(app) -> (body, etag, cache_control) | None``; it runs on the
 event loop, so it must not block (no database, no store).
+
+A *handler* (``register_handler``) answers a machine endpoint that needs Postgres and
+Redis — userinfo, introspection (oidc/loop_endpoints.py): ``await handler(app, store,
+method, headers, body, address) -> dict | None``, with the loop's own connections
+(storage/hot_async.py). A dict is sent as the 200 JSON answer with the headers the
+Flask path gives it (``Cache-Control: no-store``, ``Pragma: no-cache``, RFC 6749 §5.1);
+None lets Flask serve the request, with the body already read.
 """
 
 from __future__ import annotations
@@ -21,14 +28,20 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+
+import orjson
 
 from ..ops.logging import SANE_REQUEST_ID, access_log
 from ..ops.metrics import observe
 from .headers import plain_headers
 
+log = logging.getLogger(__name__)
 LOOP_ROUTES = "idp.loop_routes"
+LOOP_HANDLERS = "idp.loop_handlers"
 Producer = Callable[[object], "tuple[bytes, str, str] | None"]
+Handler = Callable[..., Awaitable["dict | None"]]
+NO_STORE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
 
 
 def register(app, path: str, producer: Producer) -> None:
@@ -36,11 +49,16 @@ def register(app, path: str, producer: Producer) -> None:
     app.extensions.setdefault(LOOP_ROUTES, {})[path] = producer
 
 
+def register_handler(app, path: str, handler: Handler) -> None:
+    """Let ``handler`` answer ``path`` on the loop when it can (see the module's text)."""
+    app.extensions.setdefault(LOOP_HANDLERS, {})[path] = handler
+
+
 class LoopRoutes:
     """The registered paths of one app, with the headers every answer carries."""
 
-    def __init__(self, app, routes: dict[str, Producer]):
-        self.app, self.routes = app, routes
+    def __init__(self, app, routes: dict[str, Producer], handlers: dict[str, Handler]):
+        self.app, self.routes, self.handlers = app, routes, handlers
         self.fixed = [(k.lower().encode(), v.encode()) for k, v in plain_headers(app)]
         self.proxies = app.config["IDP"].trusted_proxy_count
 
@@ -53,17 +71,43 @@ class LoopRoutes:
 
     @classmethod
     def of(cls, app) -> LoopRoutes | None:
-        routes = getattr(app, "extensions", {}).get(LOOP_ROUTES)
-        return cls(app, routes) if routes else None
+        extensions = getattr(app, "extensions", {})
+        routes, handlers = extensions.get(LOOP_ROUTES), extensions.get(LOOP_HANDLERS)
+        return cls(app, routes or {}, handlers or {}) if routes or handlers else None
+
+    def handler_of(self, scope) -> Handler | None:
+        """The handler registered for this request's path, if any."""
+        return self.handlers.get(_path(scope)) if self.handlers else None
+
+    async def handle(self, scope, body: bytes, store) -> tuple[int, list, bytes] | None:
+        """(status, headers, body) when the path's handler answered; None: Flask serves it."""
+        handler = self.handler_of(scope)
+        if handler is None or store is None:
+            return None
+        started = time.perf_counter()
+        headers = dict(scope.get("headers", ()))
+        if b"transfer-encoding" in headers:
+            return None
+        path, method = _path(scope), scope["method"]
+        try:
+            answer = await handler(self.app, store, method, headers, body,
+                                   self._remote_addr(scope, headers))
+        except Exception:  # never worse than the thread path: it serves the request
+            log.exception("loop handler of %s failed", path)
+            return None
+        if answer is None:
+            return None
+        payload = orjson.dumps(answer)
+        out = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(payload)).encode()), *NO_STORE]
+        return self._finish(scope, headers, method, path, 200, out, payload, started)
 
     def answer(self, scope) -> tuple[int, list, bytes] | None:
         """(status, headers, body) for this request, or None: let Flask serve it."""
         method = scope["method"]
         if method != "GET" and method != "HEAD":
             return None
-        root, path = scope.get("root_path", ""), scope["path"]
-        if root and path.startswith(root):
-            path = path[len(root):]
+        path = _path(scope)
         producer = self.routes.get(path)
         if producer is None:
             return None
@@ -86,6 +130,10 @@ class LoopRoutes:
                     (b"content-length", str(len(body)).encode())]
             if method == "HEAD":
                 body = b""
+        return self._finish(scope, headers, method, path, status, out, body, started)
+
+    def _finish(self, scope, headers, method, path, status, out, body, started):
+        """The headers every answer carries; the metrics and the access line."""
         offered = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = offered if offered and SANE_REQUEST_ID.match(offered) else os.urandom(16).hex()
         out.append((b"x-request-id", rid.encode()))
@@ -97,6 +145,11 @@ class LoopRoutes:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "remote_addr": self._remote_addr(scope, headers)})
         return status, out, body
+
+
+def _path(scope) -> str:
+    root, path = scope.get("root_path", ""), scope["path"]
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def _holds(if_none_match: bytes | None, tag: bytes) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ...clients.cache import lookup as find_client
 from ...orgs import cache as entitlement_cache
 from ...orgs import entitlements
@@ -31,18 +33,26 @@ def _sane(client_id) -> bool:
     return isinstance(client_id, str) and 0 < len(client_id) <= 64
 
 
-def userinfo(token: str) -> dict:
-    """Claims about the token's person, by its scope; sub equals the ID token's.
+@dataclass(frozen=True)
+class Presented:
+    """What a verified access token says, before anything is read about it."""
 
-    Two round trips on the hot path: the person and the organisation's entitlement
-    version in one prepared SELECT (grants/base.py), then the token's revocation marks
-    and the entitlement snapshot under that version in one store read (the version
-    before the snapshot, as orgs/cache.py requires). The answer is decided in the order
-    the checks are listed in RFC 6750 §3.1: a revoked token is invalid_token whatever
-    its scope.
-    """
+    claims: dict
+    kid: str
+    scope: str
+    org_id: int | None
+    user_id: int | None  # None unless the token was issued for openid with a numeric sub
+    openid: bool
+
+    @property
+    def jti(self) -> str:
+        return self.claims["jti"]
+
+
+def presented(token: str, keyset=None) -> Presented:
+    """The token's signature, typ, iss and exp checked (``keyset``: access_tokens.decode_unchecked)."""
     try:
-        claims, kid = access_tokens.decode_unchecked(token)
+        claims, kid = access_tokens.decode_unchecked(token, keyset)
     except access_tokens.InvalidAccessToken as exc:
         raise InvalidTokenError(f"The access token is {exc}.") from None
     scope = claims.get("scope", "")
@@ -50,23 +60,56 @@ def userinfo(token: str) -> dict:
     org_id = claims.get("org_id") if isinstance(claims.get("org_id"), int) else None
     sub = str(claims["sub"])
     openid = "openid" in scope.split()
-    user, version = read_person_and_version(
-        int(sub) if openid and sub.isascii() and sub.isdigit() else None, org_id)
-    # Plan claims by the ID-token rule, resolved now (a plan change shows at once).
-    # The process's client cache (dropped at once on any client change): no SELECT.
-    client_id = claims.get("client_id")
-    client = find_client(client_id) if org_id is not None and _sane(client_id) else None
-    plan = user is not None and client is not None and wants_plan_claims(client, scope)
-    snapshot_key = entitlement_cache.key(org_id, version, user.id) \
-        if plan and version is not None else None
-    revoked, cached = revocations.is_revoked_and_read(kid, claims["jti"], snapshot_key)
+    user_id = int(sub) if openid and sub.isascii() and sub.isdigit() else None
+    return Presented(claims, kid, scope, org_id, user_id, openid)
+
+
+def plan_client(token: Presented, find=find_client):
+    """The client whose plan-claim rule applies (the process's client cache: no SELECT);
+    None when the token names no organisation."""
+    client_id = token.claims.get("client_id")
+    return find(client_id) if token.org_id is not None and _sane(client_id) else None
+
+
+def snapshot_key(token: Presented, user, version, client) -> str | None:
+    """The store key of the entitlement snapshot this answer needs, if it needs one."""
+    if user is None or client is None or version is None:
+        return None
+    if not wants_plan_claims(client, token.scope):
+        return None
+    return entitlement_cache.key(token.org_id, version, user.id)
+
+
+def answer(token: Presented, user, version, client, revoked: bool, cached) -> dict:
+    """The claims, or the error, decided in the order of RFC 6750 §3.1: a revoked token is
+    invalid_token whatever its scope. ``cached``: the snapshot under ``version`` (or None:
+    read from Postgres)."""
     if revoked:
         raise InvalidTokenError("The access token is revoked.")
-    if not openid:
+    if not token.openid:
         raise InsufficientScopeError("The access token was not issued for openid.")
     if user is None:
         raise InvalidTokenError("The person of this token is gone.")
-    if not plan:
-        return user_claims(user, scope)
-    entitlement = entitlements.resolve(user.id, org_id, version=version, cached=cached)
-    return {**user_claims(user, scope), **plan_claims(user, client, scope, org_id, entitlement)}
+    if client is None or not wants_plan_claims(client, token.scope):
+        return user_claims(user, token.scope)
+    entitlement = entitlements.resolve(user.id, token.org_id, version=version, cached=cached)
+    return {**user_claims(user, token.scope),
+            **plan_claims(user, client, token.scope, token.org_id, entitlement)}
+
+
+def userinfo(token: str) -> dict:
+    """Claims about the token's person, by its scope; sub equals the ID token's.
+
+    Two round trips on the hot path: the person and the organisation's entitlement
+    version in one prepared SELECT (grants/base.py), then the token's revocation marks
+    and the entitlement snapshot under that version in one store read (the version
+    before the snapshot, as orgs/cache.py requires). The same steps run on the event
+    loop when everything is at hand (oidc/loop_endpoints.py).
+    """
+    token_ = presented(token)
+    user, version = read_person_and_version(token_.user_id, token_.org_id)
+    # Plan claims by the ID-token rule, resolved now (a plan change shows at once).
+    client = plan_client(token_)
+    key = snapshot_key(token_, user, version, client)
+    revoked, cached = revocations.is_revoked_and_read(token_.kid, token_.jti, key)
+    return answer(token_, user, version, client, revoked, cached)
