@@ -68,22 +68,28 @@ async def call(front, method, path, headers, body) -> int:
     return sent[0]["status"]
 
 
-async def measure(front, request, n: int, flask_calls: list) -> dict:
+async def measure(front, request, n: int, flask_calls: list, concurrency: int = 1) -> dict:
     for _ in range(20):
         status = await call(front, *request)
     if status != 200:
         sys.exit(f"{request[1]}: {status}")
     best, flask_calls[:] = float("inf"), []
     rounds = 5
+
+    async def serial(count):
+        for _ in range(count):
+            await call(front, *request)
+
     for _ in range(rounds):
         started = time.process_time()
-        for _ in range(n // rounds):
-            await call(front, *request)
-        best = min(best, (time.process_time() - started) / (n // rounds))
+        per = n // rounds // concurrency
+        await asyncio.gather(*(serial(per) for _ in range(concurrency)))
+        best = min(best, (time.process_time() - started) / (per * concurrency))
     return {"cpu_ms": 1000 * best, "via_flask": len(flask_calls) / (rounds * (n // rounds))}
 
 
-async def run(app, reqs, only, n, profile_name) -> dict:
+
+async def run(app, reqs, only, n, profile_name, concurrency=1) -> dict:
     from idp.web.asgi import ASGIFront
 
     front = ASGIFront(app, 4)
@@ -104,7 +110,7 @@ async def run(app, reqs, only, n, profile_name) -> dict:
                 await call(front, *reqs[name])
             prof.disable()
             pstats.Stats(prof).sort_stats("tottime").print_stats(30)
-        results[name] = await measure(front, reqs[name], n, flask_calls)
+        results[name] = await measure(front, reqs[name], n, flask_calls, concurrency)
     if front.loop_store() is not None:
         await front.loop_store().close()
     return results
@@ -115,6 +121,8 @@ def main(argv=None) -> None:
     parser.add_argument("-n", type=int, default=2000, help="requests per endpoint")
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", choices=NAMES, default=None)
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="requests in flight at once on the loop (wrk's connections per worker)")
     args = parser.parse_args(argv)
     only = [x for x in args.only.split(",") if x] or list(NAMES)
     with scratch_environment(free_port()) as env:
@@ -128,7 +136,8 @@ def main(argv=None) -> None:
         app = create_app(announce=lambda line: None)
         prepare(app)
         token = mint(app, seed)
-        results = uvloop.run(run(app, requests_for(seed, token), only, args.n, args.profile))
+        results = uvloop.run(run(app, requests_for(seed, token), only, args.n, args.profile,
+                                       args.concurrency))
         print(f"{'endpoint':<16} {'cpu ms/req':>10} {'via flask':>10}")
         for name, r in results.items():
             print(f"{name:<16} {r['cpu_ms']:>10.3f} {r['via_flask']:>10.1%}")

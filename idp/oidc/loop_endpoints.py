@@ -7,10 +7,12 @@ Postgres and Redis (docs/performance.md). Here the same steps run on the ASGI fr
 event loop (web/asgi.py), with the loop's own connections (storage/hot_async.py):
 
 - userinfo (OIDC Core §5.3, a Bearer token in the Authorization header, RFC 6750 §2.1):
-  the token's signature, typ, iss and exp (endpoints/userinfo.py ``presented``), the
-  person and the organisation's entitlement version in one prepared SELECT, then the
-  revocation marks, the revocation cache's sentinel and the entitlement snapshot in one
-  MGET; the claims by the same ``answer`` as the Flask path.
+  the token's signature, typ, iss and exp (endpoints/userinfo.py ``presented``), then
+  ONE prepared SELECT: the person, the organisation's entitlement version and whether
+  the token or its key is revoked (Postgres holds every revocation: no cache to trust).
+  The entitlement snapshot under that version comes from this process's copy
+  (orgs/cache.py ``held``), else from Redis; the claims by the same ``answer`` as the
+  Flask path.
 - introspection (RFC 7662 §2.1, ``client_secret_basic``): the client from the process's
   client cache and its secret from this process's memory of verified secrets, the
   token (an access token issued to that client), then the client's allowance counted
@@ -32,7 +34,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from .. import clock
 from ..clients.cache import peek
+from ..orgs import cache as entitlement_cache
 from ..clients.secrets import remembered_secret
 from ..keystore.signer import revoked_key
 from ..ratelimit import client_counter
@@ -42,11 +46,21 @@ from .client_auth import basic_credentials
 from .endpoints import userinfo as userinfo_endpoint
 from .errors import OAuth2Error
 from .claims import wants_plan_claims
-from .grants.base import PERSON_AND_VERSION, _valid_id
+from .grants.base import _valid_id
 from .person import Person
 from .revocations import LOADED, jti_key
 
 FORM = b"application/x-www-form-urlencoded"
+# Userinfo's one round trip: the person (enabled only), the organisation's entitlement
+# version, and whether the token or its signing key is revoked — in Postgres, where every
+# revocation is committed before its Redis mark is set (oidc/revocations.py,
+# keystore/revocation.py), so this reads the truth itself, not a cache of it.
+PERSON_VERSION_REVOKED = (
+    "SELECT u.id, u.email, u.given_name, u.family_name, u.locale, u.email_verified,"
+    " u.updated_at, (SELECT o.entitlement_version FROM organizations o WHERE o.id = %s),"
+    " EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = %s AND r.expires_at > %s),"
+    " EXISTS (SELECT 1 FROM signing_keys k WHERE k.kid = %s AND k.state = 'revoked')"
+    " FROM users u WHERE u.id = %s AND NOT u.disabled")
 
 
 def _keyset(app):
@@ -80,20 +94,20 @@ async def userinfo(app, store: LoopStore, method: str, headers: dict, body: byte
     if not _valid_id(presented.user_id):
         return None
     try:
-        row = await store.fetchone(PERSON_AND_VERSION, (org, presented.user_id))
-        if row is None:
-            return None  # gone or disabled: the thread path says so
+        row = await store.fetchone(PERSON_VERSION_REVOKED, (
+            org, presented.jti[:200], clock.now(), presented.kid[:200], presented.user_id))
+        if row is None or row[8] or row[9]:
+            return None  # gone, disabled or revoked: the thread path says so (401)
         user, version = Person(*row[:7]), row[7]
         key = userinfo_endpoint.snapshot_key(presented, user, version, client)
-        keys = (revoked_key(presented.kid), jti_key(presented.jti), LOADED)
-        key_mark, jti_mark, loaded, *rest = await store.mget(*keys, *((key,) if key else ()))
+        cached = entitlement_cache.held(key) if key else None
+        if key and cached is None:
+            cached = (await store.mget(key))[0]
+            if cached is not None:
+                entitlement_cache.hold(key, cached)
     except LoopUnavailable:
         return None
-    cached = rest[0] if rest else None
-    if loaded is None or key_mark is not None or jti_mark is not None:
-        return None  # the revocation cache must be reloaded, or the answer is an error
-    if client is not None and wants_plan_claims(client, presented.scope) \
-            and cached is None:
+    if client is not None and wants_plan_claims(client, presented.scope) and cached is None:
         return None  # the entitlement must be read from Postgres (and cached)
     with app.app_context():
         try:

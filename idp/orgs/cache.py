@@ -45,6 +45,25 @@ def key(organization_id: int, ver: int, user_id: int) -> str:
     return _key(organization_id, ver, user_id)
 
 
+# This process's copies of entries it has read, under the same keys, so the same rule
+# holds (the version read from Postgres first, then the entry of that version): the event
+# loop's userinfo (oidc/loop_endpoints.py) then needs no Redis round trip. Bounded.
+_HELD: dict[str, str] = {}
+HELD_MAX = 2048
+
+
+def held(store_key: str) -> str | None:
+    """This process's copy of the entry ``store_key`` (from ``key``), if it holds one."""
+    return _HELD.get(store_key)
+
+
+def hold(store_key: str, raw: str) -> None:
+    """Keep a copy of the entry ``store_key`` read from the store."""
+    if len(_HELD) >= HELD_MAX:
+        _HELD.clear()
+    _HELD[store_key] = raw
+
+
 def get(organization_id: int, ver: int, user_id: int) -> dict | None:
     """The snapshot cached under this version; None when absent or the store is down."""
     try:
