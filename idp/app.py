@@ -167,7 +167,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_loop_routes(app: Flask) -> None:
     """Discovery and JWKS answered on the ASGI front's event loop (web/loop_routes.py), and
-    userinfo and introspection when everything they need is at hand (oidc/loop_endpoints.py)."""
+    userinfo, introspection and the refresh grant when everything they need is at hand
+    (oidc/loop_endpoints.py)."""
     from .oidc import loop_endpoints
     from .oidc.endpoints import discovery, jwks
     from .web import loop_routes
@@ -176,6 +177,7 @@ def _register_loop_routes(app: Flask) -> None:
     loop_routes.register(app, "/.well-known/jwks.json", jwks.prepared)
     loop_routes.register_handler(app, "/oauth2/userinfo", loop_endpoints.userinfo)
     loop_routes.register_handler(app, "/oauth2/introspect", loop_endpoints.introspection)
+    loop_routes.register_handler(app, "/oauth2/token", loop_endpoints.refresh_grant)
 
 
 def _subscribe_audit(app: Flask) -> None:

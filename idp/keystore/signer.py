@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import current_app, g, has_request_context
 from joserfc import jwt
@@ -25,6 +27,11 @@ CHANNEL = "keys"
 # Far longer than any instance can hold a key in its cache (CACHE_SECONDS, or a
 # load that raced the revocation); after that the database state says "revoked".
 REVOKED_MARK_SECONDS = 3600
+
+
+# Kids whose revoked marks the caller has just read (none set), while it signs on the
+# event loop (oidc/loop_endpoints.py): sign() then neither reloads keys nor reads the store.
+_CHECKED: ContextVar[frozenset | None] = ContextVar("idp_signer_checked", default=None)
 
 
 class NoSigningKey(Exception):
@@ -68,8 +75,28 @@ def is_revoked(kid: str) -> bool:
     return get_store().get(revoked_key(kid)) is not None
 
 
+@contextmanager
+def checked(kids):
+    """Sign inside this block with the keys cached now, ``kids`` known to be unrevoked (the
+    caller read their marks in this request): no database, no store (the event loop)."""
+    marker = _CHECKED.set(frozenset(kids))
+    try:
+        yield
+    finally:
+        _CHECKED.reset(marker)
+
+
+def signing_kid(alg: str) -> str | None:
+    """The kid that signs ``alg`` now, from this process's cache (None: not loaded/none)."""
+    held = _cache().signing.get(alg)
+    return held[0] if held else None
+
+
 def _revoked_now(kid: str) -> bool:
     """``is_revoked``, read once per request for a kid found unrevoked (a request lasts ms)."""
+    known = _CHECKED.get()
+    if known is not None and kid in known:
+        return False
     if not has_request_context():
         return is_revoked(kid)  # a CLI command or worker may hold its context for long
     fine = g.setdefault("idp_signer_unrevoked", set())
@@ -105,6 +132,8 @@ def _public_only(jwk: dict) -> dict:
 
 def _fresh(force: bool = False) -> _Cache:
     cache = _cache()
+    if _CHECKED.get() is not None and not force:
+        return cache  # signing on the loop: the caller checked the cache is fresh
     if force or cache.stale():
         with cache.lock:
             if force or cache.stale():

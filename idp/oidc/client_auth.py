@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from urllib.parse import unquote
 
 from flask import request as flask_request
@@ -39,8 +40,11 @@ from .errors import InvalidClientError
 MAX_ID = 64
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _printable(value: str) -> bool:
-    return not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value)
+    return _CONTROL.search(value) is None
 
 
 def basic_credentials(headers) -> tuple[str | None, str | None]:

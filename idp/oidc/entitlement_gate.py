@@ -107,6 +107,21 @@ def for_tokens(client, user_id: int, organization_id, resources=None, granted=No
                  entitlements.token_expiry_cap(entitlement))
 
 
+def issue_if_allowed(client, user_id: int, organization_id, version: int,
+                     cached: str | None) -> Issue | None:
+    """``for_tokens`` without a ``resource`` and with the entitlement snapshot in hand
+    (``cached``, under ``version``): no database, no store (the event loop's refresh,
+    oidc/loop_endpoints.py). None when the gate refuses: the caller lets ``for_tokens``
+    refuse it, audited and counted."""
+    decision = entitlements.gate(user_id, client, organization_id, version=version,
+                                 cached=cached)
+    if not decision.allowed:
+        return None
+    entitlement = decision.entitlement
+    return Issue(organization_id, entitlement, audiences(client, entitlement),
+                 entitlements.token_expiry_cap(entitlement))
+
+
 def snapshot(entitlement) -> dict | None:
     """What the audit log keeps of an entitlement (no personal data beyond ids)."""
     if entitlement is None:

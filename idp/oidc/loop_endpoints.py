@@ -34,19 +34,26 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from authlib.oauth2.rfc6749.util import scope_to_list
+
 from .. import clock
 from ..clients.cache import peek
-from ..orgs import cache as entitlement_cache
 from ..clients.secrets import remembered_secret
-from ..keystore.signer import revoked_key
+from ..keystore import signer
+from ..keystore.signer import revoked_key, signing_kid
+from ..ops.metrics import count_token
+from ..orgs import cache as entitlement_cache
 from ..ratelimit import client_counter
+from ..storage import hot
 from ..storage.hot_async import LoopStore, LoopUnavailable
-from . import throttle
+from . import access_tokens, id_tokens, refresh, throttle
+from . import entitlement_gate as gating
+from .claims import wants_plan_claims
 from .client_auth import basic_credentials
 from .endpoints import userinfo as userinfo_endpoint
 from .errors import OAuth2Error
-from .claims import wants_plan_claims
 from .grants.base import _valid_id
+from .grants.refresh_token import successor
 from .person import Person
 from .revocations import LOADED, jti_key
 
@@ -116,9 +123,8 @@ async def userinfo(app, store: LoopStore, method: str, headers: dict, body: byte
             return None
 
 
-async def introspection(app, store: LoopStore, method: str, headers: dict, body: bytes,
-                        address: str):
-    """The introspection answer (a dict) for an ordinary request, else None."""
+def _form(method: str, headers: dict, body: bytes) -> dict | None:
+    """The form of a POST (RFC 6749 §3.2), each parameter once; None otherwise."""
     if method != "POST" or headers.get(b"content-type", b"").split(b";")[0].strip() != FORM:
         return None
     try:
@@ -129,16 +135,34 @@ async def introspection(app, store: LoopStore, method: str, headers: dict, body:
     form = dict(pairs)
     if len(form) != len(pairs) or "client_id" in form or "client_secret" in form:
         return None  # repeated parameters (RFC 6749 §3.2), client_secret_post: thread path
+    return form
+
+
+def _basic_client(app, headers: dict):
+    """The confidential client of ``client_secret_basic`` credentials this process has
+    verified before (memory only); None for anything else."""
+    client_id, secret = basic_credentials(
+        {"Authorization": headers.get(b"authorization", b"").decode("latin-1")})
+    client = peek(app, client_id) if client_id else None
+    if client is None or client.is_public or \
+            client.token_endpoint_auth_method != "client_secret_basic" or \
+            not client.secret_hash or not remembered_secret(client.secret_hash, secret):
+        return None
+    return client
+
+
+async def introspection(app, store: LoopStore, method: str, headers: dict, body: bytes,
+                        address: str):
+    """The introspection answer (a dict) for an ordinary request, else None."""
+    form = _form(method, headers, body)
+    if form is None:
+        return None
     token = form.get("token", "")
     if token.count(".") != 2:
         return None  # no token, or a refresh token (in Postgres): the thread path
     with app.app_context():
-        client_id, secret = basic_credentials(
-            {"Authorization": headers.get(b"authorization", b"").decode("latin-1")})
-        client = peek(app, client_id) if client_id else None
-        if client is None or client.is_public or \
-                client.token_endpoint_auth_method != "client_secret_basic" or \
-                not client.secret_hash or not remembered_secret(client.secret_hash, secret):
+        client = _basic_client(app, headers)
+        if client is None:
             return None
         keyset = _keyset(app)
         if keyset is None:
@@ -162,3 +186,83 @@ async def introspection(app, store: LoopStore, method: str, headers: dict, body:
         return {"active": False}  # RFC 7662 §2.2: a revoked token is inactive
     # endpoints/introspection.py introspect_token, then Authlib's "active" (RFC 7662 §2.2).
     return {**presented.claims, "token_type": "Bearer", "active": True}
+
+
+async def refresh_grant(app, store: LoopStore, method: str, headers: dict, body: bytes,
+                        address: str):
+    """The refresh grant's token response (RFC 6749 §6) for an ordinary request, else None.
+
+    The steps of grants/refresh_token.py, each with the same rule: the token, its person
+    and the organisation's version in one prepared SELECT (refresh.FIND_WITH_PERSON); the
+    client's allowance counted and the signing keys' revoked marks (and the entitlement
+    snapshot when this process holds no copy) read in one Redis round trip; the gate
+    (entitlement_gate.issue_if_allowed); the successor minted, the old token claimed with
+    the sealed response and the audit row staged (``successor``), all sent as the ONE
+    rotation statement (refresh.ROTATE): one transaction. A request that loses the claim,
+    or whose write fails (committed or not), is left to the thread path: it finds the
+    token rotated and answers with the kept response within the grace window.
+    """
+    form = _form(method, headers, body)
+    if form is None or form.get("grant_type") != "refresh_token" or \
+            set(form) - {"grant_type", "refresh_token", "scope"}:
+        return None  # another grant, or RFC 8707 resource: the thread path
+    presented = form.get("refresh_token", "")
+    with app.app_context():
+        client = _basic_client(app, headers)
+        if client is None or not client.check_grant_type("refresh_token") or \
+                _keyset(app) is None or not refresh._valid(presented):
+            return None
+        kids = {signing_kid(access_tokens.alg_for(client)), signing_kid(id_tokens.alg_for(client))}
+        if None in kids:
+            return None
+        token_hash = refresh.digest(presented)
+        counter, limit, ttl = client_counter(throttle.allowance_bucket(client, "token", address))
+    try:
+        found = await store.fetchone(refresh.FIND_WITH_PERSON, (token_hash,))
+    except LoopUnavailable:
+        return None
+    if found is None or found[14] is None or found[21]:
+        return None  # unknown token, or its person gone or disabled: the thread path
+    row, person, version = refresh.TokenRow(*found[:14]), Person(*found[14:21]), found[22]
+    if row.revoked_at is not None or row.rotated_at is not None or \
+            row.expires_at <= clock.now() or not row.check_client(client):
+        return None  # reuse, grace, expiry, another client's token: the thread path
+    asked = form.get("scope")
+    if asked and not (row.scope and set(scope_to_list(row.scope)) >= set(scope_to_list(asked))):
+        return None  # RFC 6749 §6: may only narrow (invalid_scope by the thread path)
+    org = row.organization_id
+    key = entitlement_cache.key(org, version, person.id) \
+        if org is not None and version is not None else None
+    if org is not None and key is None:
+        return None
+    cached = entitlement_cache.held(key) if key else None
+    marks = [revoked_key(kid) for kid in sorted(kids)]
+    try:
+        count, values = await store.incr_and_mget(
+            counter, ttl, *marks, *((key,) if key and cached is None else ()))
+    except LoopUnavailable:
+        return None
+    if count > limit or any(v is not None for v in values[:len(marks)]):
+        return None  # 429, or a key revoked a moment ago: the thread path
+    if key and cached is None:
+        cached = values[-1]
+        if cached is None:
+            return None  # the entitlement must be read from Postgres (and cached)
+        entitlement_cache.hold(key, cached)
+    with app.app_context():
+        issue = gating.issue_if_allowed(client, person.id, org, version, cached)
+        if issue is None:
+            return None  # refused: the thread path refuses it, audited
+        scope = asked or row.scope
+        with signer.checked(kids), hot.gathering() as statement:
+            token = successor(client, person, row, scope, issue)
+        statement.parts["audit"]["ip"] = address[:64] or None
+        params = refresh.rotate_params(statement)
+    try:
+        won = await store.write(refresh.ROTATE, params)
+    except LoopUnavailable:
+        return None
+    if not won or won[0] != 1:
+        return None  # lost the claim: the winner's kept response, by the thread path
+    count_token("refresh_token")
+    return token

@@ -157,11 +157,16 @@ def rotation():
         return
     with hot.gathering() as statement:
         yield
-    if set(statement.parts) != {"claim", "new", "audit"}:
-        raise RuntimeError(f"a rotation gathered {sorted(statement.parts)}")
-    won = pool.write(ROTATE, statement.params())
+    won = pool.write(ROTATE, rotate_params(statement))
     if not won or won[0] != 1:
         raise Lost
+
+
+def rotate_params(statement: hot.Statement) -> dict:
+    """The parameters of ``ROTATE`` from a gathered rotation (claim, successor, audit)."""
+    if set(statement.parts) != {"claim", "new", "audit"}:
+        raise RuntimeError(f"a rotation gathered {sorted(statement.parts)}")
+    return statement.params()
 
 
 def new_family_id() -> str:

@@ -194,18 +194,18 @@ def check_product(entitlement: Entitlement, product_code: str) -> Decision:
 
 
 def gate(user_id: int, client, organization_id: int | None, at: datetime | None = None,
-         version: int | None = None) -> Decision:
+         version: int | None = None, cached: str | None = None) -> Decision:
     """The entitlement gate of one authorization or refresh for ``client``.
 
     A client with no ``product`` (the account portal) is not gated; its Decision
     still carries the entitlement for plan claims (None when no organisation).
-    ``version``: as for ``resolve``.
+    ``version``, ``cached``: as for ``resolve``.
     """
     product = getattr(client, "product", None)
     if organization_id is None:
         return Decision(product is None, None if product is None else NO_ORGANIZATION,
                         product=product)
-    entitlement = resolve(user_id, organization_id, at, version=version)
+    entitlement = resolve(user_id, organization_id, at, version=version, cached=cached)
     if product is None:
         return Decision(True, entitlement=entitlement)
     return check_product(entitlement, product)

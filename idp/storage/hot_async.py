@@ -48,6 +48,15 @@ class LoopStore:
 
     async def fetchone(self, sql: str, params: tuple):
         """The first row of one read, or None; LoopUnavailable when Postgres fails."""
+        return await self._run(sql, params)
+
+    async def write(self, sql: str, params) -> tuple | None:
+        """Run one writing statement (its own transaction); its first row, or None.
+        LoopUnavailable when it failed: whether it committed is then unknown, and the
+        caller must let a path that can find out serve the request."""
+        return await self._run(sql, params)
+
+    async def _run(self, sql: str, params):
         async with self.slots:
             conn = self.idle.pop() if self.idle else None
             try:
@@ -55,7 +64,7 @@ class LoopStore:
                     conn = await psycopg.AsyncConnection.connect(
                         self.conninfo, autocommit=True, prepare_threshold=1, connect_timeout=2)
                 cursor = await conn.execute(sql, params)
-                row = await cursor.fetchone()
+                row = await cursor.fetchone() if cursor.description else None
             except (psycopg.Error, OSError) as exc:
                 if conn is not None:
                     await conn.close()
@@ -65,6 +74,12 @@ class LoopStore:
             else:
                 await conn.close()
             return row
+
+    async def pipeline(self, counter: str | None, ttl: int, *keys: str) -> tuple[int, list]:
+        """``incr_and_mget`` when ``counter`` is given, else (0, ``mget``)."""
+        if counter is None:
+            return 0, await self.mget(*keys)
+        return await self.incr_and_mget(counter, ttl, *keys)
 
     async def mget(self, *keys: str) -> list:
         try:

@@ -236,3 +236,110 @@ def test_a_verified_signature_is_reused_only_while_its_key_is_published(app, flo
             else:
                 raise AssertionError("a forged token was accepted")
         assert forged not in access_tokens._VERIFIED
+
+
+TOKEN = "/oauth2/token"
+
+
+def _refresh(base, flow_, token, **extra):
+    return requests.post(base + TOKEN, timeout=10,
+                         data={"grant_type": "refresh_token", "refresh_token": token, **extra},
+                         headers=basic(flow_.client["client_id"], flow_.client["client_secret"]))
+
+
+def test_the_refresh_grant_on_the_loop_rotates_like_the_thread_path(app, web, apps, monkeypatch):
+    from sqlalchemy import func, select
+
+    from idp.extensions import db
+    from idp.storage.models import AuditEvent, RefreshToken
+    from tests.oidc.conftest import decode
+
+    project = _planned_flow(app, apps)
+    tokens = project.tokens(scope="openid profile plan")
+    first = project.refresh(tokens["refresh_token"])  # the thread path: caches filled
+    assert first.status_code == 200
+    calls = FlaskCalls(app, monkeypatch)
+    with serve(app) as base:
+        web.get("/.well-known/jwks.json")
+        resp = _refresh(base, project, first.get_json()["refresh_token"])
+        assert resp.status_code == 200, resp.text
+        answer = resp.json()
+        assert resp.headers["Cache-Control"] == "no-store" and resp.headers["Pragma"] == "no-cache"
+        assert set(answer) == set(first.get_json())
+        assert answer["scope"] == "openid profile plan" and answer["token_type"] == "Bearer"
+        flask_claims = decode(web, first.get_json()["id_token"])
+        loop_claims = decode(web, answer["id_token"])
+        for same in ("iss", "sub", "aud", "auth_time", "plan", "org_id", "products", "sid"):
+            assert loop_claims.get(same) == flask_claims.get(same), same
+        access = decode(web, answer["access_token"])
+        assert access["aud"] == decode(web, first.get_json()["access_token"])["aud"]
+        # The old token is spent; inside the grace window its reuse gets the same answer.
+        web.get("/.well-known/jwks.json")
+        again = _refresh(base, project, first.get_json()["refresh_token"])
+        assert again.status_code == 200 and again.json() == answer
+        # Narrowing the scope (RFC 6749 §6) on the loop; widening is the thread path's error.
+        web.get("/.well-known/jwks.json")
+        narrow = _refresh(base, project, answer["refresh_token"], scope="openid")
+        assert narrow.status_code == 200 and narrow.json()["scope"] == "openid"
+        assert "id_token" in narrow.json()
+        web.get("/.well-known/jwks.json")
+        wide = _refresh(base, project, narrow.json()["refresh_token"], scope="openid email")
+        assert wide.status_code == 400 and wide.json()["error"] == "invalid_scope"
+    assert calls.paths.count(TOKEN) == 2  # the reuse (grace) and the widening
+    with app.app_context():
+        issued = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.type == "token.issued", AuditEvent.reason == "refresh_token")).all()
+        assert len(issued) == 3 and all(e.ip == "127.0.0.1" for e in issued[1:])
+        assert issued[-1].detail["aud"] == access["aud"]
+        family = db.session.scalar(select(func.count()).select_from(RefreshToken).where(
+            RefreshToken.family_id == db.session.scalar(select(RefreshToken.family_id).where(
+                RefreshToken.client_id == project.client["client_id"]).limit(1))))
+        assert family == 4  # the code's, the thread path's, the loop's two, nothing else
+
+
+def test_the_loop_refresh_refusals_and_races(app, web, flow, monkeypatch):
+    import threading
+
+    from idp.extensions import db
+    from idp.storage.models import User
+
+    tokens = flow.tokens()
+    assert flow.refresh(flow.tokens()["refresh_token"]).status_code == 200  # caches
+    with serve(app) as base:
+        # 20 threads on one refresh token: one rotation; every answer is the same pair.
+        web.get("/.well-known/jwks.json")
+        answers, barrier = [], threading.Barrier(20)
+
+        def use():
+            barrier.wait()
+            answers.append(_refresh(base, flow, tokens["refresh_token"]))
+
+        threads = [threading.Thread(target=use) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+        assert len({a.json()["refresh_token"] for a in answers}) == 1
+        # Reuse after the grace window revokes the family (RFC 9700 §4.14.2).
+        from idp import clock
+
+        successor = answers[0].json()["refresh_token"]
+        clock.advance(app.config["IDP"].refresh_token_grace + 1)
+        web.get("/.well-known/jwks.json")
+        reuse = _refresh(base, flow, tokens["refresh_token"])
+        assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+        web.get("/.well-known/jwks.json")
+        assert _refresh(base, flow, successor).json()["error"] == "invalid_grant"
+        # A wrong secret, another client, a disabled person.
+        fresh = flow.tokens()["refresh_token"]
+        wrong = requests.post(base + TOKEN, data={"grant_type": "refresh_token",
+                                                  "refresh_token": fresh},
+                              headers=basic(flow.client["client_id"], "nope"), timeout=5)
+        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+        with app.app_context():
+            db.session.get(User, flow.user["id"]).disabled = True
+            db.session.commit()
+        web.get("/.well-known/jwks.json")
+        gone = _refresh(base, flow, fresh)
+        assert gone.status_code == 400 and gone.json()["error"] == "invalid_grant"

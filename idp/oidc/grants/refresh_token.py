@@ -34,6 +34,25 @@ def _context(row) -> dict:
             "organization_id": row.organization_id}
 
 
+def successor(client, user, row, scope: str, issue: gating.Issue) -> dict:
+    """The successor response of ``row``: mint the pair, claim ``row`` with the sealed
+    response, stage the "token.issued" audit row — inside a rotation's unit of work
+    (``refresh.rotation()``, or the gathering of the event loop's refresh). Raises
+    ``refresh.Lost`` when the claim is lost on a session's transaction."""
+    context = dict(_context(row), **issue.context())
+    token, _ = mint(client, user, scope, context, with_refresh=True,
+                    family_id=row.family_id, parent_id=row.id)
+    token["scope"] = scope
+    if is_openid_scope(row.scope):
+        # OIDC Core §12.2: same iss/sub/aud/auth_time, new iat, no nonce.
+        token["id_token"] = id_tokens.mint(client, user, scope, context,
+                                           access_token=token["access_token"])
+    if not refresh.claim(row.id, refresh.seal(row.token_hash, token)):
+        raise _Lost
+    gating.record_issued("refresh_token", client, user.id, issue)
+    return token
+
+
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -89,23 +108,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             refresh.revoke_family(row.family_id)
             raise InvalidGrantError("The person of this token can no longer sign in.")
         scope = self.request.payload.scope or row.scope  # RFC 6749 §6: may narrow
-        issue = self.request.issue
-        context = dict(_context(row), **issue.context())
         try:
             with refresh.rotation():
-                token, _ = mint(self.client, user, scope, context, with_refresh=True,
-                                family_id=row.family_id, parent_id=row.id)
-                token["scope"] = scope
-                if is_openid_scope(row.scope):
-                    # OIDC Core §12.2: same iss/sub/aud/auth_time, new iat, no nonce.
-                    token["id_token"] = id_tokens.mint(self.client, user, scope, context,
-                                                       access_token=token["access_token"])
-                if not refresh.claim(row.id, refresh.seal(row.token_hash, token)):
-                    raise _Lost
-                gating.record_issued("refresh_token", self.client, user.id, issue)
+                return successor(self.client, user, row, scope, self.request.issue)
         except _Lost:
             return None
-        return token
 
     def _lost(self, row) -> dict:
         token_hash, family_id = row.token_hash, row.family_id
