@@ -101,6 +101,13 @@ class Server:
                     "idp.web.asgi_worker.Worker" if asgi else self.worker_class,
                     "--threads", str(self.threads),
                     "bench.hello_app:" + (self.hello_app or ("asgi_app" if asgi else "app"))]
+        if self.worker_class == "granian":
+            # The server comparison (issue 16): the same ASGI app (idp/asgi.py: the front,
+            # its loop endpoints, Flask on its thread pool) under granian instead of
+            # gunicorn + uvicorn's worker. `pip install granian`; not a dependency.
+            return [sys.executable, "-m", "granian", "--interface", "asgi", "--host",
+                    "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+                    "--loop", "uvloop", "--no-ws", "--log-level", "warning", "idp.asgi:app"]
         return [sys.executable, "-m", "idp", "serve", "--port", str(self.port),
                 "--workers", str(self.workers), "--threads", str(self.threads),
                 "--worker-class", self.worker_class]

@@ -61,8 +61,9 @@ def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", choices=("asgi", "gthread", "sync"), default="asgi",
-                        help="as `idp serve` (default asgi, the production default)")
+    parser.add_argument("--worker-class", choices=("asgi", "gthread", "sync", "granian"),
+                        default="asgi", help="as `idp serve` (default asgi, the production "
+                        "default); granian: the same ASGI app under granian (pip install granian)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (≤ 10)")
     parser.add_argument("--only", default="", help="comma-separated: " + ", ".join(NAMES))
