@@ -261,7 +261,8 @@ class RelyingParty(RouteViews):
                 body = {"error": exc.error or "invalid_request", "error_description": exc.description}
                 response = jsonify(body)
                 response.status_code = exc.status
-                response.headers["WWW-Authenticate"] = exc.www_authenticate(self.base_url)
+                if exc.status in (401, 403):
+                    response.headers["WWW-Authenticate"] = exc.www_authenticate(self.base_url)
                 response.headers["Cache-Control"] = "no-store"
                 return response
             return view(*args, **kwargs)

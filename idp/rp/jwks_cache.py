@@ -5,7 +5,10 @@ What every Tomps app (and any RP) should do with the IdP's JWKS (OIDC Core
 least that long before it signs with it); when a token names a kid the cache
 does not hold, refetch once — the IdP published that key before it signed with
 it — but at most once a minute, so forged kids cannot turn the RP into a load
-generator against the IdP.
+generator against the IdP. When a refetch fails (the IdP is briefly away),
+the keys in hand stay in use for ``STALE_FOR`` seconds past their max-age,
+asked for again every ``RETRY_AFTER`` seconds, so a product's API keeps
+validating offline while the IdP restarts.
 
 ``decode`` checks the JOSE layer only — compact form, ``alg`` on the allow-list
 (never ``none``, never HMAC: RFC 8725 §3.1-3.2), a published ``kid``, the
@@ -27,6 +30,7 @@ from joserfc.jws import JWSRegistry
 
 from .errors import (
     AlgorithmNotAllowed,
+    DiscoveryError,
     InvalidSignature,
     MalformedToken,
     TokenRejected,
@@ -38,6 +42,8 @@ __all__ = ["ALGS", "JWKSCache", "TokenRejected", "http_fetcher"]
 
 ALGS = ("RS256", "PS256", "ES256", "EdDSA")  # what the IdP signs with; all asymmetric
 REFETCH_INTERVAL = 60.0
+RETRY_AFTER = 30.0  # a failed refetch is tried again this much later
+STALE_FOR = 600.0  # keys in hand stay usable this long past their max-age while the IdP is away
 MAX_TOKEN = 16384
 
 
@@ -99,10 +105,19 @@ class JWKSCache:
         self.kids: set[str] = set()
         self.fetched_at: float | None = None
         self.lifetime = max_age
+        self.stale_until = 0.0
         self.fetches = 0
 
     def _refresh(self) -> None:
-        result = self.fetch()
+        try:
+            result = self.fetch()
+        except DiscoveryError:
+            now = self.now()
+            if self.keys is None or now >= self.stale_until:
+                raise
+            # The IdP is briefly away: keep the keys in hand, ask again a little later.
+            self.fetched_at, self.lifetime = now, min(RETRY_AFTER, self.stale_until - now)
+            return
         document, lifetime = (result.document, result.max_age) if isinstance(result, Fetched) \
             else (result, self.max_age)
         try:
@@ -112,6 +127,7 @@ class JWKSCache:
         self.keys, self.lifetime = keys, lifetime
         self.kids = {k.get("kid") for k in document.get("keys", []) if isinstance(k, dict)}
         self.fetched_at = self.now()
+        self.stale_until = self.fetched_at + lifetime + STALE_FOR
         self.fetches += 1
 
     def _ensure(self, kid: str | None) -> None:

@@ -13,7 +13,9 @@ Refusals are ``BearerError`` with the RFC 6750 §3.1 error code and status:
 no or malformed credentials → 401 ``invalid_request`` (or no error code when
 none were sent, §3.1); a token that is not valid here (signature, ``aud``,
 expiry...) → 401 ``invalid_token``; a valid token whose plan lacks the
-product → 403 ``insufficient_scope``.
+product → 403 ``insufficient_scope``; the IdP's keys cannot be had (never fetched,
+or the IdP has been away longer than the kit keeps a copy) → 503
+``temporarily_unavailable``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import re
 
 from .discovery import Discovery
-from .errors import NotEntitled, RPError, TokenRejected
+from .errors import DiscoveryError, NotEntitled, RPError, TokenRejected
 from .http import session
 from .jwks_cache import ALGS, JWKSCache, http_fetcher
 from .plan import Plan
@@ -74,6 +76,9 @@ class ResourceServer:
                                            audience=self.audience, leeway=self.leeway)
         except TokenRejected as exc:
             raise BearerError(401, "invalid_token", str(exc)) from exc
+        except DiscoveryError as exc:  # not the caller's fault: no challenge, try again
+            raise BearerError(503, "temporarily_unavailable",
+                              "the IdP's keys cannot be fetched now") from exc
         if self.product is not None:
             try:
                 Plan.from_claims(claims).require_product(self.product)

@@ -178,3 +178,51 @@ def test_a_revoked_key_is_refused_once_the_copy_is_refreshed(live_idp):
     with pytest.raises(BearerError) as caught:
         api.authenticate(f"Bearer {token}")
     assert caught.value.status == 401 and caught.value.error == "invalid_token"
+
+
+def test_the_keys_in_hand_outlive_a_brief_idp_outage(issuer):
+    from idp.rp.jwks_cache import RETRY_AFTER, STALE_FOR
+
+    ticks, attempts, up = Ticks(), [], [True]
+
+    def fetch():
+        attempts.append(ticks.value)
+        if not up[0]:
+            raise errors.DiscoveryError("cannot fetch the JWKS: ConnectionError")
+        return Fetched(issuer.jwks, 120)
+
+    cache = JWKSCache(fetch, now=ticks)
+    token = issuer.sign(issuer.id_claims())
+    cache.decode(token)
+    up[0] = False
+    ticks.value += 120  # the copy's max-age is over and the IdP does not answer
+    assert cache.decode(token)  # validated offline with the keys in hand
+    cache.decode(token)
+    assert len(attempts) == 2  # asked once, not on every request
+    ticks.value += RETRY_AFTER
+    assert cache.decode(token) and len(attempts) == 3
+    with pytest.raises(errors.UnknownKey):  # a failed unknown-kid refetch is still a refusal
+        cache.decode(issuer.sign(issuer.id_claims(), kid="rotated-in"))
+    ticks.value = 1000.0 + 120 + STALE_FOR  # away too long: the copy is no longer trusted
+    with pytest.raises(errors.DiscoveryError):
+        cache.decode(token)
+    up[0] = True
+    assert cache.decode(token)  # back: fetched again
+
+
+def test_an_api_answers_503_json_when_the_idps_keys_cannot_be_had(issuer):
+    from flask import Flask
+
+    from idp.rp.flask import RelyingParty
+
+    app = Flask("api")
+    app.config.update(RP_ISSUER="http://127.0.0.1:1", RP_CLIENT_ID="c", RP_CLIENT_SECRET="s",
+                      RP_BASE_URL="http://project.localhost:1", RP_PRODUCT="project",
+                      RP_AUDIENCE="https://project.tomps.example")
+    rp = RelyingParty(app)
+    app.add_url_rule("/api", "api", rp.bearer_required(lambda: {"ok": True}))
+    token = issuer.sign(issuer.access_claims(), typ="at+jwt")
+    resp = app.test_client().get("/api", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 503 and resp.is_json  # never the HTML sign-in error page
+    assert resp.json["error"] == "temporarily_unavailable"
+    assert "WWW-Authenticate" not in resp.headers  # the caller's token is not at fault
