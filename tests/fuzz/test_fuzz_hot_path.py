@@ -77,3 +77,45 @@ def test_fuzz_refresh_scope_narrowing(app, flow, scope):
     else:
         assert asked and not asked <= granted or resp.get_json()["error"] == "invalid_request", \
             (scope, resp.get_json())
+
+
+# --- the event loop's userinfo, introspection and refresh (oidc/loop_endpoints.py) ---
+
+LOOP_HANDLERS = {"/oauth2/userinfo": "userinfo", "/oauth2/introspect": "introspection",
+                 "/oauth2/token": "refresh_grant"}
+raw = st.one_of(st.sampled_from(HOSTILE).map(lambda v: v.encode("utf-8", "surrogatepass")),
+                st.binary(max_size=300))
+loop_header = st.tuples(
+    st.sampled_from([b"authorization", b"content-type", b"x-forwarded-for", b"x"]),
+    st.one_of(raw, st.sampled_from([b"Bearer ", b"Bearer a.b.c", b"Basic ", b"Basic !!",
+                                    b"basic Zm9vOmJhcg==", b"application/x-www-form-urlencoded",
+                                    b"application/x-www-form-urlencoded; charset=latin-1"])))
+form_body = st.one_of(raw, st.lists(st.tuples(
+    st.sampled_from(["grant_type", "refresh_token", "token", "scope", "resource", "client_id",
+                     "token_type_hint", "x"]),
+    values.map(lambda v: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))),
+    max_size=5).map(lambda pairs: "&".join(f"{k}={v}" for k, v in pairs).encode()))
+
+
+@FUZZ
+@given(path=st.sampled_from(sorted(LOOP_HANDLERS)), method=st.sampled_from(["GET", "POST", "PUT"]),
+       headers=st.lists(loop_header, max_size=4), body=form_body)
+def test_fuzz_the_loop_handlers(services_app, flow, path, method, headers, body):
+    """Anything a client sends: the handler answers a dict or leaves it to Flask (None);
+    it never raises, and it never answers an input that carries no valid credentials."""
+    import asyncio
+
+    from idp.oidc import loop_endpoints
+    from idp.storage.hot_async import for_app
+
+    app = services_app  # the loop handlers need Postgres and Redis (embedded: none)
+    handler = getattr(loop_endpoints, LOOP_HANDLERS[path])
+
+    async def run():
+        store = for_app(app)
+        try:
+            return await handler(app, store, method, dict(headers), body, "127.0.0.1")
+        finally:
+            await store.close()
+
+    assert asyncio.run(run()) is None  # nothing random is a live token with its secret
