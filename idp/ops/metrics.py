@@ -59,6 +59,22 @@ def count_lockout(scope: str) -> None:
     LOCKOUTS.labels(scope=scope).inc()
 
 
+LOOP = Counter("idp_loop_requests_total",
+               "Machine-endpoint requests the event loop answered or left to Flask.",
+               ["endpoint", "outcome"])
+_loop_counters: dict = {}
+
+
+def count_loop(endpoint: str, answered: bool) -> None:
+    """Count one request of a loop handler (web/loop_routes.py): answered, or passed on."""
+    key = (endpoint, answered)
+    counter = _loop_counters.get(key)
+    if counter is None:
+        counter = _loop_counters.setdefault(key, LOOP.labels(
+            endpoint=endpoint, outcome="answered" if answered else "passed"))
+    counter.inc()
+
+
 def count_token(grant: str) -> None:
     """Count one token response of ``grant`` (authorization_code, refresh_token...)."""
     TOKENS.labels(grant=str(grant)[:40]).inc()

@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 
 from ..ops.logging import SANE_REQUEST_ID, access_log
-from ..ops.metrics import observe
+from ..ops.metrics import count_loop, observe
 from .headers import plain_headers
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,8 @@ class LoopRoutes:
                                    self._remote_addr(scope, headers))
         except Exception:  # never worse than the thread path: it serves the request
             log.exception("loop handler of %s failed", path)
-            return None
+            answer = None
+        count_loop(path, answer is not None)
         if answer is None:
             return None
         payload = orjson.dumps(answer)

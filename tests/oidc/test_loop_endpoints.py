@@ -343,3 +343,21 @@ def test_the_loop_refresh_refusals_and_races(app, web, flow, monkeypatch):
         web.get("/.well-known/jwks.json")
         gone = _refresh(base, flow, fresh)
         assert gone.status_code == 400 and gone.json()["error"] == "invalid_grant"
+
+
+def test_the_loop_counts_what_it_answered_and_what_it_passed_on(app, web, flow):
+    from prometheus_client import REGISTRY
+
+    def seen(outcome):
+        return REGISTRY.get_sample_value("idp_loop_requests_total", {
+            "endpoint": USERINFO, "outcome": outcome}) or 0
+
+    tokens = flow.tokens()
+    web.get(USERINFO, headers=_bearer(tokens["access_token"]))
+    answered, passed = seen("answered"), seen("passed")
+    with serve(app) as base:
+        web.get("/.well-known/jwks.json")
+        assert requests.get(base + USERINFO, headers=_bearer(tokens["access_token"]),
+                            timeout=5).status_code == 200
+        assert requests.get(base + USERINFO, headers=_bearer("x.y.z"), timeout=5).status_code == 401
+    assert (seen("answered"), seen("passed")) == (answered + 1, passed + 1)
