@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import free_port, scratch_environment
 from profile_read import basic, mint
 
-NAMES = ("discovery", "jwks", "userinfo", "introspection")
+NAMES = ("discovery", "jwks", "userinfo", "introspection", "refresh")
 
 
 def requests_for(seed: dict, token: str) -> dict:
@@ -89,6 +89,42 @@ async def measure(front, request, n: int, flask_calls: list, concurrency: int = 
 
 
 
+def refresh_requests(app, seed: dict, n: int) -> list:
+    """``n`` refresh requests of the product client (gate on), each with its own token
+    (minted through the thread path first, untimed): what --compare-node measures."""
+    from bench.profile_token import authorize, exchange, sign_in
+    from bench.seed import PASSWORD
+
+    web = app.test_client()
+    sign_in(web, seed["emails"][0], PASSWORD)
+    uri, product = seed["redirect_uri"], seed["product"]
+    tokens = [exchange(web, product, authorize(web, product, uri), uri)["refresh_token"]
+              for _ in range(n)]
+    auth = basic(product).encode()
+    return [("POST", "/oauth2/token", [(b"authorization", auth), (b"content-type",
+             b"application/x-www-form-urlencoded")],
+             f"grant_type=refresh_token&refresh_token={t}".encode()) for t in tokens]
+
+
+async def measure_each(front, requests_, flask_calls: list, concurrency: int) -> dict:
+    """CPU per request over requests that are each used once (refresh tokens)."""
+    for request in requests_[:20]:
+        status = await call(front, *request)
+    if status != 200:
+        sys.exit(f"refresh: {status}")
+    rest, flask_calls[:] = requests_[20:], []
+    queue = list(rest)
+
+    async def serial():
+        while queue:
+            await call(front, *queue.pop())
+
+    started = time.process_time()
+    await asyncio.gather(*(serial() for _ in range(concurrency)))
+    return {"cpu_ms": 1000 * (time.process_time() - started) / len(rest),
+            "via_flask": len(flask_calls) / len(rest)}
+
+
 async def run(app, reqs, only, n, profile_name, concurrency=1) -> dict:
     from idp.web.asgi import ASGIFront
 
@@ -103,6 +139,9 @@ async def run(app, reqs, only, n, profile_name, concurrency=1) -> dict:
     app.wsgi_app = counting
     results = {}
     for name in only:
+        if name == "refresh":
+            results[name] = await measure_each(front, reqs[name], flask_calls, concurrency)
+            continue
         if profile_name == name:
             prof = cProfile.Profile()
             prof.enable()
@@ -127,6 +166,8 @@ def main(argv=None) -> None:
     only = [x for x in args.only.split(",") if x] or list(NAMES)
     with scratch_environment(free_port()) as env:
         os.environ.update(env)
+        os.environ.update({"IDP_ARGON2_TIME_COST": "1", "IDP_ARGON2_MEMORY_COST": "8192",
+                           "IDP_TOKEN_RATE_LIMIT_PER_CLIENT": "1000000"})
         seed = json.loads(subprocess.run([sys.executable, str(Path(__file__).parent / "seed.py")],
                                          env=env, check=True, capture_output=True,
                                          text=True).stdout)
@@ -136,7 +177,10 @@ def main(argv=None) -> None:
         app = create_app(announce=lambda line: None)
         prepare(app)
         token = mint(app, seed)
-        results = uvloop.run(run(app, requests_for(seed, token), only, args.n, args.profile,
+        reqs = requests_for(seed, token)
+        if "refresh" in only:
+            reqs["refresh"] = refresh_requests(app, seed, min(args.n, 600) + 20)
+        results = uvloop.run(run(app, reqs, only, args.n, args.profile,
                                        args.concurrency))
         print(f"{'endpoint':<16} {'cpu ms/req':>10} {'via flask':>10}")
         for name, r in results.items():
