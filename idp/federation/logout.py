@@ -42,7 +42,7 @@ def _unverified_claims(token) -> dict:
     segment = token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: [[[[… nested too deep
         raise LogoutTokenError("the payload is not base64url JSON") from None
     if not isinstance(claims, dict):
         raise LogoutTokenError("the payload is not a JSON object")

@@ -157,7 +157,7 @@ def exchange_code(issuer: str, client_id: str, secret: str, code: str, redirect_
         raise FederationFailure("upstream_down", f"token endpoint: {type(exc).__name__}", 502) from None
     try:
         answer = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: [[[[… nested too deep
         answer = None
     if status != 200 or not isinstance(answer, dict):
         error = answer.get("error") if isinstance(answer, dict) else None

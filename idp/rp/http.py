@@ -119,7 +119,7 @@ def get_json(http: requests.Session, url: str, timeout: float = 5.0) -> Fetched:
         raise DiscoveryError(f"{url} is larger than {MAX_BODY} bytes")
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: [[[[… nested too deep
         raise DiscoveryError(f"{url} is not JSON") from None
     if not isinstance(document, dict):
         raise DiscoveryError(f"{url} is not a JSON object")

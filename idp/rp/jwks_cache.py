@@ -82,7 +82,7 @@ def read_header(token) -> dict:
         raise MalformedToken("not a compact signed JWT (three dot-separated parts)")
     try:
         return _b64json(token.split(".", 1)[0])
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # [[[[… nested too deep: malformed too
         raise MalformedToken("the JOSE header is not base64url JSON") from None
 
 

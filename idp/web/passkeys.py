@@ -139,7 +139,7 @@ def login():
         response = json.loads(form.credential.data)
         signed_in = passkeys.authenticate(form.ceremony.data, _binding(), interaction_id,
                                           response, request.remote_addr)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: [[[[… nested too deep
         return _login_page(interaction_id, _(NOT_VERIFIED), 400)
     except PasskeyError as exc:
         return _login_page(interaction_id, _(LOGIN_MESSAGES.get(exc.reason, NOT_VERIFIED)),
@@ -244,7 +244,7 @@ def register():
         response = json.loads(form.credential.data)
         row = passkeys.register(user, form.ceremony.data, _binding(), response, form.name.data,
                                 request.remote_addr)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: [[[[… nested too deep
         return _security_page(user, _("The passkey could not be added. Please try again."), 400)
     except PasskeyError as exc:
         message = REGISTER_MESSAGES.get(exc.reason,

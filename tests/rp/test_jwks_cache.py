@@ -1,5 +1,7 @@
 """The relying-party JWKS cache: a rotation never strands an RP."""
 
+import base64
+
 import pytest
 
 from idp.keystore import revocation, rotation, signer
@@ -82,7 +84,11 @@ def test_rp_rejects_tokens_of_a_revoked_key_once_its_copy_is_refreshed(ctx, rp):
         cache.decode(token)
 
 
-@pytest.mark.parametrize("token", ["", "a.b.c", "x", "e30.e30.sig"])
+# A header nested too deep for Python's json (RecursionError, not ValueError): issue 11 item 8.
+DEEP_HEADER = base64.urlsafe_b64encode(b"[" * 3000 + b"]" * 3000).decode()
+
+
+@pytest.mark.parametrize("token", ["", "a.b.c", "x", "e30.e30.sig", DEEP_HEADER + ".e30.sig"])
 def test_malformed_tokens_are_rejected(rp, token):
     cache, _ = rp
     with pytest.raises(TokenRejected):
