@@ -60,7 +60,11 @@ def test_sso_session_cannot_carry_the_person_into_an_unentitled_product(apps, ap
     assert apps["building"].code()  # logs in
     resp = apps["project"].authorize()
     assert resp.status_code == 403 and "code" not in resp.headers.get("Location", "")
-    assert "Tomps Project is not in your plan" in _page_text(resp)
+    text = _page_text(resp)
+    assert "Tomps Project is not in your plan" in text
+    # The owner is told what would help: a plan with the product, not a payment to settle.
+    assert "choose a plan that includes Tomps Project" in text
+    assert "settle the payment" not in text
 
 
 def test_prompt_none_refusal_is_a_redirect_without_ui(apps, app, user):
