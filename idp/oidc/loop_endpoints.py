@@ -77,6 +77,18 @@ def _keyset(app):
     return None if cache.public is None or cache.stale() else cache.public
 
 
+def _presented(app, token: str):
+    """The verified access token (endpoints/userinfo.py ``presented``) with the signer's
+    cached keys; None when they are due for a reload or the token does not verify."""
+    keyset = _keyset(app)
+    if keyset is None:
+        return None
+    try:
+        return userinfo_endpoint.presented(token, keyset)
+    except OAuth2Error:
+        return None
+
+
 async def userinfo(app, store: LoopStore, method: str, headers: dict, body: bytes,
                    address: str = ""):
     """The userinfo claims (a dict) for an ordinary request, else None (Flask serves it)."""
@@ -87,12 +99,8 @@ async def userinfo(app, store: LoopStore, method: str, headers: dict, body: byte
     if scheme.lower() != "bearer" or not token:
         return None
     with app.app_context():
-        keyset = _keyset(app)
-        if keyset is None:
-            return None
-        try:
-            presented = userinfo_endpoint.presented(token, keyset)
-        except OAuth2Error:
+        presented = _presented(app, token)
+        if presented is None:
             return None
         client = userinfo_endpoint.plan_client(presented, lambda cid: peek(app, cid))
     if presented.user_id is None or (presented.org_id is not None and client is None):
@@ -162,14 +170,8 @@ async def introspection(app, store: LoopStore, method: str, headers: dict, body:
         return None  # no token, or a refresh token (in Postgres): the thread path
     with app.app_context():
         client = _basic_client(app, headers)
-        if client is None:
-            return None
-        keyset = _keyset(app)
-        if keyset is None:
-            return None
-        try:
-            presented = userinfo_endpoint.presented(token, keyset)
-        except OAuth2Error:
+        presented = _presented(app, token) if client is not None else None
+        if presented is None:
             return None  # expired, foreign, malformed: the thread path answers
         if presented.claims.get("client_id") != client.client_id:
             return None  # another client's token: the audience rule (endpoints/introspection.py)
