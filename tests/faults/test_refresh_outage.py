@@ -95,14 +95,15 @@ def test_a_rotated_token_without_its_stored_answer_is_a_503_not_invalid_grant(
 class Chain:
     """One relying party's refresh chain, rotated in a loop like an RP library would."""
 
-    def __init__(self, app, flow, token):
+    def __init__(self, app, flow, token, web=None):
         self.app, self.flow, self.token = app, flow, token
+        self.web = web  # () -> a client (default: the app's test client, the thread path)
         self.ok = 0
         self.unavailable = 0
         self.failures: list[tuple[int, dict]] = []
 
     def run(self, stop: threading.Event) -> None:
-        web = self.app.test_client()
+        web = self.web() if self.web else self.app.test_client()
         while not stop.is_set() and not self.failures:
             resp = self.flow.refresh(self.token, client=web)
             if resp.status_code == 200:
@@ -148,6 +149,37 @@ def test_every_chain_keeps_rotating_through_a_redis_kill(oidc_app, private_redis
     run_chains(chains, outage)
     assert [c.failures for c in chains] == [[]] * CHAINS
     assert sum(c.unavailable for c in chains) >= 2 * CHAINS  # the outage was seen
+    assert _revoked(oidc_app) == 0
+
+
+def test_every_chain_keeps_rotating_through_a_redis_kill_on_the_event_loop(
+        oidc_app, private_redis, user, make_client):
+    """The same over real HTTP: the refresh grant answered on the ASGI front's event loop
+    (oidc/loop_endpoints.py), which leaves every failing case to the thread path."""
+    from prometheus_client import REGISTRY
+
+    from tests.helpers.asgi_server import HttpClient, serve
+
+    def answered():
+        return REGISTRY.get_sample_value("idp_loop_requests_total", {
+            "endpoint": "/oauth2/token", "outcome": "answered"}) or 0
+
+    flow = Flow(oidc_app.test_client(), make_client(first_party=True), user)
+    tokens = [flow.tokens()["refresh_token"] for _ in range(CHAINS)]
+    tokens = [flow.refresh(t).get_json()["refresh_token"] for t in tokens]  # secret verified
+    before = answered()
+    with serve(oidc_app) as base:
+        chains = [Chain(oidc_app, flow, t, web=lambda: HttpClient(base)) for t in tokens]
+
+        def outage():
+            private_redis.stop()
+            eventually(lambda: sum(c.unavailable for c in chains) >= 2 * CHAINS, 20)
+            private_redis.start()
+
+        run_chains(chains, outage)
+    assert [c.failures for c in chains] == [[]] * CHAINS
+    assert sum(c.unavailable for c in chains) >= 2 * CHAINS
+    assert answered() - before >= 3 * CHAINS  # the loop rotated them, before and after
     assert _revoked(oidc_app) == 0
 
 

@@ -42,3 +42,33 @@ def serve(app, threads: int = 4, port: int = 0):
         server.should_exit = True
         thread.join(15)
         sock.close()
+
+
+class HttpResponse:
+    """A requests response with the test client's names (status_code, headers, get_json)."""
+
+    def __init__(self, resp):
+        self.status_code, self.headers, self._resp = resp.status_code, resp.headers, resp
+
+    def get_json(self):
+        return self._resp.json()
+
+    def get_data(self, as_text=False):
+        return self._resp.text if as_text else self._resp.content
+
+
+class HttpClient:
+    """``app.test_client()``'s get/post over real HTTP to ``base`` (a served app)."""
+
+    def __init__(self, base: str):
+        import requests
+
+        self.base, self.session = base, requests.Session()
+
+    def post(self, path, data=None, headers=None):
+        return HttpResponse(self.session.post(self.base + path, data=data, headers=headers,
+                                              timeout=30, allow_redirects=False))
+
+    def get(self, path, headers=None):
+        return HttpResponse(self.session.get(self.base + path, headers=headers, timeout=30,
+                                             allow_redirects=False))
