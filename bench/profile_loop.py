@@ -106,7 +106,8 @@ def refresh_requests(app, seed: dict, n: int) -> list:
              f"grant_type=refresh_token&refresh_token={t}".encode()) for t in tokens]
 
 
-async def measure_each(front, requests_, flask_calls: list, concurrency: int) -> dict:
+async def measure_each(front, requests_, flask_calls: list, concurrency: int,
+                       profile: bool = False) -> dict:
     """CPU per request over requests that are each used once (refresh tokens)."""
     for request in requests_[:20]:
         status = await call(front, *request)
@@ -119,9 +120,16 @@ async def measure_each(front, requests_, flask_calls: list, concurrency: int) ->
         while queue:
             await call(front, *queue.pop())
 
+    prof = cProfile.Profile() if profile else None
+    if prof:
+        prof.enable()
     started = time.process_time()
     await asyncio.gather(*(serial() for _ in range(concurrency)))
-    return {"cpu_ms": 1000 * (time.process_time() - started) / len(rest),
+    spent = time.process_time() - started
+    if prof:
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(35)
+    return {"cpu_ms": 1000 * spent / len(rest),
             "via_flask": len(flask_calls) / len(rest)}
 
 
@@ -140,7 +148,8 @@ async def run(app, reqs, only, n, profile_name, concurrency=1) -> dict:
     results = {}
     for name in only:
         if name == "refresh":
-            results[name] = await measure_each(front, reqs[name], flask_calls, concurrency)
+            results[name] = await measure_each(front, reqs[name], flask_calls, concurrency,
+                                               profile_name == name)
             continue
         if profile_name == name:
             prof = cProfile.Profile()
