@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from flask_babel import Babel, force_locale, get_locale
 from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext
@@ -138,9 +138,12 @@ def in_locale(language: str | None):
 # --- formats -------------------------------------------------------------------------
 
 def _zone(name: str | None):
+    """``name``, else the zone of the organisation the page is for (``g.idp_timezone``,
+    set by web/current_org.py), else the default zone."""
+    page = g.get("idp_timezone") if has_app_context() else None
     fallback = (current_app.config["IDP"].default_timezone if has_app_context()
                 else DEFAULT_TIMEZONE)
-    for candidate in (name, fallback, DEFAULT_TIMEZONE):
+    for candidate in (name, page, fallback, DEFAULT_TIMEZONE):
         if candidate:
             try:
                 return ZoneInfo(candidate)

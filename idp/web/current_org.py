@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, make_response, redirect, request, session, url_for
+from flask import abort, g, make_response, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -112,6 +112,7 @@ def account_org(org_ref=None, manage: bool = False) -> tuple[Organization, str]:
         abort(forbidden(_("You are not a member of that organisation.")))
     if manage and not can_manage(found[1]):
         abort(forbidden(_("Only owners and admins of %(org)s can do this.", org=found[0].name)))
+    g.idp_timezone = found[0].timezone  # dates on this page in the organisation's zone (i18n)
     return found
 
 

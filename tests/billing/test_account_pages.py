@@ -119,6 +119,27 @@ def test_the_organisations_time_zone_shows_its_times(admin_web, acme, dbx):
     assert dbx(lambda s: s.get(Organization, acme["org"].id).timezone) is None
 
 
+def test_the_panel_and_history_fragments_use_the_organisations_time_zone(admin_web, acme, dbx):
+    """The fragments the live update swaps in show times in the organisation's own zone,
+    as the page around them does (not the IdP's default, Asia/Jakarta)."""
+    import re
+
+    from tests.factories import subscribe
+
+    def setup(s):
+        org = s.get(Organization, acme["org"].id)
+        subscribe(org, s.get(Plan, acme["plan"].id))
+        org.timezone = "Asia/Jayapura"
+        s.commit()
+
+    dbx(setup)
+    panel = admin_web.get(f"/account/panel?org={acme['org'].id}").get_data(as_text=True)
+    end = re.search(r"data-period-end>([^<]*)<", panel).group(1)
+    assert end.endswith("WIT"), end  # Jayapura (UTC+9), not WIB
+    page = admin_web.get(f"/account?org={acme['org'].id}").get_data(as_text=True)
+    assert f"data-period-end>{end}<" in page  # the same as the page it is swapped into
+
+
 @pytest.mark.parametrize("change", [
     {"country": "XX"}, {"country": "IDN"}, {"country": ""}, {"legal_name": ""},
     {"billing_email": "not-an-email"}, {"tax_id": "<script>"}, {"legal_name": "x" * 301},
