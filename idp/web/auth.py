@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .. import audit
 from ..accounts import login as login_service
@@ -24,8 +24,14 @@ from .i18n import context as i18n_context
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/web")
 
 
+# A control character (a NUL byte among them) is never part of an email address: a 400
+# with the same sentence on every backend (Postgres refuses NUL in text; SQLite stores it).
+UNACCEPTABLE = N_("The request contains a value that cannot be accepted.")
+
+
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    email = EmailField("Email", validators=[
+        DataRequired(), Length(max=320), Regexp(r"^[^\x00-\x1f\x7f]*$", message=UNACCEPTABLE)])
     # Optional: a post without a password is the email step (home-realm discovery).
     password = PasswordField("Password", validators=[Optional(), Length(max=1024)])
     interaction = HiddenField()
@@ -167,6 +173,8 @@ def _client_name(interaction_id: str) -> str | None:
 def _form_error(form: FlaskForm) -> str:
     if "csrf_token" in form.errors:
         return _("Your session expired or the form was tampered with. Please try again.")
+    if UNACCEPTABLE in form.email.errors:
+        return _(UNACCEPTABLE)
     return _(LOGIN_FAILED)
 
 
