@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 
 import psycopg
 import redis
@@ -27,7 +26,6 @@ import redis.asyncio as aioredis
 
 from .redis import INCR_EXPIRE, RedisStore
 
-log = logging.getLogger(__name__)
 
 
 class LoopUnavailable(Exception):
@@ -74,12 +72,6 @@ class LoopStore:
             else:
                 await conn.close()
             return row
-
-    async def pipeline(self, counter: str | None, ttl: int, *keys: str) -> tuple[int, list]:
-        """``incr_and_mget`` when ``counter`` is given, else (0, ``mget``)."""
-        if counter is None:
-            return 0, await self.mget(*keys)
-        return await self.incr_and_mget(counter, ttl, *keys)
 
     async def mget(self, *keys: str) -> list:
         try:

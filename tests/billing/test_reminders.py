@@ -8,7 +8,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from idp import clock
@@ -18,27 +17,15 @@ from idp.extensions import db
 from idp.storage.models import Reminder
 from tests.factories import make_member, make_org, make_plan, subscribe
 from tests.helpers.ports import reserve_port
+from tests.helpers.smtp import smtp_sink
 
 DAY = 86400
 
 
-class _Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp(app, configure):
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=reserve_port())
-    controller.start()
-    configure(smtp_host="127.0.0.1", smtp_port=controller.port)
-    yield sink
-    controller.stop()
+    with smtp_sink(configure) as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -152,10 +152,10 @@ def test_every_chain_keeps_rotating_through_a_redis_kill(oidc_app, private_redis
     assert _revoked(oidc_app) == 0
 
 
-def test_every_chain_keeps_rotating_through_a_redis_kill_on_the_event_loop(
-        oidc_app, private_redis, user, make_client):
-    """The same over real HTTP: the refresh grant answered on the ASGI front's event loop
-    (oidc/loop_endpoints.py), which leaves every failing case to the thread path."""
+def rotate_on_the_loop(app, flow, stop, start) -> None:
+    """CHAINS chains rotating over real HTTP, the grant answered on the ASGI front's event
+    loop (oidc/loop_endpoints.py), through ``stop()`` … ``start()`` of a service: no chain
+    fails, the outage is seen, and the loop rotated them before and after."""
     from prometheus_client import REGISTRY
 
     from tests.helpers.asgi_server import HttpClient, serve
@@ -164,22 +164,29 @@ def test_every_chain_keeps_rotating_through_a_redis_kill_on_the_event_loop(
         return REGISTRY.get_sample_value("idp_loop_requests_total", {
             "endpoint": "/oauth2/token", "outcome": "answered"}) or 0
 
-    flow = Flow(oidc_app.test_client(), make_client(first_party=True), user)
     tokens = [flow.tokens()["refresh_token"] for _ in range(CHAINS)]
     tokens = [flow.refresh(t).get_json()["refresh_token"] for t in tokens]  # secret verified
     before = answered()
-    with serve(oidc_app) as base:
-        chains = [Chain(oidc_app, flow, t, web=lambda: HttpClient(base)) for t in tokens]
+    with serve(app) as base:
+        chains = [Chain(app, flow, t, web=lambda: HttpClient(base)) for t in tokens]
 
         def outage():
-            private_redis.stop()
+            stop()
             eventually(lambda: sum(c.unavailable for c in chains) >= 2 * CHAINS, 20)
-            private_redis.start()
+            start()
 
         run_chains(chains, outage)
     assert [c.failures for c in chains] == [[]] * CHAINS
     assert sum(c.unavailable for c in chains) >= 2 * CHAINS
-    assert answered() - before >= 3 * CHAINS  # the loop rotated them, before and after
+    assert answered() - before >= 3 * CHAINS
+
+
+def test_every_chain_keeps_rotating_through_a_redis_kill_on_the_event_loop(
+        oidc_app, private_redis, user, make_client):
+    """The same over real HTTP: the refresh grant answered on the event loop, which leaves
+    every failing case to the thread path."""
+    flow = Flow(oidc_app.test_client(), make_client(first_party=True), user)
+    rotate_on_the_loop(oidc_app, flow, private_redis.stop, private_redis.start)
     assert _revoked(oidc_app) == 0
 
 

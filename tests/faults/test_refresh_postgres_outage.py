@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import dispose
-from tests.faults.test_refresh_outage import CHAINS, Chain, run_chains
+from tests.faults.test_refresh_outage import CHAINS, Chain, rotate_on_the_loop, run_chains
 from tests.helpers.waiting import eventually
 from tests.oidc.conftest import Flow
 
@@ -71,28 +71,6 @@ def test_every_chain_keeps_rotating_through_a_postgres_kill_on_the_event_loop(
         pg_app, private_postgres):
     """The same over real HTTP, the refresh grant answered on the event loop: its Postgres
     connections die with the server and are replaced; the failures go to the thread path."""
-    from prometheus_client import REGISTRY
-
-    from tests.helpers.asgi_server import HttpClient, serve
-
-    def answered():
-        return REGISTRY.get_sample_value("idp_loop_requests_total", {
-            "endpoint": "/oauth2/token", "outcome": "answered"}) or 0
-
     user, client = pg_app.test_data
-    flow = Flow(pg_app.test_client(), client, user)
-    tokens = [flow.refresh(flow.tokens()["refresh_token"]).get_json()["refresh_token"]
-              for _ in range(CHAINS)]
-    before = answered()
-    with serve(pg_app) as base:
-        chains = [Chain(pg_app, flow, t, web=lambda: HttpClient(base)) for t in tokens]
-
-        def outage():
-            private_postgres.kill()
-            eventually(lambda: sum(c.unavailable for c in chains) >= 2 * CHAINS, 20)
-            private_postgres.start()
-
-        run_chains(chains, outage)
-    assert [c.failures for c in chains] == [[]] * CHAINS
-    assert sum(c.unavailable for c in chains) >= 2 * CHAINS
-    assert answered() - before >= 3 * CHAINS
+    rotate_on_the_loop(pg_app, Flow(pg_app.test_client(), client, user),
+                       private_postgres.kill, private_postgres.start)

@@ -8,7 +8,6 @@ from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from idp import clock
@@ -22,19 +21,13 @@ from idp.storage.models import (
 )
 from tests.factories import PASSWORD, make_member, make_org, make_plan, make_user, subscribe
 from tests.helpers.ports import reserve_port
+from tests.helpers.smtp import Sink, smtp_sink
 from tests.helpers.web import csrf_token, login
 
 LINK = re.compile(r"(https?://\S+/invitations/(\S+))")
 
 
-class _Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
+class _Sink(Sink):
     def links(self) -> list[str]:
         found = []
         for envelope in self.messages:
@@ -47,12 +40,8 @@ class _Sink:
 
 @pytest.fixture
 def smtp(app, configure):
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=reserve_port())
-    controller.start()
-    configure(smtp_host="127.0.0.1", smtp_port=controller.port)
-    yield sink
-    controller.stop()
+    with smtp_sink(configure, _Sink()) as sink:
+        yield sink
 
 
 @pytest.fixture
